@@ -1,0 +1,56 @@
+"""ward_api: virtual-bed capacity, allocation, admissions, alerts and caseloads."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+
+from services.ward_api.clients.peers import EquityAuditClient, MonitoringClient
+from services.ward_api.settings import WardSettings
+from shared.app_factory import build_app
+from shared.diagnostics import whoami_router
+from shared.peers import peers_router
+
+SERVICE = "ward_api"
+DESCRIPTION = """
+Virtual-ward capacity against NHS England's ambition of 40–50 virtual beds per 100,000
+population, bed allocation, admissions, alerts and caseloads.
+
+Authenticate with a bearer JWT (`vward token --role clinician --ward W1`). Errors are
+RFC 9457 problem details (`application/problem+json`).
+"""
+
+
+def create_app(settings: WardSettings | None = None) -> FastAPI:
+    settings = settings or WardSettings()
+
+    @asynccontextmanager
+    async def peers(app: FastAPI) -> AsyncIterator[None]:
+        codec = app.state.token_codec
+        timeout = settings.http_timeout_seconds
+        app.state.monitoring = MonitoringClient(
+            settings.monitoring_url, codec=codec, caller=SERVICE, timeout=timeout
+        )
+        app.state.equity_audit = EquityAuditClient(
+            settings.equity_audit_url, codec=codec, caller=SERVICE, timeout=timeout
+        )
+        try:
+            yield
+        finally:
+            await app.state.monitoring.aclose()
+            await app.state.equity_audit.aclose()
+
+    def clients(request: Request) -> dict:
+        state = request.app.state
+        return {"monitoring_ingest": state.monitoring, "equity_audit": state.equity_audit}
+
+    return build_app(
+        service=SERVICE,
+        settings=settings,
+        title="vward ward_api",
+        description=DESCRIPTION,
+        routers=[whoami_router(), peers_router(clients)],
+        extra_lifespan=peers,
+    )

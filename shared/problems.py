@@ -1,0 +1,210 @@
+"""RFC 9457 problem details: one exception tree and one set of handlers for every service.
+
+ProblemError                      any error a client should see as problem+json
+├── BadRequest (400)
+├── Unauthorized (401)            missing, expired, malformed or wrongly signed credentials
+├── Forbidden (403)               valid credentials, wrong role or scope
+├── NotFound (404)
+├── Conflict (409)
+├── PayloadTooLarge (413)
+├── Unprocessable (422)
+├── TooManyRequests (429)
+└── ServiceUnavailable (503)
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, ClassVar
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+PROBLEM_JSON = "application/problem+json"
+PROBLEM_BASE = "https://vward.dev/problems/"
+
+logger = logging.getLogger("vward.problems")
+
+
+def problem_type(slug: str) -> str:
+    """The URI naming one kind of problem; documented in the README's problem catalogue."""
+    return PROBLEM_BASE + slug
+
+
+class ProblemError(Exception):
+    """An error rendered as problem+json; subclasses fix the status and default slug."""
+
+    status: ClassVar[int] = 500
+    slug: ClassVar[str] = "internal-error"
+    title: ClassVar[str] = "Internal error"
+
+    def __init__(
+        self,
+        detail: str,
+        *,
+        slug: str | None = None,
+        title: str | None = None,
+        headers: dict[str, str] | None = None,
+        **extensions: Any,
+    ) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.type = problem_type(slug or self.slug)
+        self.problem_title = title or self.title
+        self.headers = headers or {}
+        self.extensions = extensions
+
+
+class BadRequest(ProblemError):
+    status, slug, title = 400, "bad-request", "Bad request"
+
+
+class Unauthorized(ProblemError):
+    status, slug, title = 401, "unauthorized", "Authentication required"
+
+
+class Forbidden(ProblemError):
+    status, slug, title = 403, "forbidden", "Forbidden"
+
+
+class NotFound(ProblemError):
+    status, slug, title = 404, "not-found", "Not found"
+
+
+class Conflict(ProblemError):
+    status, slug, title = 409, "conflict", "Conflict"
+
+
+class PayloadTooLarge(ProblemError):
+    status, slug, title = 413, "payload-too-large", "Payload too large"
+
+
+class Unprocessable(ProblemError):
+    status, slug, title = 422, "validation-error", "Validation error"
+
+
+class TooManyRequests(ProblemError):
+    status, slug, title = 429, "rate-limited", "Too many requests"
+
+
+class ServiceUnavailable(ProblemError):
+    status, slug, title = 503, "service-unavailable", "Service unavailable"
+
+
+def problem_response(
+    request: Request,
+    *,
+    status: int,
+    type_: str,
+    title: str,
+    detail: str | None = None,
+    headers: dict[str, str] | None = None,
+    **extensions: Any,
+) -> JSONResponse:
+    """Build one problem+json response; `instance` is the request path."""
+    body: dict[str, Any] = {"type": type_, "title": title, "status": status}
+    if detail is not None:
+        body["detail"] = detail
+    body["instance"] = request.url.path
+    request_id = getattr(request.state, "request_id", None)
+    if request_id:
+        body["request_id"] = request_id
+    body.update(extensions)
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+_HTTP_SLUGS = {
+    400: ("bad-request", "Bad request"),
+    401: ("unauthorized", "Authentication required"),
+    403: ("forbidden", "Forbidden"),
+    404: ("not-found", "Not found"),
+    405: ("method-not-allowed", "Method not allowed"),
+    406: ("not-acceptable", "Not acceptable"),
+    413: ("payload-too-large", "Payload too large"),
+    415: ("unsupported-media-type", "Unsupported media type"),
+    429: ("rate-limited", "Too many requests"),
+    503: ("service-unavailable", "Service unavailable"),
+}
+
+
+def _validation_errors(exc: RequestValidationError) -> tuple[str, str, list[dict[str, Any]]]:
+    """Field paths and messages; a body that is not JSON at all gets its own problem type."""
+    errors = []
+    for err in exc.errors():
+        loc = [str(part) for part in err.get("loc", ())]
+        errors.append(
+            {
+                "pointer": "/" + "/".join(loc),
+                "message": err.get("msg", ""),
+                "code": err.get("type", ""),
+            }
+        )
+        if err.get("type") == "json_invalid":
+            return "malformed-json", "Malformed JSON", errors
+    return "validation-error", "Validation error", errors
+
+
+def install_problem_handlers(app: FastAPI) -> None:
+    """Render every error, ours or the framework's, as problem+json; never leak internals."""
+
+    @app.exception_handler(ProblemError)
+    async def _problem(request: Request, exc: ProblemError) -> JSONResponse:
+        return problem_response(
+            request,
+            status=exc.status,
+            type_=exc.type,
+            title=exc.problem_title,
+            detail=exc.detail,
+            headers=exc.headers,
+            **exc.extensions,
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        slug, title, errors = _validation_errors(exc)
+        status = 400 if slug == "malformed-json" else 422
+        detail = (
+            "The request body is not valid JSON."
+            if slug == "malformed-json"
+            else f"{len(errors)} field(s) failed validation."
+        )
+        return problem_response(
+            request,
+            status=status,
+            type_=problem_type(slug),
+            title=title,
+            detail=detail,
+            errors=errors,
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        slug, title = _HTTP_SLUGS.get(exc.status_code, ("http-error", "HTTP error"))
+        detail = exc.detail if isinstance(exc.detail, str) else None
+        return problem_response(
+            request,
+            status=exc.status_code,
+            type_=problem_type(slug),
+            title=title,
+            detail=detail,
+            headers=getattr(exc, "headers", None),
+        )
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        logger.exception(
+            "unhandled error",
+            extra={
+                "path": request.url.path,
+                "request_id": getattr(request.state, "request_id", None),
+            },
+        )
+        return problem_response(
+            request,
+            status=500,
+            type_=problem_type("internal-error"),
+            title="Internal error",
+            detail="An unexpected error occurred; it has been logged with the request id.",
+        )

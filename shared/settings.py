@@ -1,0 +1,76 @@
+"""Typed settings shared by every service: each service subclasses with its own env prefix."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+Environment = Literal["development", "test", "production"]
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DATA_DIR = REPO_ROOT.parent / "shared" / "data"
+
+# Secrets that ship in the repo for local use; refused outside development and test.
+DEV_JWT_SECRET = "dev-only-secret-change-me-before-any-real-use"  # noqa: S105 (refused in production)
+PLACEHOLDER_SECRETS = frozenset({"", "changeme", "change-me", "secret", DEV_JWT_SECRET})
+
+
+class ServiceSettings(BaseSettings):
+    """Settings every service has; subclasses set `env_prefix` (WARD_, INGEST_, EQUITY_)."""
+
+    model_config = SettingsConfigDict(extra="ignore", frozen=True)
+
+    environment: Environment = Field(
+        "development", validation_alias=AliasChoices("VWARD_ENVIRONMENT", "environment")
+    )
+    database_url: str | None = Field(
+        None,
+        description="PostgreSQL URL; a service-specific variable wins over DATABASE_URL.",
+    )
+    jwt_secret: SecretStr = Field(
+        SecretStr(DEV_JWT_SECRET),
+        validation_alias=AliasChoices("VWARD_JWT_SECRET", "jwt_secret"),
+        description="HS256 key that signs and verifies bearer tokens across the platform.",
+    )
+    jwt_issuer: str = Field("vward", validation_alias=AliasChoices("VWARD_JWT_ISSUER"))
+    jwt_audience: str = Field("vward", validation_alias=AliasChoices("VWARD_JWT_AUDIENCE"))
+    data_dir: Path = Field(
+        DEFAULT_DATA_DIR,
+        validation_alias=AliasChoices("VWARD_DATA_DIR", "data_dir"),
+        description="Directory holding the public reference data (see its SOURCES.md).",
+    )
+    host: str = "127.0.0.1"
+    port: int = 8000
+    max_body_bytes: int = Field(1_048_576, ge=1024)
+    log_level: str = "INFO"
+    db_pool_size: int = Field(10, ge=1)
+    http_timeout_seconds: float = Field(5.0, gt=0)
+
+    @model_validator(mode="after")
+    def _refuse_placeholder_secrets(self) -> ServiceSettings:
+        """Outside development and test, a placeholder signing key is a start-up error."""
+        secret = self.jwt_secret.get_secret_value()
+        if self.environment == "production" and (
+            secret.lower() in PLACEHOLDER_SECRETS or len(secret) < 32
+        ):
+            raise ValueError(
+                "VWARD_JWT_SECRET must be set to a random value of at least 32 characters "
+                "in production"
+            )
+        return self
+
+    @property
+    def schema_name(self) -> str:
+        """The PostgreSQL schema this service owns."""
+        raise NotImplementedError
+
+
+def database_url_field(prefix: str) -> object:
+    """A database_url field read from `<PREFIX>DATABASE_URL`, falling back to DATABASE_URL."""
+    return Field(
+        None,
+        validation_alias=AliasChoices(f"{prefix}DATABASE_URL", "DATABASE_URL", "database_url"),
+    )

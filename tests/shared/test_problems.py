@@ -1,0 +1,127 @@
+"""Every client mistake answers as RFC 9457 problem+json, never a 500."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+import httpx
+import pytest
+from fastapi import APIRouter, Depends
+from pydantic import BaseModel, Field
+
+from shared.app_factory import build_app
+from shared.auth import Principal, Role, allow
+from shared.problems import Conflict
+from shared.settings import ServiceSettings
+from tests.conftest import serve_in_process
+
+
+class Bed(BaseModel):
+    ward: str = Field(min_length=1)
+    beds: int = Field(ge=0, le=10_000)
+
+
+def _router() -> APIRouter:
+    router = APIRouter()
+
+    @router.post("/v1/beds", status_code=201)
+    async def create(bed: Bed, _: Annotated[Principal, Depends(allow(Role.admin))]) -> Bed:
+        return bed
+
+    @router.get("/v1/conflict")
+    async def conflict(_: Annotated[Principal, Depends(allow(Role.admin))]) -> None:
+        raise Conflict("bed taken", slug="bed-taken", ward="W1")
+
+    @router.get("/v1/boom")
+    async def boom(_: Annotated[Principal, Depends(allow(Role.admin))]) -> None:
+        raise RuntimeError("secret internals")
+
+    return router
+
+
+class _Settings(ServiceSettings):
+    max_body_bytes: int = 2048
+
+
+@pytest.fixture
+async def client(database_url: str) -> AsyncIterator[httpx.AsyncClient]:
+    app = build_app(
+        service="probe",
+        settings=_Settings(database_url=database_url),
+        title="probe",
+        description="probe",
+        routers=[_router()],
+    )
+    async with serve_in_process(app) as c:
+        yield c
+
+
+def _is_problem(response: httpx.Response, status: int) -> dict:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"] == "application/problem+json"
+    body = response.json()
+    assert body["status"] == status
+    assert body["type"].startswith("https://vward.dev/problems/")
+    assert body["title"]
+    return body
+
+
+async def test_validation_error_names_fields(client, auth) -> None:
+    response = await client.post(
+        "/v1/beds", json={"ward": "", "beds": -1}, headers=auth(Role.admin)
+    )
+    body = _is_problem(response, 422)
+    pointers = {e["pointer"] for e in body["errors"]}
+    assert pointers == {"/body/ward", "/body/beds"}
+
+
+async def test_malformed_json(client, auth) -> None:
+    headers = {**auth(Role.admin), "content-type": "application/json"}
+    response = await client.post("/v1/beds", content=b'{"ward": "W1", ', headers=headers)
+    body = _is_problem(response, 400)
+    assert body["type"].endswith("/malformed-json")
+
+
+async def test_unknown_route(client) -> None:
+    body = _is_problem(await client.get("/v1/nowhere"), 404)
+    assert body["instance"] == "/v1/nowhere"
+
+
+async def test_wrong_method(client) -> None:
+    _is_problem(await client.delete("/healthz"), 405)
+
+
+async def test_oversized_body_by_length(client, auth) -> None:
+    response = await client.post(
+        "/v1/beds",
+        content=b"x" * 5000,
+        headers={**auth(Role.admin), "content-type": "application/json"},
+    )
+    _is_problem(response, 413)
+
+
+async def test_oversized_body_streamed_without_length(client, auth) -> None:
+    async def chunks() -> AsyncIterator[bytes]:
+        for _ in range(10):
+            yield b"x" * 1000
+
+    response = await client.post(
+        "/v1/beds",
+        content=chunks(),
+        headers={**auth(Role.admin), "content-type": "application/json"},
+    )
+    _is_problem(response, 413)
+
+
+async def test_domain_problem_carries_extensions(client, auth) -> None:
+    body = _is_problem(await client.get("/v1/conflict", headers=auth(Role.admin)), 409)
+    assert body["type"].endswith("/bed-taken")
+    assert body["ward"] == "W1"
+    assert body["detail"] == "bed taken"
+
+
+async def test_unexpected_error_is_500_problem_without_internals(client, auth) -> None:
+    body = _is_problem(await client.get("/v1/boom", headers=auth(Role.admin)), 500)
+    assert "secret internals" not in str(body)
+    assert body["request_id"]

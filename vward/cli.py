@@ -1,0 +1,137 @@
+"""The `vward` command: run the platform, migrate the database, issue development tokens."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from shared.auth import Role, TokenCodec
+from shared.settings import DEFAULT_DATA_DIR, DEV_JWT_SECRET
+
+app = typer.Typer(help="vward: NHS virtual-ward platform.", no_args_is_help=True)
+db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+
+
+def _database_url() -> tuple[str, bool]:
+    """DATABASE_URL if set, else the embedded server (started on demand); and which."""
+    from shared.db_url import resolve_database_url
+
+    external = bool(os.environ.get("DATABASE_URL"))
+    return resolve_database_url(), not external
+
+
+@db_app.command("upgrade")
+def db_upgrade(target: str = "heads") -> None:
+    """Apply migrations (all service branches by default)."""
+    from shared.migrate import upgrade
+
+    url, _ = _database_url()
+    upgrade(url, target)
+    typer.echo(f"migrated to {target}")
+
+
+@db_app.command("downgrade")
+def db_downgrade(target: str = typer.Argument(..., help="e.g. base, or ward_api@-1")) -> None:
+    """Revert migrations to a target."""
+    from shared.migrate import downgrade
+
+    url, _ = _database_url()
+    downgrade(url, target)
+    typer.echo(f"downgraded to {target}")
+
+
+@app.command()
+def token(
+    role: Annotated[Role, typer.Option(help="Role the token carries.")],
+    subject: Annotated[str, typer.Option(help="Who the token is for.")] = "dev-user",
+    icb: Annotated[
+        list[str] | None, typer.Option(help="ICB code in scope (repeat; * = all).")
+    ] = None,
+    ward: Annotated[
+        list[str] | None, typer.Option(help="Ward id in scope (repeat; * = all).")
+    ] = None,
+    vendor: Annotated[str | None, typer.Option(help="Vendor the token acts for.")] = None,
+    ttl: Annotated[int, typer.Option(help="Lifetime in seconds.")] = 3600,
+) -> None:
+    """Print a development bearer token signed with VWARD_JWT_SECRET."""
+    secret = os.environ.get("VWARD_JWT_SECRET", DEV_JWT_SECRET)
+    codec = TokenCodec(
+        secret,
+        issuer=os.environ.get("VWARD_JWT_ISSUER", "vward"),
+        audience=os.environ.get("VWARD_JWT_AUDIENCE", "vward"),
+    )
+    typer.echo(
+        codec.issue(
+            subject=subject,
+            role=role,
+            icbs=icb or (),
+            wards=ward or (),
+            vendor=vendor,
+            ttl_seconds=ttl,
+        )
+    )
+
+
+@app.command()
+def up(
+    data_dir: Annotated[
+        Path, typer.Option(envvar="VWARD_DATA_DIR", help="Public reference data directory.")
+    ] = DEFAULT_DATA_DIR,
+    stop_database: Annotated[bool, typer.Option(help="Stop the embedded database on exit.")] = True,
+) -> None:
+    """Start the database, migrate, load reference data and serve all three services."""
+    from shared.embedded_pg import EmbeddedPostgres
+    from shared.migrate import upgrade
+    from vward.platform import Platform
+    from vward.reference import load_all
+
+    url, embedded = _database_url()
+    typer.echo(f"database: {'embedded PostgreSQL' if embedded else 'DATABASE_URL'} ready")
+    upgrade(url)
+    typer.echo("migrations: applied")
+    for line in load_all(url, data_dir):
+        typer.echo(f"reference data: {line}")
+    log_dir = Path(".vward") / "logs"
+    log_dir.mkdir(parents=True, exist_ok=True)
+    platform = Platform(database_url=url, log_dir=str(log_dir))
+
+    stopping = False
+
+    def _stop(signum: int, _frame: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, _stop)
+    signal.signal(signal.SIGTERM, _stop)
+    try:
+        platform.start_all()
+        platform.wait_all_ready()
+        for name, service in platform.running.items():
+            typer.echo(f"{name:18} {service.url}  (docs: {service.url}/docs)")
+        typer.echo("token: .venv/bin/vward token --role admin   (see --help for scopes)")
+        typer.echo(f"logs: {log_dir}/  -- Ctrl-C stops everything")
+        while not stopping:
+            for name, service in platform.running.items():
+                if service.process.poll() is not None:
+                    typer.echo(f"{name} exited ({service.process.returncode}); stopping", err=True)
+                    stopping = True
+            time.sleep(0.5)
+    finally:
+        platform.stop_all()
+        if embedded and stop_database:
+            from shared.db_url import embedded_port
+
+            EmbeddedPostgres(port=embedded_port()).stop()
+        typer.echo("stopped")
+    sys.exit(0)
+
+
+if __name__ == "__main__":
+    app()
