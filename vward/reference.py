@@ -2,15 +2,26 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import importlib
 from pathlib import Path
 
-# Each service registers `(name, loader)`; a loader takes (database_url, data_dir) and
-# returns a one-line summary. Loaders must be idempotent: `vward up` runs them every start.
-Loader = Callable[[str, Path], str]
-LOADERS: list[tuple[str, Loader]] = []
+# Each module exposes `load(database_url: str, data_dir: Path) -> str` (a one-line summary).
+# Loaders must be idempotent: `vward up` runs them at every start.
+LOADER_MODULES = (
+    "services.ward_api.reference_data",
+    "services.equity_audit.reference_data",
+)
 
 
 def load_all(database_url: str, data_dir: Path) -> list[str]:
-    """Run every registered loader in order; returns their summaries."""
-    return [f"{name}: {loader(database_url, data_dir)}" for name, loader in LOADERS]
+    """Run every service's loader that exists; returns their summaries."""
+    summaries = []
+    for name in LOADER_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise
+            continue
+        summaries.append(f"{name.split('.')[1]}: {module.load(database_url, data_dir)}")
+    return summaries
