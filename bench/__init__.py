@@ -1,0 +1,1 @@
+"""Benchmarks: each module here exposes `run() -> list[tuple[str, str]]` (figure, value)."""
