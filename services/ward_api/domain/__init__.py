@@ -1,0 +1,1 @@
+"""Pure ward-API domain logic: capacity, sitrep, planning, wait-list, NHS number, stays."""
