@@ -1,0 +1,131 @@
+"""Slope and Relative Index of Inequality."""
+
+import time
+
+import numpy as np
+import pytest
+
+from services.equity_audit.methods import QuantileValue, slope_index_of_inequality
+from services.equity_audit.methods.intervals import z_value
+
+# Area1 of the phe_sii documentation example, PHEindicatormethods R/SII_function.R
+# (commit 0031e305): deciles 1-10 with population, value, lowerCL, upperCL, StandardError.
+AREA1 = [
+    (7291, 75.9, 72.7, 79.1, 1.64),
+    (7997, 78.3, 75.3, 81.4, 1.58),
+    (6105, 83.8, 80.9, 86.8, 1.51),
+    (7666, 83.6, 80.2, 87.1, 1.78),
+    (5790, 80.5, 77.1, 83.8, 1.7),
+    (6934, 81.1, 78.0, 84.2, 1.56),
+    (5918, 81.7, 79.0, 84.4, 1.37),
+    (5974, 84.2, 81.4, 86.9, 1.4),
+    (7147, 80.6, 75.8, 85.4, 2.43),
+    (7534, 86.3, 83.2, 89.4, 1.57),
+]
+
+# PHEindicatormethods tests/testthat/DSR_testdata.csv (commit 1dbbdc08), rows 2-6:
+# period 2010, quintiles 1-5 with total_pop, value (a DSR), lowercl, uppercl.
+DSR_2010 = [
+    (1, 1434002, 150.2200205, 147.3194185, 153.1498241),
+    (2, 1450590, 131.0221747, 128.3676972, 133.7051129),
+    (3, 1453827, 127.4954973, 125.0421198, 129.975513),
+    (4, 1440980, 130.494241, 128.2469515, 132.7657553),
+    (5, 1457780, 135.4664241, 133.2469515, 137.8657553),
+]
+
+
+def area1(*, with_se: bool) -> list[QuantileValue]:
+    """The documentation example as quantiles, with SEs or with 95% limits."""
+    return [
+        QuantileValue(i + 1, pop, value, se=se)
+        if with_se
+        else QuantileValue(i + 1, pop, value, lower_95=lo, upper_95=hi)
+        for i, (pop, value, lo, hi, se) in enumerate(AREA1)
+    ]
+
+
+def weighted_fit(population: list[float], values: list[float]) -> tuple[float, float]:
+    """Intercept and slope by numpy's weighted polyfit on population mid-point ranks."""
+    share = np.asarray(population) / np.sum(population)
+    rank = np.cumsum(share) - share / 2
+    slope, intercept = np.polyfit(rank, values, 1, w=np.sqrt(share))
+    return float(intercept), float(slope)
+
+
+def test_sii_and_rii_match_a_weighted_regression() -> None:
+    result = slope_index_of_inequality(area1(with_se=True), repetitions=1000)
+    intercept, slope = weighted_fit([r[0] for r in AREA1], [r[1] for r in AREA1])
+    assert result.sii == pytest.approx(slope, rel=1e-9)
+    assert result.rii == pytest.approx((intercept + slope) / intercept, rel=1e-9)
+
+
+def test_published_quintile_rates_regress_in_quantile_order() -> None:
+    shuffled = [QuantileValue(q, p, v, lower_95=lo, upper_95=hi) for q, p, v, lo, hi in DSR_2010]
+    shuffled.reverse()
+    result = slope_index_of_inequality(shuffled, value_type="rate", repetitions=1000)
+    intercept, slope = weighted_fit([r[1] for r in DSR_2010], [r[2] for r in DSR_2010])
+    assert result.sii == pytest.approx(slope, rel=1e-9)
+    assert result.sii < 0  # rates fall from the most deprived quintile (x = 0)
+    assert result.rii == pytest.approx((intercept + slope) / intercept, rel=1e-9)
+
+
+def test_simulated_limits_agree_with_the_analytic_interval() -> None:
+    # For normal values the SII is linear in them, so its SE is exact: sqrt(sum(c_i^2 se_i^2)).
+    quantiles = area1(with_se=True)
+    result = slope_index_of_inequality(quantiles, confidence=(0.95, 0.998))
+    share = np.array([r[0] for r in AREA1]) / sum(r[0] for r in AREA1)
+    rank = np.cumsum(share) - share / 2
+    design = np.column_stack([np.sqrt(share), rank * np.sqrt(share)])
+    slope_row = np.linalg.pinv(design)[1] * np.sqrt(share)
+    se = float(np.sqrt(np.sum((slope_row * np.array([r[4] for r in AREA1])) ** 2)))
+    for limits in result.sii_limits:
+        half_width = z_value(limits.level) * se
+        assert limits.lower == pytest.approx(result.sii - half_width, abs=0.03 * half_width)
+        assert limits.upper == pytest.approx(result.sii + half_width, abs=0.03 * half_width)
+
+
+def test_limits_from_confidence_limits_agree_with_limits_from_se() -> None:
+    from_se = slope_index_of_inequality(area1(with_se=True))
+    from_limits = slope_index_of_inequality(area1(with_se=False))
+    assert from_limits.sii == from_se.sii
+    a, b = from_se.sii_limits[0], from_limits.sii_limits[0]
+    assert a.lower == pytest.approx(b.lower, rel=0.03)
+    assert a.upper == pytest.approx(b.upper, rel=0.03)
+
+
+def test_fixed_seed_is_reproducible() -> None:
+    first = slope_index_of_inequality(area1(with_se=True), repetitions=5000, seed=7)
+    again = slope_index_of_inequality(area1(with_se=True), repetitions=5000, seed=7)
+    other = slope_index_of_inequality(area1(with_se=True), repetitions=5000, seed=8)
+    assert first == again
+    assert first.sii_limits != other.sii_limits
+
+
+def test_negative_multiplier_flips_sii_and_inverts_rii() -> None:
+    plain = slope_index_of_inequality(area1(with_se=True), repetitions=1000)
+    flipped = slope_index_of_inequality(area1(with_se=True), repetitions=1000, multiplier=-100)
+    assert flipped.sii == pytest.approx(-100 * plain.sii)
+    assert plain.rii is not None and flipped.rii is not None
+    assert flipped.rii == pytest.approx(1 / plain.rii)
+    assert flipped.sii_limits[0].lower < flipped.sii < flipped.sii_limits[0].upper
+
+
+def test_proportions_are_simulated_on_the_logit_scale() -> None:
+    quantiles = [
+        QuantileValue(q, 1000, p, lower_95=p - 0.03, upper_95=p + 0.03)
+        for q, p in enumerate([0.30, 0.34, 0.38, 0.40, 0.45], start=1)
+    ]
+    result = slope_index_of_inequality(quantiles, value_type="proportion", repetitions=20_000)
+    assert result.sii > 0
+    assert result.sii_limits[0].lower < result.sii < result.sii_limits[0].upper
+    assert result.rii_limits[0].lower < result.rii < result.rii_limits[0].upper
+
+
+def test_one_call_with_100000_repetitions_is_fast() -> None:
+    quantiles = area1(with_se=False)
+    slope_index_of_inequality(quantiles, repetitions=1000)
+    started = time.perf_counter()
+    result = slope_index_of_inequality(quantiles, value_type="rate", confidence=(0.95, 0.998))
+    elapsed = time.perf_counter() - started
+    assert result.repetitions == 100_000
+    assert elapsed < 1.0, f"SII with 100,000 repetitions took {elapsed:.3f}s"
