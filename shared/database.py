@@ -84,4 +84,6 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
             raise
 
 
-SessionDep = Annotated[AsyncSession, Depends(get_session)]
+# scope="function": commit before the response is sent, so a 2xx is never sent for a write
+# that then fails to commit (the default scope would commit after the response).
+SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]

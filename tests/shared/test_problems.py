@@ -9,9 +9,11 @@ import httpx
 import pytest
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
+from sqlalchemy import text
 
 from shared.app_factory import build_app
 from shared.auth import Principal, Role, allow
+from shared.database import SessionDep
 from shared.problems import Conflict
 from shared.settings import ServiceSettings
 from tests.conftest import serve_in_process
@@ -125,3 +127,36 @@ async def test_unexpected_error_is_500_problem_without_internals(client, auth) -
     body = _is_problem(await client.get("/v1/boom", headers=auth(Role.admin)), 500)
     assert "secret internals" not in str(body)
     assert body["request_id"]
+
+
+def _commit_router() -> APIRouter:
+    router = APIRouter()
+
+    @router.post("/v1/deferred-clash")
+    async def clash(
+        session: SessionDep, _: Annotated[Principal, Depends(allow(Role.admin))]
+    ) -> dict[str, str]:
+        # A deferred unique constraint fails only at COMMIT, after the endpoint returned.
+        await session.execute(
+            text("CREATE TEMP TABLE clash (x int UNIQUE DEFERRABLE INITIALLY DEFERRED)")
+        )
+        await session.execute(text("INSERT INTO clash VALUES (1), (1)"))
+        return {"status": "accepted"}
+
+    return router
+
+
+async def test_a_write_that_fails_to_commit_is_never_reported_as_success(
+    database_url: str, auth
+) -> None:
+    app = build_app(
+        service="probe",
+        settings=_Settings(database_url=database_url),
+        title="probe",
+        description="probe",
+        routers=[_commit_router()],
+    )
+    async with serve_in_process(app) as c:
+        response = await c.post("/v1/deferred-clash", headers=auth(Role.admin))
+    assert response.status_code == 500
+    assert response.headers["content-type"] == "application/problem+json"
