@@ -1,0 +1,343 @@
+"""FHIR R4 Observation, or a batch/transaction/collection Bundle of them.
+
+Each Observation is validated on its own with fhir.resources (R4B models, wire-compatible
+with R4 for Observation), so one bad entry never spoils the Bundle. Codes may be LOINC
+(FHIR vital-signs profile) or the SNOMED CT concepts UK Core and the NHS NEWS2 FHIR
+guidance use; quantities must be UCUM. Status final, amended or corrected is accepted;
+preliminary is refused because a later final version would be stored as a second reading.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta, timezone
+
+from fhir.resources.R4B.observation import Observation, ObservationComponent
+from fhir.resources.R4B.quantity import Quantity
+from pydantic import ValidationError
+
+from services.monitoring_ingest.domain.canonical import (
+    CATEGORICAL_CODES,
+    MEASURE_BY_CODE,
+    Acvpu,
+    Code,
+    Provenance,
+)
+from services.monitoring_ingest.domain.normalise import (
+    Normaliser,
+    parse_timestamp,
+    refuse_inverted_blood_pressure,
+)
+from services.monitoring_ingest.domain.outcomes import (
+    ItemOutcome,
+    MalformedPayload,
+    Refusal,
+    RefusalReason,
+)
+
+from ._payload import load_json
+
+__all__ = ["ACCEPTED_STATUSES", "BUNDLE_TYPES", "parse"]
+
+LOINC = "http://loinc.org"
+SNOMED = "http://snomed.info/sct"
+UCUM = "http://unitsofmeasure.org"
+
+ACCEPTED_STATUSES = frozenset({"final", "amended", "corrected"})
+BUNDLE_TYPES = frozenset({"batch", "transaction", "collection"})
+
+_CANONICAL_BY_CODING: dict[tuple[str, str], str] = {
+    **{(LOINC, code): code for code in (*MEASURE_BY_CODE, Code.BLOOD_PRESSURE_PANEL)},
+    (SNOMED, "364075005"): Code.HEART_RATE,  # Heart rate
+    (SNOMED, "78564009"): Code.HEART_RATE,  # Pulse rate
+    (SNOMED, "86290005"): Code.RESPIRATORY_RATE,
+    (SNOMED, "103228002"): Code.SPO2,  # Haemoglobin saturation with oxygen
+    (SNOMED, "431314004"): Code.SPO2_PULSE_OXIMETRY,  # Peripheral oxygen saturation
+    (SNOMED, "386725007"): Code.BODY_TEMPERATURE,
+    (SNOMED, "276885007"): Code.BODY_TEMPERATURE,  # Core body temperature
+    (SNOMED, "75367002"): Code.BLOOD_PRESSURE_PANEL,
+    (SNOMED, "72313002"): Code.SYSTOLIC_BP,  # Systolic arterial pressure
+    (SNOMED, "271649006"): Code.SYSTOLIC_BP,  # Systolic blood pressure
+    (SNOMED, "271650006"): Code.DIASTOLIC_BP,
+    (SNOMED, "1091811000000102"): Code.DIASTOLIC_BP,  # Diastolic arterial pressure (UK)
+    (SNOMED, "27113001"): Code.BODY_WEIGHT,
+    (SNOMED, "1104441000000107"): Code.CONSCIOUSNESS,  # ACVPU scale score (UK)
+    (SNOMED, "722742002"): Code.SUPPLEMENTAL_OXYGEN,  # Breathing room air
+    (SNOMED, "371825009"): Code.SUPPLEMENTAL_OXYGEN,  # Patient on oxygen
+}
+# NEWS2 inspired-oxygen observations are "code only": the code itself is the answer.
+_ON_OXYGEN_BY_FINDING = {"722742002": False, "371825009": True}
+# UK Core CareConnect-ACVPU-1 value set.
+_ACVPU_BY_SNOMED = {
+    "248234008": Acvpu.ALERT,  # Mentally alert
+    "130987000": Acvpu.NEW_CONFUSION,  # Acute confusion
+    "300202002": Acvpu.VOICE,  # Responds to voice
+    "450847001": Acvpu.PAIN,  # Responds to pain
+    "422768004": Acvpu.UNRESPONSIVE,  # Unresponsive
+}
+_CLINICIAN_REFERENCES = ("Practitioner/", "PractitionerRole/")
+
+
+def parse(payload: object, *, normaliser: Normaliser | None = None) -> list[ItemOutcome]:
+    """Parse an Observation or Bundle into outcomes, entry by entry."""
+    resource = load_json(payload)
+    if not isinstance(resource, dict):
+        raise MalformedPayload("FHIR payload must be a JSON object")
+    n = normaliser or Normaliser()
+    kind = resource.get("resourceType")
+    if kind == "Observation":
+        return _observation(resource, 0, "", n)
+    if kind != "Bundle":
+        raise MalformedPayload(f"expected Observation or Bundle, got {kind!r}")
+    if resource.get("type") not in BUNDLE_TYPES:
+        raise MalformedPayload(
+            f"Bundle type {resource.get('type')!r} is not batch/transaction/collection"
+        )
+    entries = resource.get("entry", [])
+    if not isinstance(entries, list):
+        raise MalformedPayload("Bundle.entry must be an array")
+    outcomes: list[ItemOutcome] = []
+    for index, entry in enumerate(entries):
+        pointer = f"/entry/{index}/resource"
+        inner = entry.get("resource") if isinstance(entry, dict) else None
+        if not isinstance(inner, dict):
+            outcomes.append(
+                Refusal(
+                    index, f"/entry/{index}", RefusalReason.MISSING_FIELD, "entry has no resource"
+                )
+            )
+        elif inner.get("resourceType") != "Observation":
+            detail = f"only Observation is ingested, not {inner.get('resourceType')!r}"
+            outcomes.append(Refusal(index, pointer, RefusalReason.UNSUPPORTED_RESOURCE, detail))
+        else:
+            outcomes.extend(_observation(inner, index, pointer, n))
+    return outcomes
+
+
+def _observation(raw: dict, item: int, pointer: str, n: Normaliser) -> list[ItemOutcome]:
+    def refuse(reason: RefusalReason, detail: str, where: str = "") -> list[ItemOutcome]:
+        return [Refusal(item, pointer + where, reason, detail)]
+
+    # Times are read from the raw JSON first: the model rejects a naive time as a regex
+    # failure, and a naive time deserves its own reason.
+    observed_at = _effective_time(raw)
+    if isinstance(observed_at, tuple):
+        return refuse(*observed_at)
+    try:
+        observation = Observation.model_validate(raw)
+    except ValidationError as error:
+        first = error.errors()[0]
+        where = "/" + "/".join(str(part) for part in first["loc"])
+        return refuse(RefusalReason.MALFORMED, first["msg"], where)
+    if observation.status not in ACCEPTED_STATUSES:
+        detail = f"status {observation.status!r} is not one of {sorted(ACCEPTED_STATUSES)}"
+        return refuse(RefusalReason.BAD_STATUS, detail, "/status")
+    device_id = _device_id(observation)
+    if device_id is None:
+        return refuse(
+            RefusalReason.MISSING_FIELD, "device identifier or display is required", "/device"
+        )
+    code, coding = _canonical_code(observation.code.coding or [])
+    if code is None:
+        return refuse(RefusalReason.UNKNOWN_CODE, f"no supported code in {coding}", "/code")
+    context = _Context(
+        item=item,
+        pointer=pointer,
+        device_id=device_id,
+        observed_at=observed_at,
+        provenance=_provenance(observation),
+        vendor_id=next((i.value for i in observation.identifier or [] if i.value), None),
+        normaliser=n,
+    )
+    if code == Code.BLOOD_PRESSURE_PANEL:
+        return context.blood_pressure(observation.component or [])
+    if code in CATEGORICAL_CODES:
+        return [context.categorical(code, coding, observation)]
+    if observation.valueQuantity is None:
+        if observation.dataAbsentReason is not None:
+            absent = observation.dataAbsentReason.text or _first_code(observation.dataAbsentReason)
+            return refuse(RefusalReason.MISSING_FIELD, f"value absent: {absent}", "/valueQuantity")
+        return refuse(RefusalReason.MISSING_FIELD, "valueQuantity is required", "/valueQuantity")
+    outcomes = [context.quantity(code, observation.valueQuantity, "/valueQuantity", None)]
+    # Pulse-oximetry profiles carry the inhaled oxygen flow/concentration as components.
+    for index, component in enumerate(observation.component or []):
+        component_code, _ = _canonical_code(component.code.coding or [])
+        if component_code in (Code.INHALED_O2_FLOW, Code.INHALED_O2_CONCENTRATION):
+            outcomes.append(context.component(component_code, component, index))
+    return outcomes
+
+
+class _Context:
+    """What every reading from one Observation shares."""
+
+    __slots__ = (
+        "device_id",
+        "item",
+        "normaliser",
+        "observed_at",
+        "pointer",
+        "provenance",
+        "vendor_id",
+    )
+
+    def __init__(
+        self,
+        *,
+        item: int,
+        pointer: str,
+        device_id: str,
+        observed_at: datetime,
+        provenance: Provenance,
+        vendor_id: str | None,
+        normaliser: Normaliser,
+    ) -> None:
+        self.item = item
+        self.pointer = pointer
+        self.device_id = device_id
+        self.observed_at = observed_at
+        self.provenance = provenance
+        self.vendor_id = vendor_id
+        self.normaliser = normaliser
+
+    def quantity(
+        self, code: str, quantity: Quantity | None, where: str, suffix: str | None
+    ) -> ItemOutcome:
+        pointer = self.pointer + where
+        if quantity is None:
+            return Refusal(
+                self.item, pointer, RefusalReason.MISSING_FIELD, "valueQuantity is required"
+            )
+        if quantity.system != UCUM or not quantity.code:
+            got = f"{quantity.system!r} {quantity.code!r}"
+            detail = f"unit must be a UCUM code (system {UCUM}), got {got}"
+            return Refusal(self.item, pointer, RefusalReason.UNKNOWN_UNIT, detail)
+        if quantity.value is None:
+            return Refusal(self.item, pointer, RefusalReason.MISSING_FIELD, "quantity has no value")
+        return self.normaliser.quantity(
+            self.item,
+            pointer,
+            device_id=self.device_id,
+            code=code,
+            value=float(quantity.value),
+            unit=quantity.code,
+            observed_at=self.observed_at,
+            provenance=self.provenance,
+            vendor_reading_id=self._vendor_id(suffix),
+        )
+
+    def component(self, code: str, component: ObservationComponent, index: int) -> ItemOutcome:
+        return self.quantity(
+            code, component.valueQuantity, f"/component/{index}/valueQuantity", code
+        )
+
+    def blood_pressure(self, components: list[ObservationComponent]) -> list[ItemOutcome]:
+        found: dict[str, tuple[int, ObservationComponent]] = {}
+        for index, component in enumerate(components):
+            code, _ = _canonical_code(component.code.coding or [])
+            if code in (Code.SYSTOLIC_BP, Code.DIASTOLIC_BP):
+                found.setdefault(code, (index, component))
+        halves: list[ItemOutcome] = []
+        for code in (Code.SYSTOLIC_BP, Code.DIASTOLIC_BP):
+            if code not in found:
+                detail = f"blood pressure panel has no {code} component"
+                halves.append(
+                    Refusal(
+                        self.item, self.pointer + "/component", RefusalReason.MISSING_FIELD, detail
+                    )
+                )
+            else:
+                halves.append(self.component(code, found[code][1], found[code][0]))
+        return list(refuse_inverted_blood_pressure(halves[0], halves[1], self.item, self.pointer))
+
+    def categorical(
+        self, code: str, coding: list[tuple[str, str]], observation: Observation
+    ) -> ItemOutcome:
+        value: object
+        if code == Code.SUPPLEMENTAL_OXYGEN:
+            value = next(
+                (
+                    _ON_OXYGEN_BY_FINDING[c]
+                    for s, c in coding
+                    if s == SNOMED and c in _ON_OXYGEN_BY_FINDING
+                ),
+                observation.valueBoolean,
+            )
+        elif observation.valueCodeableConcept is not None:
+            concept = observation.valueCodeableConcept
+            value = next(
+                (
+                    _ACVPU_BY_SNOMED[c.code].value
+                    for c in concept.coding or []
+                    if c.system == SNOMED and c.code in _ACVPU_BY_SNOMED
+                ),
+                concept.text,
+            )
+        else:
+            value = observation.valueString
+        if value is None:
+            return Refusal(
+                self.item, self.pointer, RefusalReason.MISSING_FIELD, f"no value for {code}"
+            )
+        return self.normaliser.categorical(
+            self.item,
+            self.pointer,
+            device_id=self.device_id,
+            code=code,
+            value=value,
+            observed_at=self.observed_at,
+            provenance=self.provenance,
+            vendor_reading_id=self.vendor_id,
+        )
+
+    def _vendor_id(self, suffix: str | None) -> str | None:
+        # One Observation id yields several readings: each needs its own stable id.
+        if self.vendor_id is None or suffix is None:
+            return self.vendor_id
+        return f"{self.vendor_id}#{suffix}"
+
+
+def _effective_time(raw: dict) -> datetime | tuple[RefusalReason, str]:
+    if "effectiveDateTime" in raw:
+        text = raw["effectiveDateTime"]
+    elif "effectiveInstant" in raw:
+        text = raw["effectiveInstant"]
+    elif isinstance(raw.get("effectivePeriod"), dict):
+        period = raw["effectivePeriod"]
+        # A value summarising a period is known at its end.
+        text = period.get("end") or period.get("start")
+    else:
+        return RefusalReason.MISSING_FIELD, "effectiveDateTime or effectivePeriod is required"
+    parsed = parse_timestamp(text)
+    if isinstance(parsed, datetime):
+        offset = parsed.utcoffset() or timedelta(0)
+        return parsed.replace(tzinfo=timezone(offset))
+    return parsed
+
+
+def _canonical_code(codings: Iterable) -> tuple[str | None, list[tuple[str, str]]]:
+    pairs = [(c.system or "", c.code or "") for c in codings]
+    found = [_CANONICAL_BY_CODING[p] for p in pairs if p in _CANONICAL_BY_CODING]
+    if Code.SPO2_PULSE_OXIMETRY in found:
+        return Code.SPO2_PULSE_OXIMETRY, pairs
+    return (found[0] if found else None), pairs
+
+
+def _device_id(observation: Observation) -> str | None:
+    device = observation.device
+    if device is None:
+        return None
+    if device.identifier is not None and device.identifier.value:
+        return device.identifier.value
+    return device.display or None
+
+
+def _provenance(observation: Observation) -> Provenance:
+    for performer in observation.performer or []:
+        if (performer.reference or "").startswith(_CLINICIAN_REFERENCES):
+            return Provenance.CLINICIAN_ENTERED
+    return Provenance.DEVICE
+
+
+def _first_code(concept: object) -> str:
+    codings = getattr(concept, "coding", None) or []
+    return codings[0].code if codings else "unknown"

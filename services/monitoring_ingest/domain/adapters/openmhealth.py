@@ -1,0 +1,159 @@
+"""Open mHealth data points (header + body) for the omh vital-sign schemas.
+
+Units are the schemas' own enums ("beats/min", "mmHg", "C"/"F"/"K", "kg"/"g"/"lb" ...),
+mapped to UCUM here. Open mHealth has no device serial, so the device is taken from a
+vendor `device_id` in `header.acquisition_provenance`, falling back to its `source_name`.
+"""
+
+from __future__ import annotations
+
+from services.monitoring_ingest.domain.canonical import Code, Provenance
+from services.monitoring_ingest.domain.normalise import (
+    Normaliser,
+    parse_timestamp,
+    refuse_inverted_blood_pressure,
+)
+from services.monitoring_ingest.domain.outcomes import (
+    ItemOutcome,
+    MalformedPayload,
+    Refusal,
+    RefusalReason,
+)
+
+from ._payload import load_json
+
+__all__ = ["SCHEMAS", "parse"]
+
+# schema name -> (body property, canonical code, required?)
+SCHEMAS: dict[str, tuple[tuple[str, str, bool], ...]] = {
+    "heart-rate": (("heart_rate", Code.HEART_RATE, True),),
+    "respiratory-rate": (("respiratory_rate", Code.RESPIRATORY_RATE, True),),
+    "oxygen-saturation": (
+        ("oxygen_saturation", Code.SPO2_PULSE_OXIMETRY, True),
+        ("supplemental_oxygen_flow_rate", Code.INHALED_O2_FLOW, False),  # 0 L/min: room air
+    ),
+    "body-temperature": (("body_temperature", Code.BODY_TEMPERATURE, True),),
+    "body-weight": (("body_weight", Code.BODY_WEIGHT, True),),
+    "blood-pressure": (
+        ("systolic_blood_pressure", Code.SYSTOLIC_BP, True),
+        ("diastolic_blood_pressure", Code.DIASTOLIC_BP, True),
+    ),
+}
+
+_UCUM_BY_OMH_UNIT = {
+    "beats/min": "/min",
+    "breaths/min": "/min",
+    "%": "%",
+    "mmHg": "mm[Hg]",
+    "C": "Cel",
+    "F": "[degF]",
+    "K": "K",
+    "kg": "kg",
+    "g": "g",
+    "lb": "[lb_av]",
+    "L/min": "L/min",
+}
+_PROVENANCE_BY_MODALITY = {"sensed": Provenance.DEVICE, "self-reported": Provenance.SELF_REPORTED}
+
+
+def parse(payload: object, *, normaliser: Normaliser | None = None) -> list[ItemOutcome]:
+    """Parse one data point or an array of them into outcomes, point by point."""
+    decoded = load_json(payload)
+    if isinstance(decoded, dict):
+        points, pointers = [decoded], [""]
+    elif isinstance(decoded, list):
+        points, pointers = decoded, [f"/{i}" for i in range(len(decoded))]
+    else:
+        raise MalformedPayload("Open mHealth payload must be a data point or an array of them")
+    n = normaliser or Normaliser()
+    outcomes: list[ItemOutcome] = []
+    for index, (point, pointer) in enumerate(zip(points, pointers, strict=True)):
+        outcomes.extend(_data_point(point, index, pointer, n))
+    return outcomes
+
+
+def _data_point(point: object, item: int, pointer: str, n: Normaliser) -> list[ItemOutcome]:
+    def refuse(reason: RefusalReason, detail: str, where: str = "") -> list[ItemOutcome]:
+        return [Refusal(item, pointer + where, reason, detail)]
+
+    if not isinstance(point, dict):
+        return refuse(RefusalReason.MALFORMED, "data point is not an object")
+    header, body = point.get("header"), point.get("body")
+    if not isinstance(header, dict) or not isinstance(body, dict):
+        return refuse(RefusalReason.MISSING_FIELD, "data point needs a header and a body")
+    schema = header.get("schema_id")
+    if not isinstance(schema, dict):
+        return refuse(RefusalReason.MISSING_FIELD, "header.schema_id is required", "/header")
+    if schema.get("namespace") != "omh" or schema.get("name") not in SCHEMAS:
+        detail = f"unsupported schema {schema.get('namespace')}:{schema.get('name')}"
+        return refuse(RefusalReason.UNKNOWN_CODE, detail, "/header/schema_id")
+    provenance_block = header.get("acquisition_provenance")
+    provenance_block = provenance_block if isinstance(provenance_block, dict) else {}
+    device_id = provenance_block.get("device_id") or provenance_block.get("source_name")
+    if not isinstance(device_id, str) or not device_id:
+        detail = "acquisition_provenance.device_id or source_name is required"
+        return refuse(RefusalReason.MISSING_FIELD, detail, "/header")
+    provenance = _PROVENANCE_BY_MODALITY.get(provenance_block.get("modality", "sensed"))
+    if provenance is None:
+        detail = f"unknown modality {provenance_block.get('modality')!r}"
+        return refuse(RefusalReason.INVALID_VALUE, detail, "/header/acquisition_provenance")
+    effective = _effective_time(body.get("effective_time_frame"))
+    if effective is None:
+        detail = "effective_time_frame date_time or time_interval is required"
+        return refuse(RefusalReason.MISSING_FIELD, detail, "/body")
+    observed_at = parse_timestamp(effective)
+    if isinstance(observed_at, tuple):
+        return refuse(*observed_at, where="/body/effective_time_frame")
+    header_id = header.get("id") if isinstance(header.get("id"), str) else None
+    properties = SCHEMAS[schema["name"]]
+    outcomes: list[ItemOutcome] = []
+    for name, code, required in properties:
+        where = f"{pointer}/body/{name}"
+        unit_value = body.get(name)
+        if unit_value is None:
+            if required:
+                detail = f"{name} is required"
+                outcomes.append(Refusal(item, where, RefusalReason.MISSING_FIELD, detail))
+            continue
+        if not isinstance(unit_value, dict):
+            detail = f"{name} is not a unit value"
+            outcomes.append(Refusal(item, where, RefusalReason.MALFORMED, detail))
+            continue
+        unit = unit_value.get("unit")
+        ucum = _UCUM_BY_OMH_UNIT.get(unit) if isinstance(unit, str) else None
+        if ucum is None:
+            detail = f"unit {unit!r} is not an Open mHealth unit for {name}"
+            outcomes.append(Refusal(item, where, RefusalReason.UNKNOWN_UNIT, detail))
+            continue
+        # One data point may yield two readings; each needs its own stable id.
+        vendor_id = header_id
+        if header_id is not None and len(properties) > 1:
+            vendor_id = f"{header_id}#{code}"
+        outcomes.append(
+            n.quantity(
+                item,
+                where,
+                device_id=device_id,
+                code=code,
+                value=unit_value.get("value"),
+                unit=ucum,
+                observed_at=observed_at,
+                provenance=provenance,
+                vendor_reading_id=vendor_id,
+            )
+        )
+    if schema["name"] == "blood-pressure" and len(outcomes) == 2:
+        outcomes = list(refuse_inverted_blood_pressure(outcomes[0], outcomes[1], item, pointer))
+    return outcomes
+
+
+def _effective_time(time_frame: object) -> object:
+    if not isinstance(time_frame, dict):
+        return None
+    if "date_time" in time_frame:
+        return time_frame["date_time"]
+    interval = time_frame.get("time_interval")
+    if isinstance(interval, dict):
+        # A value summarising an interval is known at its end.
+        return interval.get("end_date_time") or interval.get("start_date_time")
+    return None
