@@ -19,6 +19,27 @@ db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 
 
+def _add_service_commands() -> None:
+    """Each service may ship a typer sub-app in services/<name>/cli.py (`vward ward ...`)."""
+    import importlib
+
+    for command, module_name in (
+        ("ward", "services.ward_api.cli"),
+        ("ingest", "services.monitoring_ingest.cli"),
+        ("equity", "services.equity_audit.cli"),
+    ):
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name != module_name:
+                raise
+            continue
+        app.add_typer(module.app, name=command)
+
+
+_add_service_commands()
+
+
 def _database_url() -> tuple[str, bool]:
     """DATABASE_URL if set, else the embedded server (started on demand); and which."""
     from shared.db_url import resolve_database_url
