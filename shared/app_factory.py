@@ -20,6 +20,7 @@ from shared.observability import (
     configure_logging,
 )
 from shared.problems import install_problem_handlers
+from shared.rate_limit import RateLimiter
 from shared.settings import ServiceSettings
 
 ExtraLifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
@@ -72,6 +73,7 @@ def build_app(
         issuer=settings.jwt_issuer,
         audience=settings.jwt_audience,
     )
+    app.state.rate_limiter = RateLimiter(settings.rate_limit_per_second, settings.rate_limit_burst)
     install_problem_handlers(app)
     app.include_router(_operations_router())
     for router in routers:

@@ -153,6 +153,9 @@ def authenticate(
         exc.headers = _CHALLENGE
         raise
     request.state.principal = principal
+    limiter = getattr(request.app.state, "rate_limiter", None)
+    if limiter is not None:
+        limiter.check(f"{principal.role}:{principal.vendor or principal.subject}")
     return principal
 
 

@@ -48,6 +48,8 @@ class ServiceSettings(BaseSettings):
     log_level: str = "INFO"
     db_pool_size: int = Field(10, ge=1)
     http_timeout_seconds: float = Field(5.0, gt=0)
+    rate_limit_per_second: float = Field(200.0, gt=0, description="Per caller, per replica.")
+    rate_limit_burst: int = Field(1000, ge=1)
 
     @model_validator(mode="after")
     def _refuse_placeholder_secrets(self) -> ServiceSettings:
