@@ -1,0 +1,78 @@
+"""Reference data for the equity audit: loaders that validate, typed rows, derived quintiles.
+
+Loaders never raise on bad rows: each returns a ``LoadedDataset`` whose ``report`` lists the
+rows accepted, rejected (line number and reason) and skipped. Exceptions are kept for a file
+that does not exist.
+"""
+
+from .catalogue import (
+    DATA_DIR_ENV,
+    REFERENCE_FILES,
+    ReferenceData,
+    default_data_dir,
+    is_synthetic_dir,
+    load_reference,
+    resolve_data_dir,
+)
+from .census import CentralHeatingRow, OccupancyRow, load_ts046, load_ts052
+from .descriptors import SYNTHETIC_MARKER, DatasetDescriptor, Geography, synthetic_descriptor
+from .digital import IUC2018_GROUPS, DigitalExclusionRow, load_digital_exclusion
+from .housing import HousingRow, load_housing
+from .icb import IcbLookupRow, load_icb_lookup
+from .imd import ImdRow, load_imd2019
+from .iod import IodRow, load_iod
+from .lsoa_lookup import ChangeIndicator, LsoaChange, LsoaMapping, build_mapping, load_lsoa_lookup
+from .profiles import (
+    HousingMeasure,
+    LsoaProfile,
+    build_profiles,
+    decile_to_quintile,
+    housing_quintile,
+    is_core20,
+    national_quintiles,
+)
+from .report import ImportReport, LoadedDataset, Rejection
+
+__all__ = [
+    "DATA_DIR_ENV",
+    "IUC2018_GROUPS",
+    "REFERENCE_FILES",
+    "SYNTHETIC_MARKER",
+    "CentralHeatingRow",
+    "ChangeIndicator",
+    "DatasetDescriptor",
+    "DigitalExclusionRow",
+    "Geography",
+    "HousingMeasure",
+    "HousingRow",
+    "IcbLookupRow",
+    "ImdRow",
+    "ImportReport",
+    "IodRow",
+    "LoadedDataset",
+    "LsoaChange",
+    "LsoaMapping",
+    "LsoaProfile",
+    "OccupancyRow",
+    "ReferenceData",
+    "Rejection",
+    "build_mapping",
+    "build_profiles",
+    "decile_to_quintile",
+    "default_data_dir",
+    "housing_quintile",
+    "is_core20",
+    "is_synthetic_dir",
+    "load_digital_exclusion",
+    "load_housing",
+    "load_icb_lookup",
+    "load_imd2019",
+    "load_iod",
+    "load_lsoa_lookup",
+    "load_reference",
+    "load_ts046",
+    "load_ts052",
+    "national_quintiles",
+    "resolve_data_dir",
+    "synthetic_descriptor",
+]

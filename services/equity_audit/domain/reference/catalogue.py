@@ -1,0 +1,160 @@
+"""Load the four reference files of a data directory together and cross-check them.
+
+The directory comes from ``VWARD_DATA_DIR``, else ``../shared/data`` relative to the repo
+root. A directory written by the synthetic generator carries a marker file; its datasets are
+then described as SYNTHETIC whatever their file names.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TypeVar
+
+from .descriptors import (
+    DIGITAL_EXCLUSION,
+    HOUSING,
+    IMD2019,
+    LSOA11_TO_ICB,
+    SYNTHETIC_MARKER,
+    DatasetDescriptor,
+    synthetic_descriptor,
+)
+from .digital import DigitalExclusionRow, load_digital_exclusion
+from .housing import HousingRow, load_housing
+from .icb import IcbLookupRow, load_icb_lookup
+from .imd import ImdRow, load_imd2019
+from .profiles import HousingMeasure, LsoaProfile, build_profiles
+from .report import ImportReport, LoadedDataset
+
+__all__ = [
+    "DATA_DIR_ENV",
+    "REFERENCE_FILES",
+    "ReferenceData",
+    "default_data_dir",
+    "is_synthetic_dir",
+    "load_reference",
+    "resolve_data_dir",
+]
+
+DATA_DIR_ENV = "VWARD_DATA_DIR"
+T = TypeVar("T")
+
+REPO_ROOT = Path(__file__).resolve().parents[4]
+REFERENCE_FILES: tuple[DatasetDescriptor, ...] = (
+    IMD2019,
+    LSOA11_TO_ICB,
+    HOUSING,
+    DIGITAL_EXCLUSION,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ReferenceData:
+    """The four reference datasets, each with its descriptor and import report."""
+
+    imd: LoadedDataset[str, ImdRow]
+    icb: LoadedDataset[str, IcbLookupRow]
+    housing: LoadedDataset[str, HousingRow]
+    digital: LoadedDataset[str, DigitalExclusionRow]
+
+    @property
+    def reports(self) -> tuple[ImportReport, ...]:
+        """Import reports in load order."""
+        return (self.imd.report, self.icb.report, self.housing.report, self.digital.report)
+
+    @property
+    def descriptors(self) -> tuple[DatasetDescriptor, ...]:
+        """Provenance of each dataset, for the attribution footer of any output."""
+        return (
+            self.imd.descriptor,
+            self.icb.descriptor,
+            self.housing.descriptor,
+            self.digital.descriptor,
+        )
+
+    @property
+    def synthetic(self) -> bool:
+        """Whether any dataset is synthetic (outputs must then say so)."""
+        return any(d.synthetic for d in self.descriptors)
+
+    def profiles(
+        self, housing_measure: HousingMeasure = HousingMeasure.INDOORS
+    ) -> dict[str, LsoaProfile]:
+        """Per-LSOA quintiles and flags."""
+        return build_profiles(
+            self.imd.rows,
+            self.icb.rows,
+            self.housing.rows,
+            self.digital.rows,
+            housing_measure=housing_measure,
+        )
+
+
+def default_data_dir(repo_root: Path = REPO_ROOT) -> Path:
+    """``../shared/data`` next to the repository."""
+    return (repo_root / ".." / "shared" / "data").resolve()
+
+
+def resolve_data_dir(environ: Mapping[str, str] | None = None, repo_root: Path = REPO_ROOT) -> Path:
+    """The configured data directory: ``VWARD_DATA_DIR`` if set, else the default."""
+    env = os.environ if environ is None else environ
+    configured = env.get(DATA_DIR_ENV, "").strip()
+    return Path(configured).expanduser().resolve() if configured else default_data_dir(repo_root)
+
+
+def is_synthetic_dir(data_dir: Path) -> bool:
+    """Whether the directory was written by the synthetic generator."""
+    return (data_dir / SYNTHETIC_MARKER).is_file()
+
+
+def load_reference(data_dir: Path) -> ReferenceData:
+    """Load and cross-check the four files; problems are in the reports, not exceptions.
+
+    Raises FileNotFoundError only when a file is absent altogether.
+    """
+    seed = _synthetic_seed(data_dir)
+
+    def describe(real: DatasetDescriptor) -> DatasetDescriptor:
+        return real if seed is None else synthetic_descriptor(real, seed=seed)
+
+    def path(real: DatasetDescriptor) -> Path:
+        assert real.file_name is not None
+        return data_dir / real.file_name
+
+    imd = load_imd2019(path(IMD2019), descriptor=describe(IMD2019))
+    known = imd.rows.keys()
+    icb = load_icb_lookup(
+        path(LSOA11_TO_ICB), known_lsoas=known, descriptor=describe(LSOA11_TO_ICB)
+    )
+    housing = load_housing(path(HOUSING), known_lsoas=known, descriptor=describe(HOUSING))
+    digital = load_digital_exclusion(
+        path(DIGITAL_EXCLUSION), known_lsoas=known, descriptor=describe(DIGITAL_EXCLUSION)
+    )
+    return ReferenceData(
+        imd=imd,
+        icb=_with_missing(icb, known),
+        housing=_with_missing(housing, known),
+        digital=_with_missing(digital, known),
+    )
+
+
+def _with_missing(loaded: LoadedDataset[str, T], expected: Iterable[str]) -> LoadedDataset[str, T]:
+    missing = tuple(sorted(code for code in expected if code not in loaded.rows))
+    if not missing:
+        return loaded
+    return replace(loaded, report=loaded.report.with_missing(missing))
+
+
+def _synthetic_seed(data_dir: Path) -> int | None:
+    """The seed recorded in the synthetic marker, or None for real data."""
+    marker = data_dir / SYNTHETIC_MARKER
+    if not marker.is_file():
+        return None
+    for line in marker.read_text(encoding="utf-8").splitlines():
+        name, _, value = line.partition("=")
+        if name.strip() == "seed" and value.strip().lstrip("-").isdigit():
+            return int(value)
+    return 0

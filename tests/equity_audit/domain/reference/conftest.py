@@ -1,0 +1,37 @@
+"""Fixtures for reference-data tests: small inline CSV files and the real data directory."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import pytest
+
+from services.equity_audit.domain.reference import resolve_data_dir
+
+WriteCsv = Callable[[str, Sequence[str], Sequence[Sequence[object]]], Path]
+
+
+@pytest.fixture
+def write_csv(tmp_path: Path) -> WriteCsv:
+    """Write a CSV with the given header and rows into a temporary directory."""
+
+    def write(name: str, header: Sequence[str], rows: Sequence[Sequence[object]]) -> Path:
+        path = tmp_path / name
+        with path.open("w", newline="", encoding="utf-8") as handle:
+            writer = csv.writer(handle, lineterminator="\n")
+            writer.writerow(header)
+            writer.writerows(rows)
+        return path
+
+    return write
+
+
+@pytest.fixture(scope="session")
+def real_data_dir() -> Path:
+    """The configured real data directory; tests using it skip when it is absent."""
+    data_dir = resolve_data_dir()
+    if not (data_dir / "imd2019_lsoa11_england.csv").is_file():
+        pytest.skip(f"real reference data not found in {data_dir} (set VWARD_DATA_DIR)")
+    return data_dir
