@@ -17,6 +17,8 @@ from shared.settings import DEFAULT_DATA_DIR, DEV_JWT_SECRET
 app = typer.Typer(help="vward: NHS virtual-ward platform.", no_args_is_help=True)
 db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+data_app = typer.Typer(help="Public reference data.", no_args_is_help=True)
+app.add_typer(data_app, name="data")
 
 
 def _add_service_commands() -> None:
@@ -66,6 +68,20 @@ def db_downgrade(target: str = typer.Argument(..., help="e.g. base, or ward_api@
     url, _ = _database_url()
     downgrade(url, target)
     typer.echo(f"downgraded to {target}")
+
+
+@data_app.command("load")
+def data_load(
+    data_dir: Annotated[
+        Path, typer.Option(envvar="VWARD_DATA_DIR", help="Public reference data directory.")
+    ] = DEFAULT_DATA_DIR,
+) -> None:
+    """Load (or refresh) every service's reference data; safe to repeat."""
+    from vward.reference import load_all
+
+    url, _ = _database_url()
+    for line in load_all(url, data_dir):
+        typer.echo(line)
 
 
 @app.command()
