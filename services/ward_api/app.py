@@ -7,8 +7,16 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
 
+from services.ward_api.admissions.endpoints import router as admissions_router
+from services.ward_api.alerts.endpoints import router as alerts_router
+from services.ward_api.audit.endpoints import router as audit_router
+from services.ward_api.capacity.endpoints import admin_router as sitrep_router
+from services.ward_api.capacity.endpoints import router as capacity_router
 from services.ward_api.clients.peers import EquityAuditClient, MonitoringClient
+from services.ward_api.exports.endpoints import router as exports_router
+from services.ward_api.geography.endpoints import router as geography_router
 from services.ward_api.settings import WardSettings
+from services.ward_api.wards.endpoints import router as wards_router
 from shared.app_factory import build_app
 from shared.diagnostics import whoami_router
 from shared.peers import peers_router
@@ -51,6 +59,17 @@ def create_app(settings: WardSettings | None = None) -> FastAPI:
         settings=settings,
         title="vward ward_api",
         description=DESCRIPTION,
-        routers=[whoami_router(), peers_router(clients)],
+        routers=[
+            whoami_router(),
+            peers_router(clients),
+            geography_router,
+            capacity_router,
+            sitrep_router,
+            wards_router,
+            admissions_router,
+            alerts_router,
+            exports_router,
+            audit_router,
+        ],
         extra_lifespan=peers,
     )

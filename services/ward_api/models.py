@@ -1,5 +1,29 @@
 """Every ORM model of ward_api, imported so Alembic and tests see the whole schema."""
 
+from services.ward_api.admissions.models import Admission, Patient, WaitlistEntry
+from services.ward_api.alerts.models import Alert
+from services.ward_api.audit.models import AuditEvent
+from services.ward_api.capacity.models import CapacityPlan, SitrepImport, SitrepMonth
 from services.ward_api.db import Base
+from services.ward_api.geography.models import Icb, Lsoa, PopulationDenominator, SubIcb
+from services.ward_api.idempotency.models import IdempotencyRecord
+from services.ward_api.wards.models import Ward, WardCapacityChange
 
-__all__ = ["Base"]
+__all__ = [
+    "Admission",
+    "Alert",
+    "AuditEvent",
+    "Base",
+    "CapacityPlan",
+    "Icb",
+    "IdempotencyRecord",
+    "Lsoa",
+    "Patient",
+    "PopulationDenominator",
+    "SitrepImport",
+    "SitrepMonth",
+    "SubIcb",
+    "WaitlistEntry",
+    "Ward",
+    "WardCapacityChange",
+]

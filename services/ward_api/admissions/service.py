@@ -1,0 +1,417 @@
+"""Patients, admissions into beds, wait-lists and discharges.
+
+Beds never overbook: admitting and discharging take the ward's row lock (SELECT … FOR
+UPDATE), so they run one at a time per ward, and partial unique indexes on open admissions
+(one per bed, one per patient) back that up in the database.
+
+When a discharge frees a bed, the head of the ward's wait-list (domain/waitlist.py order:
+urgency, referral time, Core20 residence) is admitted into it in the same transaction:
+referrals to a virtual ward are already clinically accepted, so offering the bed and waiting
+for an answer would only leave it empty. Wait-listed patients already on another ward are
+skipped.
+
+A device is bound through monitoring_ingest after the admission is written; if that peer is
+down the admission stands and the binding is recorded as `pending`, never lost.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.ward_api.access import require_ward
+from services.ward_api.admissions import repository
+from services.ward_api.admissions.models import Admission, Patient, WaitlistEntry
+from services.ward_api.admissions.schemas import (
+    AdmissionOut,
+    AdmissionRequest,
+    DischargeOut,
+    DischargeRequest,
+    PatientCreate,
+    PatientOut,
+    WaitlistEntryOut,
+)
+from services.ward_api.audit import service as audit
+from services.ward_api.clients.peers import MonitoringClient
+from services.ward_api.domain.length_of_stay import length_of_stay_days, measure_stay
+from services.ward_api.domain.nhs_number import check_nhs_number
+from services.ward_api.domain.waitlist import Urgency, is_core20, order_waitlist
+from services.ward_api.domain.waitlist import WaitlistEntry as DomainEntry
+from services.ward_api.geography import repository as geography
+from services.ward_api.wards import repository as wards
+from services.ward_api.wards import service as ward_service
+from services.ward_api.wards.models import Ward
+from shared.auth import Principal
+from shared.http_client import PeerError, PeerUnavailable
+from shared.problems import Conflict, Forbidden, NotFound, Unprocessable
+
+LONDON = ZoneInfo("Europe/London")
+
+
+def _local_date(moment: datetime):
+    return moment.astimezone(LONDON).date()
+
+
+def admission_out(admission: Admission, *, now: datetime | None = None) -> AdmissionOut:
+    """The admission with its day of stay and long-stay flag (past 14 days)."""
+    now = now or datetime.now(UTC)
+    end = admission.discharged_at
+    stay = measure_stay(
+        _local_date(admission.admitted_at),
+        None if end is None else _local_date(end),
+        as_of=max(_local_date(now), _local_date(admission.admitted_at)),
+    )
+    return AdmissionOut.model_validate(admission).model_copy(
+        update={"day_of_stay": stay.days, "long_stay": stay.long_stay}
+    )
+
+
+# ---- patients -------------------------------------------------------------------------
+
+
+async def create_patient(
+    session: AsyncSession, principal: Principal, data: PatientCreate
+) -> PatientOut:
+    check = check_nhs_number(data.nhs_number)
+    if check.normalised is None:
+        raise Unprocessable(
+            f"not a valid NHS number ({check.problem})",
+            slug="invalid-nhs-number",
+            reason=str(check.problem),
+        )
+    if await geography.get_lsoa(session, data.lsoa11cd) is None:
+        raise Unprocessable(
+            f"unknown LSOA {data.lsoa11cd}", slug="unknown-lsoa", lsoa11cd=data.lsoa11cd
+        )
+    existing = await repository.patient_by_nhs(session, check.normalised)
+    if existing is not None:
+        raise Conflict(
+            "a patient with this NHS number exists",
+            slug="patient-exists",
+            patient_id=str(existing.id),
+        )
+    patient = Patient(id=uuid.uuid4(), **{**data.model_dump(), "nhs_number": check.normalised})
+    session.add(patient)
+    await session.flush()
+    await audit.record(
+        session, principal, "create", "patient", entity_id=patient.id, patient_id=patient.id
+    )
+    return PatientOut.model_validate(patient)
+
+
+async def _ward_for(
+    session: AsyncSession, principal: Principal, ward_id: uuid.UUID, *, lock: bool
+) -> Ward:
+    ward = await ward_service.get_or_raise(session, ward_id, lock=lock)
+    require_ward(principal, ward.id, ward.icb_code, await wards.icb_ods(session, ward.icb_code))
+    return ward
+
+
+async def get_patient(
+    session: AsyncSession, principal: Principal, patient_id: uuid.UUID
+) -> PatientOut:
+    """A patient, for clinicians whose scope covers a ward the patient was admitted to or awaits."""
+    patient = await session.get(Patient, patient_id)
+    if patient is None:
+        raise NotFound(f"no patient {patient_id}", slug="patient-not-found")
+    allowed = False
+    for ward_id in await repository.patient_wards(session, patient.id):
+        try:
+            await _ward_for(session, principal, ward_id, lock=False)
+            allowed = True
+            break
+        except Forbidden:
+            continue
+    if not allowed and "*" not in principal.wards:
+        raise Forbidden("this patient is on no ward in this token's scope", slug="wrong-ward")
+    await audit.record(
+        session, principal, "read", "patient", entity_id=patient.id, patient_id=patient.id
+    )
+    return PatientOut.model_validate(patient)
+
+
+# ---- admissions -----------------------------------------------------------------------
+
+
+class WardFull(Exception):
+    """No free bed: the patient is on the wait-list at `position` (1-based)."""
+
+    def __init__(self, entry: WaitlistEntry, position: int, beds: int) -> None:
+        super().__init__("ward full")
+        self.entry = entry
+        self.position = position
+        self.beds = beds
+
+
+def _ordered(entries: list[WaitlistEntry]) -> list[WaitlistEntry]:
+    by_id = {str(e.id): e for e in entries}
+    domain = [
+        DomainEntry(str(e.id), Urgency(e.urgency), e.referred_at, e.imd_decile) for e in entries
+    ]
+    return [by_id[d.id] for d in order_waitlist(domain)]
+
+
+async def _bind(monitoring: MonitoringClient, admission: Admission, ward_id: uuid.UUID) -> None:
+    if admission.device_vendor_id is None or admission.device_id is None:
+        return
+    try:
+        await monitoring.bind_device(
+            vendor_id=admission.device_vendor_id,
+            device_id=admission.device_id,
+            admission_id=admission.id,
+            ward_id=ward_id,
+            expected_interval_minutes=admission.expected_interval_minutes or 240,
+            bound_at=admission.admitted_at,
+        )
+        admission.binding_status, admission.binding_detail = "bound", None
+    except PeerUnavailable as exc:
+        admission.binding_status = "pending"
+        admission.binding_detail = f"monitoring_ingest unreachable: {exc.detail}"[:300]
+    except PeerError as exc:
+        admission.binding_status = "failed"
+        admission.binding_detail = f"{exc.type or exc.status}: {exc.detail}"[:300]
+
+
+async def _place(
+    session: AsyncSession, ward: Ward, *, patient_id: uuid.UUID, admitted_by: str, **fields: object
+) -> Admission | None:
+    """Put the patient in the lowest free bed of a locked ward; None when all are taken."""
+    taken = await wards.occupied_beds(session, ward.id)
+    if len(taken) >= ward.beds:
+        return None
+    bed = next(n for n in range(1, ward.beds + 1) if n not in taken)
+    admission = Admission(
+        id=uuid.uuid4(),
+        patient_id=patient_id,
+        ward_id=ward.id,
+        bed_number=bed,
+        admitted_at=datetime.now(UTC),
+        admitted_by=admitted_by,
+        binding_status="none" if fields.get("device_id") is None else "pending",
+        readings_expected=0,
+        readings_received=0,
+        **fields,
+    )
+    session.add(admission)
+    await session.flush()
+    return admission
+
+
+async def admit(
+    session: AsyncSession,
+    principal: Principal,
+    data: AdmissionRequest,
+    *,
+    monitoring: MonitoringClient,
+) -> AdmissionOut:
+    """Admit into a free bed, or raise WardFull after putting the patient on the wait-list."""
+    ward = await _ward_for(session, principal, data.ward_id, lock=True)
+    if ward.status != "open":
+        raise Conflict(f"ward is {ward.status}", slug="ward-not-open", status_=ward.status)
+    if str(data.pathway) not in ward.pathways:
+        raise Unprocessable(
+            f"ward does not serve the {data.pathway} pathway",
+            slug="pathway-not-served",
+            pathways=ward.pathways,
+        )
+    patient = await session.get(Patient, data.patient_id)
+    if patient is None:
+        raise NotFound(f"no patient {data.patient_id}", slug="patient-not-found")
+    current = await repository.open_admission(session, patient.id)
+    if current is not None:
+        raise Conflict(
+            "the patient is already on a virtual ward",
+            slug="already-admitted",
+            admission_id=str(current.id),
+            ward_id=str(current.ward_id),
+        )
+    referred_at = data.referred_at or datetime.now(UTC)
+    device = data.device
+    fields = {
+        "pathway": str(data.pathway),
+        "referral_source": str(data.referral_source),
+        "urgency": str(data.urgency),
+        "referred_at": referred_at,
+        "device_vendor_id": device.vendor_id if device else None,
+        "device_id": device.device_id if device else None,
+        "expected_interval_minutes": device.expected_interval_minutes if device else None,
+    }
+    admission = await _place(
+        session, ward, patient_id=patient.id, admitted_by=principal.subject, **fields
+    )
+    if admission is None:
+        entry = await repository.waiting_entry(session, ward.id, patient.id)
+        if entry is None:
+            lsoa = await geography.get_lsoa(session, patient.lsoa11cd)
+            entry = WaitlistEntry(
+                id=uuid.uuid4(),
+                ward_id=ward.id,
+                patient_id=patient.id,
+                imd_decile=lsoa.imd_decile if lsoa else None,
+                created_by=principal.subject,
+                status="waiting",
+                **fields,
+            )
+            session.add(entry)
+            await session.flush()
+        ordered = _ordered(await repository.waiting(session, ward.id))
+        position = next(i for i, e in enumerate(ordered, 1) if e.id == entry.id)
+        await audit.record(
+            session, principal, "waitlist", "waitlist_entry",
+            entity_id=entry.id, patient_id=patient.id, ward_id=ward.id,
+            detail={"position": position},
+        )  # fmt: skip
+        raise WardFull(entry, position, ward.beds)
+    waiting = await repository.waiting_entry(session, ward.id, patient.id)
+    if waiting is not None:
+        waiting.status, waiting.admission_id = "admitted", admission.id
+    await _bind(monitoring, admission, ward.id)
+    await session.flush()
+    await audit.record(
+        session, principal, "admit", "admission",
+        entity_id=admission.id, patient_id=patient.id, ward_id=ward.id,
+        detail={"bed": admission.bed_number, "binding": admission.binding_status},
+    )  # fmt: skip
+    return admission_out(admission)
+
+
+async def _admit_from_waitlist(
+    session: AsyncSession, principal: Principal, ward: Ward, monitoring: MonitoringClient
+) -> Admission | None:
+    for entry in _ordered(await repository.waiting(session, ward.id)):
+        if await repository.has_open_admission(session, entry.patient_id):
+            continue
+        admission = await _place(
+            session,
+            ward,
+            patient_id=entry.patient_id,
+            admitted_by=f"waitlist:{principal.subject}",
+            pathway=entry.pathway,
+            referral_source=entry.referral_source,
+            urgency=entry.urgency,
+            referred_at=entry.referred_at,
+            device_vendor_id=entry.device_vendor_id,
+            device_id=entry.device_id,
+            expected_interval_minutes=entry.expected_interval_minutes,
+        )
+        if admission is None:
+            return None
+        entry.status, entry.admission_id = "admitted", admission.id
+        await _bind(monitoring, admission, ward.id)
+        await session.flush()
+        await audit.record(
+            session, principal, "admit_from_waitlist", "admission",
+            entity_id=admission.id, patient_id=entry.patient_id, ward_id=ward.id,
+        )  # fmt: skip
+        return admission
+    return None
+
+
+async def discharge(
+    session: AsyncSession,
+    principal: Principal,
+    admission_id: uuid.UUID,
+    data: DischargeRequest,
+    *,
+    monitoring: MonitoringClient,
+) -> DischargeOut:
+    found = await repository.get_admission(session, admission_id)
+    if found is None:
+        raise NotFound(f"no admission {admission_id}", slug="admission-not-found")
+    ward = await _ward_for(session, principal, found.ward_id, lock=True)  # ward first, then row
+    admission = await repository.get_admission(session, admission_id, lock=True)
+    assert admission is not None
+    if admission.discharged_at is not None:
+        raise Conflict(
+            "the admission was already discharged",
+            slug="already-discharged",
+            discharged_at=admission.discharged_at.isoformat(),
+        )
+    when = data.discharged_at or datetime.now(UTC)
+    if when < admission.admitted_at:
+        raise Unprocessable(
+            "discharge time is before the admission",
+            slug="discharge-before-admission",
+            admitted_at=admission.admitted_at.isoformat(),
+        )
+    if when > datetime.now(UTC):
+        raise Unprocessable("discharge time is in the future", slug="discharge-in-future")
+    admission.discharged_at = when
+    admission.outcome = str(data.outcome)
+    admission.discharged_by = principal.subject
+    admission.length_of_stay_days = length_of_stay_days(
+        _local_date(admission.admitted_at), _local_date(when)
+    )
+    if (
+        admission.device_id
+        and admission.device_vendor_id
+        and admission.binding_status
+        in (
+            "bound",
+            "pending",
+        )
+    ):
+        try:
+            result = await monitoring.unbind_device(
+                vendor_id=admission.device_vendor_id,
+                device_id=admission.device_id,
+                admission_id=admission.id,
+            )
+            admission.readings_expected = result.readings_expected
+            admission.readings_received = result.readings_received
+            admission.binding_status = "unbound"
+        except PeerUnavailable as exc:
+            admission.binding_status = "unbind_pending"
+            admission.binding_detail = f"monitoring_ingest unreachable: {exc.detail}"[:300]
+        except PeerError as exc:
+            admission.binding_status = "unbind_pending"
+            admission.binding_detail = f"{exc.type or exc.status}: {exc.detail}"[:300]
+    await session.flush()
+    await audit.record(
+        session, principal, "discharge", "admission",
+        entity_id=admission.id, patient_id=admission.patient_id, ward_id=ward.id,
+        detail={"outcome": admission.outcome, "los_days": admission.length_of_stay_days},
+    )  # fmt: skip
+    head = await _admit_from_waitlist(session, principal, ward, monitoring)
+    return DischargeOut(
+        admission=admission_out(admission),
+        admitted_from_waitlist=None if head is None else admission_out(head),
+    )
+
+
+async def get_admission(
+    session: AsyncSession, principal: Principal, admission_id: uuid.UUID
+) -> AdmissionOut:
+    admission = await repository.get_admission(session, admission_id)
+    if admission is None:
+        raise NotFound(f"no admission {admission_id}", slug="admission-not-found")
+    await _ward_for(session, principal, admission.ward_id, lock=False)
+    await audit.record(
+        session, principal, "read", "admission",
+        entity_id=admission.id, patient_id=admission.patient_id, ward_id=admission.ward_id,
+    )  # fmt: skip
+    return admission_out(admission)
+
+
+async def waitlist(
+    session: AsyncSession, principal: Principal, ward_id: uuid.UUID
+) -> list[WaitlistEntryOut]:
+    ward = await _ward_for(session, principal, ward_id, lock=False)
+    ordered = _ordered(await repository.waiting(session, ward.id))
+    await audit.record(session, principal, "read", "waitlist", entity_id=ward.id, ward_id=ward.id)
+    return [
+        WaitlistEntryOut(
+            position=i,
+            id=e.id,
+            patient_id=e.patient_id,
+            ward_id=e.ward_id,
+            pathway=e.pathway,
+            urgency=e.urgency,
+            referred_at=e.referred_at,
+            core20=is_core20(e.imd_decile),
+        )
+        for i, e in enumerate(ordered, 1)
+    ]

@@ -1,0 +1,139 @@
+"""Capacity against the 40–50 band, its monthly history, sitrep imports and capacity plans."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import date
+from decimal import Decimal
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import JSONResponse
+from pydantic import ValidationError
+
+from services.ward_api.capacity import plans, service, sitrep_import
+from services.ward_api.capacity.schemas import (
+    CapacityReport,
+    HistoryReport,
+    Level,
+    PlanOut,
+    PlanRequest,
+    SitrepImportResult,
+    SitrepJson,
+)
+from services.ward_api.domain.capacity import PopulationBasis
+from services.ward_api.idempotency.http import IdempotencyKey, run_idempotent
+from services.ward_api.idempotency.service import StoredResponse
+from shared.auth import Principal, Role, allow
+from shared.database import SessionDep
+from shared.problems import BadRequest, Unprocessable
+
+router = APIRouter(prefix="/v1/capacity", tags=["capacity"])
+admin_router = APIRouter(prefix="/v1/admin", tags=["capacity"])
+
+# Commissioners see capacity for their ICBs (or all, with a national token); clinicians do
+# not need it and are kept to their caseloads.
+_capacity_readers = allow(Role.commissioner, Role.admin, Role.service)
+
+
+def _cost(request: Request) -> Decimal:
+    return Decimal(request.app.state.settings.cost_per_bed_gbp)
+
+
+@router.get("", summary="Beds per 100k against the 40–50 band, per ICB or for England")
+async def get_capacity(
+    request: Request,
+    session: SessionDep,
+    principal: Annotated[Principal, Depends(_capacity_readers)],
+    level: Level = Level.ICB,
+    code: Annotated[str | None, Query(description="ICB code (E54… or Q…)")] = None,
+    at: Annotated[date | None, Query(description="Date (default today)")] = None,
+    basis: Annotated[PopulationBasis | None, Query(description="Force a denominator")] = None,
+) -> CapacityReport:
+    return await service.capacity_report(
+        session, principal, level=level, code=code, at=at, basis=basis, cost_per_bed=_cost(request)
+    )
+
+
+@router.get("/history", summary="Monthly capacity history of an ICB (or ENGLAND) for trends")
+async def get_history(
+    request: Request,
+    session: SessionDep,
+    principal: Annotated[Principal, Depends(_capacity_readers)],
+    code: str,
+) -> HistoryReport:
+    return await service.history(session, principal, code=code, cost_per_bed=_cost(request))
+
+
+@router.post(
+    "/plans",
+    status_code=201,
+    summary="Share new beds or a budget across ICBs (optionally need-weighted); stored",
+    response_model=PlanOut,
+    responses={503: {"description": "need weighting asked for but equity_audit is down"}},
+)
+async def create_plan(
+    request: Request,
+    body: PlanRequest,
+    session: SessionDep,
+    principal: Annotated[Principal, Depends(allow(Role.commissioner, Role.admin))],
+    idempotency_key: IdempotencyKey = None,
+) -> JSONResponse:
+    async def work() -> StoredResponse:
+        plan = await plans.create_plan(
+            session,
+            principal,
+            body,
+            equity=request.app.state.equity_audit,
+            cost_per_bed=_cost(request),
+        )
+        return StoredResponse(201, "application/json", plan)
+
+    return await run_idempotent(
+        session, principal, endpoint="capacity-plans", key=idempotency_key, body=body, work=work
+    )
+
+
+@router.get("/plans/{plan_id}", summary="A stored capacity plan")
+async def get_plan(
+    plan_id: uuid.UUID,
+    session: SessionDep,
+    _: Annotated[Principal, Depends(allow(Role.commissioner, Role.admin))],
+) -> dict[str, Any]:
+    return await plans.get_plan(session, plan_id)
+
+
+@admin_router.post(
+    "/sitrep",
+    status_code=201,
+    summary="Load sitrep months: CSV body (text/csv) or JSON {rows: [...]}; all or nothing",
+    responses={422: {"description": "`sitrep-invalid`, with every bad row by line"}},
+)
+async def import_sitrep(
+    request: Request,
+    session: SessionDep,
+    principal: Annotated[Principal, Depends(allow(Role.admin))],
+) -> SitrepImportResult:
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    raw = await request.body()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise BadRequest("the body is not UTF-8", slug="bad-encoding") from exc
+    if content_type == "application/json":
+        try:
+            rows = SitrepJson.model_validate(json.loads(text)).rows
+        except json.JSONDecodeError as exc:
+            raise BadRequest("the body is not valid JSON", slug="malformed-json") from exc
+        except ValidationError as exc:
+            raise Unprocessable('expected {"rows": [...]}', errors=exc.errors()) from exc
+        text = sitrep_import.rows_to_csv(rows)
+    elif content_type not in ("text/csv", "text/plain"):
+        raise Unprocessable("send text/csv or application/json", slug="unsupported-media-type")
+    return await sitrep_import.import_sitrep(
+        session,
+        text,
+        source=f"POST /v1/admin/sitrep ({content_type})",
+        imported_by=principal.subject,
+    )

@@ -1,0 +1,146 @@
+"""Capacity plans: share new beds (or a budget) across ICBs with domain/planning.py.
+
+Need weighting asks equity_audit for weights over HTTP. If it cannot be reached the request
+fails with 503 `need-weights-unavailable` rather than quietly planning unweighted: a plan
+that says it was need-weighted must have been. Plans are stored with the weights they used.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from fastapi.encoders import jsonable_encoder
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.ward_api.access import may_see_icb
+from services.ward_api.capacity.models import CapacityPlan
+from services.ward_api.capacity.schemas import PlanAreaOut, PlanOut, PlanRequest
+from services.ward_api.capacity.service import assess_icbs
+from services.ward_api.clients.peers import EquityAuditClient, NeedWeightsResponse
+from services.ward_api.domain.planning import NeedWeights, PlanningArea, plan_beds, plan_budget
+from shared.auth import Principal
+from shared.http_client import PeerError, PeerUnavailable
+from shared.problems import NotFound, ProblemError, ServiceUnavailable, Unprocessable
+
+
+class BadGateway(ProblemError):
+    status, slug, title = 502, "bad-gateway", "A peer answered wrongly"
+
+
+async def _weights(client: EquityAuditClient, codes: list[str]) -> tuple[NeedWeights, dict]:
+    try:
+        answer: NeedWeightsResponse = await client.need_weights(level="icb")
+    except PeerUnavailable as exc:
+        raise ServiceUnavailable(
+            "equity_audit could not be reached for need weights; retry, or plan without "
+            "need_weighting",
+            slug="need-weights-unavailable",
+        ) from exc
+    except PeerError as exc:
+        raise BadGateway(f"equity_audit refused need weights: {exc.detail}") from exc
+    by_code = {w.code: w.weight for w in answer.weights}
+    missing = [c for c in codes if c not in by_code]
+    if missing:
+        raise BadGateway(
+            f"equity_audit gave no weight for {len(missing)} ICB(s)",
+            slug="need-weights-incomplete",
+            missing=missing,
+        )
+    source = f"equity_audit {answer.basis} ({answer.vintage})"
+    used = {"basis": answer.basis, "vintage": answer.vintage, "source": "equity_audit"}
+    return NeedWeights(source, by_code), used
+
+
+async def create_plan(
+    session: AsyncSession,
+    principal: Principal,
+    request: PlanRequest,
+    *,
+    equity: EquityAuditClient,
+    cost_per_bed: Decimal,
+) -> PlanOut:
+    at = request.at or datetime.now(UTC).date()
+    areas = await assess_icbs(session, at=at, cost_per_bed=cost_per_bed)
+    areas = [a for a in areas if may_see_icb(principal, a.code, a.ods_code)]
+    if request.icb_codes is not None:
+        wanted = set(request.icb_codes)
+        areas = [a for a in areas if a.code in wanted or a.ods_code in wanted]
+        found = {a.code for a in areas} | {a.ods_code for a in areas}
+        unknown = sorted(wanted - found)
+        if unknown:
+            raise NotFound(f"unknown or out-of-scope ICB(s): {unknown}", slug="icb-not-found")
+    if not areas:
+        raise Unprocessable("no ICBs to plan for", slug="plan-has-no-areas")
+    planning = [PlanningArea(a.code, a.beds, a.population, a.name) for a in areas]
+    weights, used = (None, None)
+    if request.need_weighting:
+        weights, used = await _weights(equity, [a.code for a in areas])
+    budget = unspent = None
+    if request.budget_gbp is not None:
+        budget_plan = plan_budget(
+            planning,
+            request.budget_gbp,
+            cost_per_bed=cost_per_bed,
+            weights=weights,
+            allow_above_band=request.allow_above_band,
+        )
+        plan, budget, unspent = budget_plan.plan, budget_plan.budget, budget_plan.unspent
+    else:
+        assert request.new_beds is not None
+        plan = plan_beds(
+            planning, request.new_beds, weights=weights, allow_above_band=request.allow_above_band
+        )
+    sources = sorted({f"{a.source}:{a.period or 'now'}" for a in areas})
+    record = CapacityPlan(
+        id=uuid.uuid4(),
+        created_by=principal.subject,
+        request=jsonable_encoder(request),
+        weights_basis=None if used is None else used["basis"],
+        result={},
+    )
+    out = PlanOut(
+        id=record.id,
+        created_at=datetime.now(UTC),
+        created_by=principal.subject,
+        requested_beds=plan.requested_beds,
+        allocated_beds=plan.allocated_beds,
+        unallocated_beds=plan.unallocated_beds,
+        budget_gbp=budget,
+        unspent_gbp=unspent,
+        cost_per_bed_gbp=cost_per_bed,
+        cost_gbp=plan.allocated_beds * cost_per_bed,
+        weights=used,
+        capacity_source=", ".join(sources),
+        areas=[
+            PlanAreaOut(
+                code=s.code,
+                name=s.name,
+                population=s.population,
+                weight=s.weight,
+                beds_before=s.beds_before,
+                beds_given=s.beds_given,
+                beds_after=s.beds_after,
+                per_100k_before=round(s.per_100k_before, 4),
+                per_100k_after=round(s.per_100k_after, 4),
+                status_before=s.status_before,
+                status_after=s.status_after,
+                reason=str(s.reason),
+                explanation=s.explanation,
+            )
+            for s in plan.areas
+        ],
+    )
+    record.result = jsonable_encoder(out)
+    session.add(record)
+    await session.flush()
+    return out
+
+
+async def get_plan(session: AsyncSession, plan_id: uuid.UUID) -> dict[str, Any]:
+    record = await session.get(CapacityPlan, plan_id)
+    if record is None:
+        raise NotFound(f"no capacity plan {plan_id}", slug="plan-not-found")
+    return record.result

@@ -1,0 +1,152 @@
+"""Capacity against the 40–50 beds per 100k band, its history, sitrep imports and plans."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any, Literal, Self
+
+from pydantic import BaseModel, Field, model_validator
+
+from services.ward_api.domain.capacity import BandStatus, PopulationBasis
+
+
+class Level(StrEnum):
+    NATIONAL = "national"
+    ICB = "icb"
+
+
+class Source(StrEnum):
+    SITREP = "sitrep"  # NHS England's published monthly figures
+    LIVE = "live"  # this service's wards and admissions
+    COMBINED = "combined"  # national total over ICBs with mixed sources
+
+
+class PublishedFigures(BaseModel):
+    """What NHS England published for the area and month."""
+
+    capacity_per_100k: Decimal
+    occupancy_pct: Decimal | None
+    occupancy_note: str | None
+    published: date
+    population_basis_label: str
+
+
+class AreaCapacityOut(BaseModel):
+    code: str
+    ods_code: str
+    name: str
+    source: Source
+    period: str | None = Field(description="Sitrep month the figures come from (YYYY-MM)")
+    carried_forward: bool = Field(
+        False, description="True when `at` is after the last published month"
+    )
+    wards: int | None = Field(None, description="Live wards counted (source live)")
+    beds: int
+    population: int
+    population_basis: PopulationBasis
+    population_effective: date
+    beds_per_100k: Decimal = Field(description="Exact, 6 decimals")
+    beds_per_100k_shown: Decimal = Field(description="At the published precision (half-up)")
+    status: BandStatus
+    beds_short_of_40: int
+    beds_short_of_50: int
+    cost_per_bed_gbp: Decimal
+    cost_to_40_gbp: Decimal
+    cost_to_50_gbp: Decimal
+    patients: int | None
+    occupancy_pct: Decimal | None = Field(description="Exact, 6 decimals")
+    occupancy_pct_shown: Decimal | None
+    published: PublishedFigures | None = None
+
+
+class CapacityReport(BaseModel):
+    level: Level
+    at: date
+    band: tuple[int, int] = (40, 50)
+    rule: str
+    attribution: str | None
+    areas: list[AreaCapacityOut]
+
+
+class HistoryReport(BaseModel):
+    code: str
+    attribution: str | None
+    note: str
+    points: list[AreaCapacityOut]
+
+
+class RowErrorOut(BaseModel):
+    line: int
+    column: str
+    message: str
+
+
+class SitrepImportResult(BaseModel):
+    import_id: uuid.UUID
+    accepted: int
+    inserted: int
+    updated: int
+    periods: list[str]
+
+
+class SitrepJson(BaseModel):
+    """The sitrep as JSON: one object per row with the CSV's column names."""
+
+    rows: list[dict[str, Any]] = Field(min_length=1, max_length=5000)
+
+
+class PlanRequest(BaseModel):
+    """Share new beds (or what a budget buys) across ICBs to bring them into the band."""
+
+    level: Literal["icb"] = "icb"
+    new_beds: int | None = Field(None, ge=0, le=100_000)
+    budget_gbp: Decimal | None = Field(None, ge=0, le=Decimal(10) ** 11)
+    need_weighting: bool = False
+    allow_above_band: bool = False
+    at: date | None = None
+    icb_codes: list[str] | None = Field(
+        None, description="Plan for these ICBs only (default: every ICB the caller may see)"
+    )
+
+    @model_validator(mode="after")
+    def _one_amount(self) -> Self:
+        if (self.new_beds is None) == (self.budget_gbp is None):
+            raise ValueError("give exactly one of new_beds or budget_gbp")
+        return self
+
+
+class PlanAreaOut(BaseModel):
+    code: str
+    name: str
+    population: int
+    weight: Decimal
+    beds_before: int
+    beds_given: int
+    beds_after: int
+    per_100k_before: Decimal
+    per_100k_after: Decimal
+    status_before: BandStatus
+    status_after: BandStatus
+    reason: str
+    explanation: str
+
+
+class PlanOut(BaseModel):
+    id: uuid.UUID
+    created_at: datetime
+    created_by: str
+    requested_beds: int
+    allocated_beds: int
+    unallocated_beds: int
+    budget_gbp: Decimal | None
+    unspent_gbp: Decimal | None
+    cost_per_bed_gbp: Decimal
+    cost_gbp: Decimal
+    weights: dict[str, Any] | None = Field(
+        description="Need weights used (basis, vintage, source) or null when unweighted"
+    )
+    capacity_source: str
+    areas: list[PlanAreaOut]

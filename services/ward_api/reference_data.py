@@ -1,0 +1,202 @@
+"""Load ward_api's public reference data: ICBs, sub-ICBs, LSOAs, denominators, sitrep history.
+
+Called by `vward up` at every start, so it is idempotent (upserts) and quick (COPY into
+temporary tables, then one INSERT … ON CONFLICT per table).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+from sqlalchemy.engine import make_url
+
+from services.ward_api.domain.capacity import PopulationBasis
+from services.ward_api.domain.geography import ONS_MID_2019, Geography, load_geography
+from services.ward_api.domain.sitrep import ENGLAND_CODE, SitrepRow, load_sitrep
+from services.ward_api.domain.sources import IMD_FILE, LSOA_ICB_FILE, SITREP_FILE
+
+ONS_SOURCE = "ONS mid-2019 LSOA population estimates summed (LSOA11 → ICB July 2022)"
+
+
+def _asyncpg_dsn(database_url: str) -> str:
+    url = make_url(database_url.replace("postgres://", "postgresql://", 1))
+    return url.set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+def load(database_url: str, data_dir: Path) -> str:
+    """Load every reference table from `data_dir`; a one-line summary of what was loaded."""
+    missing = [n for n in (LSOA_ICB_FILE, IMD_FILE, SITREP_FILE) if not (data_dir / n).is_file()]
+    if missing:
+        return f"no reference data loaded: {data_dir} lacks {', '.join(missing)}"
+    geography = load_geography(data_dir)
+    lsoa_rows = _lsoa_rows(data_dir)
+    sitrep = load_sitrep(data_dir)
+    asyncio.run(_load(_asyncpg_dsn(database_url), geography, lsoa_rows, sitrep))
+    periods = sorted({r.period for r in sitrep})
+    return (
+        f"{len(geography.icbs)} ICBs, {len(geography.sub_icbs)} sub-ICBs, {len(lsoa_rows)} LSOAs, "
+        f"sitrep {periods[0]}–{periods[-1]} ({len(sitrep)} rows)"
+    )
+
+
+def _lsoa_rows(data_dir: Path) -> list[tuple[str, str, str, int, int]]:
+    """(lsoa, sub-ICB, ICB, IMD decile, population) joined from the two validated LSOA files."""
+    import csv
+
+    with (data_dir / IMD_FILE).open(newline="", encoding="utf-8") as handle:
+        imd = {
+            r["lsoa11cd"]: (int(r["imd2019_decile"]), int(r["population_mid2019"]))
+            for r in csv.DictReader(handle)
+        }
+    with (data_dir / LSOA_ICB_FILE).open(newline="", encoding="utf-8") as handle:
+        return [
+            (r["lsoa11cd"], r["sicbl_code"], r["icb_code"], *imd[r["lsoa11cd"]])
+            for r in csv.DictReader(handle)
+        ]
+
+
+async def _copy_upsert(
+    conn: asyncpg.Connection,
+    table: str,
+    columns: Sequence[str],
+    records: Iterable[tuple[Any, ...]],
+    conflict: str,
+) -> None:
+    temp = f"tmp_{table}"
+    await conn.execute(
+        f"CREATE TEMP TABLE {temp} ON COMMIT DROP AS SELECT {', '.join(columns)} "  # noqa: S608
+        f"FROM ward.{table} WITH NO DATA"
+    )
+    await conn.copy_records_to_table(temp, records=list(records), columns=list(columns))
+    cols = ", ".join(columns)
+    await conn.execute(
+        f"INSERT INTO ward.{table} ({cols}) SELECT {cols} FROM {temp} {conflict}"  # noqa: S608
+    )
+
+
+async def _load(
+    dsn: str,
+    geography: Geography,
+    lsoa_rows: list[tuple[str, str, str, int, int]],
+    sitrep: Sequence[SitrepRow],
+) -> None:
+    regions = {r.icb_code: (r.region, r.region_code) for r in sitrep if not r.is_england}
+    conn = await asyncpg.connect(dsn)
+    try:
+        async with conn.transaction():
+            await _copy_upsert(
+                conn,
+                "icb",
+                ("code", "ods_code", "name", "region", "region_code"),
+                (
+                    (i.code, i.ods_code, i.name, *regions.get(i.code, (None, None)))
+                    for i in geography.icbs.values()
+                ),
+                "ON CONFLICT (code) DO UPDATE SET ods_code = EXCLUDED.ods_code, "
+                "name = EXCLUDED.name, region = EXCLUDED.region, "
+                "region_code = EXCLUDED.region_code",
+            )
+            await _copy_upsert(
+                conn,
+                "sub_icb",
+                ("code", "ods_code", "icb_code"),
+                ((s.code, s.ods_code, s.icb_code) for s in geography.sub_icbs.values()),
+                "ON CONFLICT (code) DO NOTHING",
+            )
+            await _copy_upsert(
+                conn,
+                "lsoa",
+                ("lsoa11cd", "sicbl_code", "icb_code", "imd_decile", "population"),
+                lsoa_rows,
+                "ON CONFLICT (lsoa11cd) DO NOTHING",
+            )
+            await _copy_upsert(
+                conn,
+                "population_denominator",
+                ("area_code", "area_kind", "basis", "effective", "population", "source"),
+                _denominators(geography, sitrep),
+                "ON CONFLICT (area_code, basis, effective) DO NOTHING",
+            )
+            await _copy_upsert(
+                conn, "sitrep_month", SITREP_COLUMNS, sitrep_records(sitrep), SITREP_UPSERT
+            )
+    finally:
+        await conn.close()
+
+
+def _denominators(
+    geography: Geography, sitrep: Sequence[SitrepRow]
+) -> list[tuple[str, str, str, Any, int, str]]:
+    ons = str(PopulationBasis.ONS_MID_YEAR)
+    rows: dict[tuple[str, str, Any], tuple[str, str, str, Any, int, str]] = {}
+    for icb in geography.icbs.values():
+        rows[(icb.code, ons, ONS_MID_2019)] = (
+            icb.code, "icb", ons, ONS_MID_2019, icb.population, ONS_SOURCE
+        )  # fmt: skip
+    for sub in geography.sub_icbs.values():
+        rows[(sub.code, ons, ONS_MID_2019)] = (
+            sub.code, "sub_icb", ons, ONS_MID_2019, sub.population, ONS_SOURCE
+        )  # fmt: skip
+    rows[(ENGLAND_CODE, ons, ONS_MID_2019)] = (
+        ENGLAND_CODE, "england", ons, ONS_MID_2019, geography.population, ONS_SOURCE
+    )  # fmt: skip
+    for r in sitrep:
+        d = r.denominator
+        kind = "england" if r.is_england else "icb"
+        rows.setdefault(
+            (r.icb_code, str(d.basis), d.effective),
+            (r.icb_code, kind, str(d.basis), d.effective, d.population, d.source[:200]),
+        )
+    return list(rows.values())
+
+
+SITREP_COLUMNS = (
+    "period",
+    "area_code",
+    "ods_code",
+    "name",
+    "region",
+    "capacity",
+    "capacity_per_100k",
+    "population",
+    "basis",
+    "basis_effective",
+    "basis_label",
+    "patients",
+    "occupancy_pct",
+    "occupancy_note",
+    "published",
+)
+
+
+def sitrep_records(rows: Iterable[SitrepRow]) -> list[tuple[Any, ...]]:
+    """Sitrep rows as tuples in SITREP_COLUMNS order (the published values, unchanged)."""
+    return [
+        (
+            r.period,
+            r.icb_code,
+            r.icb_ods_code,
+            r.icb_name,
+            r.region,
+            r.capacity,
+            r.capacity_per_100k,
+            r.population,
+            str(r.denominator.basis),
+            r.denominator.effective,
+            r.population_basis_label,
+            r.patients,
+            r.occupancy_pct,
+            None if r.occupancy_note is None else str(r.occupancy_note),
+            r.published,
+        )
+        for r in rows
+    ]
+
+
+SITREP_UPSERT = "ON CONFLICT (period, area_code) DO UPDATE SET " + ", ".join(
+    f"{c} = EXCLUDED.{c}" for c in SITREP_COLUMNS if c not in ("period", "area_code")
+)
