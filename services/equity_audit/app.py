@@ -5,10 +5,17 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import httpx
 from fastapi import FastAPI, Request
 
+from services.equity_audit.audit.endpoints import router as audit_router
+from services.equity_audit.audit.service import AreaCache
+from services.equity_audit.calculators.endpoints import router as methods_router
 from services.equity_audit.clients.ward_api import WardApiClient
+from services.equity_audit.datasets.endpoints import router as datasets_router
+from services.equity_audit.need.endpoints import router as need_router
 from services.equity_audit.settings import EquitySettings
+from services.equity_audit.snapshots.endpoints import router as snapshots_router
 from shared.app_factory import build_app
 from shared.diagnostics import whoami_router
 from shared.peers import peers_router
@@ -23,7 +30,12 @@ details (`application/problem+json`).
 """
 
 
-def create_app(settings: EquitySettings | None = None) -> FastAPI:
+def create_app(
+    settings: EquitySettings | None = None,
+    *,
+    ward_api_transport: httpx.AsyncBaseTransport | None = None,
+) -> FastAPI:
+    """Build the service; `ward_api_transport` lets tests stand a stub in for ward_api."""
     settings = settings or EquitySettings()
 
     @asynccontextmanager
@@ -33,7 +45,9 @@ def create_app(settings: EquitySettings | None = None) -> FastAPI:
             codec=app.state.token_codec,
             caller=SERVICE,
             timeout=settings.http_timeout_seconds,
+            transport=ward_api_transport,
         )
+        app.state.area_cache = AreaCache()
         try:
             yield
         finally:
@@ -47,6 +61,14 @@ def create_app(settings: EquitySettings | None = None) -> FastAPI:
         settings=settings,
         title="vward equity_audit",
         description=DESCRIPTION,
-        routers=[whoami_router(), peers_router(clients)],
+        routers=[
+            whoami_router(),
+            peers_router(clients),
+            datasets_router,
+            methods_router,
+            need_router,
+            snapshots_router,
+            audit_router,
+        ],
         extra_lifespan=peers,
     )

@@ -1,5 +1,22 @@
 """Every ORM model of equity_audit, imported so Alembic and tests see the whole schema."""
 
+from services.equity_audit.datasets.models import (
+    Dataset,
+    DigitalExclusion,
+    Housing,
+    Lsoa,
+    LsoaGeography,
+)
 from services.equity_audit.db import Base
+from services.equity_audit.snapshots.models import Snapshot, UptakeRow
 
-__all__ = ["Base"]
+__all__ = [
+    "Base",
+    "Dataset",
+    "DigitalExclusion",
+    "Housing",
+    "Lsoa",
+    "LsoaGeography",
+    "Snapshot",
+    "UptakeRow",
+]

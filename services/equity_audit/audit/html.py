@@ -1,0 +1,111 @@
+# ruff: noqa: E501 - the template keeps its HTML lines whole
+"""The self-contained HTML audit report: server-side, inline SVG and CSS, no scripts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from jinja2 import Environment, select_autoescape
+
+from services.equity_audit.audit.csv_out import COLUMNS, _cell
+from services.equity_audit.audit.svg import funnel_chart, rate_chart
+
+_ENV = Environment(autoescape=select_autoescape(default=True, default_for_string=True))
+
+_TEMPLATE = _ENV.from_string(
+    """<!DOCTYPE html>
+<html lang="en-GB">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
+<title>{{ a.title }}</title>
+<style>
+body { font-family: Arial, Helvetica, sans-serif; color: #212b32; margin: 24px; max-width: 1100px; }
+h1 { color: #005eb8; } h2 { border-bottom: 2px solid #005eb8; padding-bottom: 4px; }
+table { border-collapse: collapse; font-size: 13px; margin: 8px 0 16px; }
+th, td { border: 1px solid #aeb7bd; padding: 4px 6px; text-align: right; }
+th:first-child, td:first-child { text-align: left; }
+.banner { background: #d5281b; color: #fff; padding: 10px; font-weight: bold; }
+.stale { background: #ffb81c; padding: 8px; }
+.small { font-size: 12px; color: #4c6272; }
+</style>
+</head>
+<body>
+{% if a.synthetic %}<p class="banner" id="synthetic">SYNTHETIC reference data: the areas in this report were made up for demonstration and testing. Do not use it for decisions.</p>{% endif %}
+<h1>{{ a.title }}</h1>
+<p>Cut: <strong>{{ a.cut }}</strong>. Period: {{ a.period.from_month or "–" }} to {{ a.period.to_month or "–" }}. Generated {{ a.generated_at }}.</p>
+<p class="{{ 'stale' if a.snapshot.stale else 'small' }}">Uptake snapshot taken {{ a.snapshot.taken_at }} ({{ a.snapshot.age_seconds }} seconds old){% if a.snapshot.stale %}: ward_api could not be reached, so this is the last snapshot{% endif %}.</p>
+
+<h2 id="rates">Admission rates by IMD quintile</h2>
+{{ rate_svg }}
+{% set s = a.inequality.imd_quintile %}
+{% if s.available %}
+<p>Slope index of inequality: <strong>{{ s.sii }}</strong> per 100,000 (95% CI {{ s.sii_lower_95 }} to {{ s.sii_upper_95 }}); relative index of inequality: <strong>{{ s.rii }}</strong> (95% CI {{ s.rii_lower_95 }} to {{ s.rii_upper_95 }}).</p>
+{% else %}<p>SII not available: {{ s.reason }}.</p>{% endif %}
+{% set rr = a.inequality.rate_ratio_most_vs_least_deprived %}
+<p>Rate ratio, most vs least deprived quintile: {% if rr.available %}<strong>{{ rr.rate_ratio }}</strong> (95% CI {{ rr.lower_95 }} to {{ rr.upper_95 }}, {{ rr.method }}){% else %}not available ({{ rr.reason }}){% endif %}.</p>
+
+<h2 id="core20">Core20 share</h2>
+{% set c = a.inequality.core20 %}
+{% if c.available %}
+<p>{{ c.admission_share_pct }}% of admissions (95% CI {{ c.admission_share_lower_95 }}–{{ c.admission_share_upper_95 }}%) came from Core20 areas, which hold {{ c.population_share_pct }}% of the population: a ratio of {{ c.share_ratio }} (1 = proportionate).</p>
+{% else %}<p>Core20 share not available: {{ c.reason }}.</p>{% endif %}
+
+<h2 id="groups">Outcomes by {{ a.cut }}</h2>
+<table>
+<thead><tr>{% for h in headings %}<th>{{ h }}</th>{% endfor %}</tr></thead>
+<tbody>
+{% for row in rows %}<tr>{% for cell in row %}<td>{{ cell }}</td>{% endfor %}</tr>
+{% endfor %}
+</tbody>
+</table>
+<p class="small">* = hidden by disclosure control ({{ a.disclosure.rule }}).</p>
+
+<h2 id="funnel">ICBs: Core20 uptake against need</h2>
+{{ funnel_svg }}
+<p class="small">{{ a.need.rule }}</p>
+{% if a.need.flagged %}<p>Below need (99.8% limit): {{ a.need.flagged | join(", ") }}.</p>{% else %}<p>No ICB falls below the 99.8% limit.</p>{% endif %}
+{% if a.need.watch %}<p>Below the 95% limit only: {{ a.need.watch | join(", ") }}.</p>{% endif %}
+
+<h2 id="data">Data, vintages and caveats</h2>
+<table>
+<thead><tr><th>Dataset</th><th>Vintage</th><th>Publisher</th><th>Licence</th></tr></thead>
+<tbody>{% for d in a.datasets %}<tr><td>{{ d.name }}</td><td>{{ d.vintage }}</td><td>{{ d.publisher }}</td><td>{{ d.licence }}</td></tr>{% endfor %}</tbody>
+</table>
+<ul>{% for c in a.caveats %}<li>{{ c }}</li>{% endfor %}</ul>
+<h2 id="attribution">Attribution</h2>
+{% for t in a.attribution %}<p class="small">{{ t }}</p>{% endfor %}
+</body>
+</html>
+"""
+)
+
+_HEADINGS = {
+    "label": "Group",
+    "population": "Population",
+    "admissions": "Admissions",
+    "crude_rate_per_100k": "Rate per 100,000",
+    "crude_rate_lower_95": "95% lower",
+    "crude_rate_upper_95": "95% upper",
+    "mean_length_of_stay_days": "Mean stay (days)",
+    "escalation_pct": "Escalated to hospital %",
+    "monitoring_completeness_pct": "Monitoring completeness %",
+}
+
+
+def render_html(audit: dict[str, Any]) -> str:
+    columns = [c for c in COLUMNS if c in _HEADINGS]
+    symbol = audit["disclosure"]["symbol"]
+    rows = [[_cell(r, c, symbol) for c in columns] for r in [*audit["groups"], audit["total"]]]
+    return _TEMPLATE.render(
+        a=audit,
+        headings=[_HEADINGS[c] for c in columns],
+        rows=rows,
+        rate_svg=rate_chart(
+            audit["inequality"]["imd_quintile_rates"],
+            audit["inequality"]["imd_quintile"],
+            title="Admissions per 100,000 by IMD quintile",
+        ),
+        funnel_svg=funnel_chart(audit["need"], title="Core20 admissions: observed / expected"),
+    )

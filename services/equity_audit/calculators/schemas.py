@@ -1,0 +1,111 @@
+"""Request and response bodies of the methods endpoints (commissioner-supplied aggregates)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+MAX_ITEMS = 5_000
+MAX_REPETITIONS = 1_000_000
+
+Level = Annotated[float, Field(gt=0, lt=1, description="0.95 for 95%.")]
+Levels = Annotated[list[Level], Field(min_length=1, max_length=5)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class RateItem(_Strict):
+    count: float = Field(ge=0, allow_inf_nan=False, description="Events (e.g. admissions).")
+    denominator: float = Field(gt=0, allow_inf_nan=False, description="Population or person-years.")
+
+
+class RatesRequest(_Strict):
+    items: list[RateItem] = Field(min_length=1, max_length=MAX_ITEMS)
+    multiplier: float = Field(100_000, gt=0, le=1e9, allow_inf_nan=False)
+    confidence: Levels = [0.95, 0.998]
+
+
+class ProportionItem(_Strict):
+    numerator: float = Field(ge=0, allow_inf_nan=False)
+    denominator: float = Field(gt=0, allow_inf_nan=False)
+
+
+class ProportionsRequest(_Strict):
+    items: list[ProportionItem] = Field(min_length=1, max_length=MAX_ITEMS)
+    multiplier: float = Field(1, gt=0, le=1e9, allow_inf_nan=False)
+    confidence: Levels = [0.95, 0.998]
+
+
+class SiiQuantile(_Strict):
+    quantile: int = Field(ge=1, le=100, description="1 = most deprived.")
+    population: float = Field(gt=0, allow_inf_nan=False)
+    value: float = Field(allow_inf_nan=False)
+    lower: float | None = Field(None, allow_inf_nan=False, description="95% lower limit.")
+    upper: float | None = Field(None, allow_inf_nan=False, description="95% upper limit.")
+    se: float | None = Field(
+        None,
+        ge=0,
+        allow_inf_nan=False,
+        description="Standard error, on the log (rate) or logit (proportion) scale when"
+        " transform is true; used instead of the limits when given.",
+    )
+
+
+class SiiRequest(_Strict):
+    quantiles: list[SiiQuantile] = Field(min_length=5, max_length=100)
+    value_type: Literal["rate", "proportion", "other"] = "other"
+    transform: bool = False
+    multiplier: float = Field(1, allow_inf_nan=False)
+    repetitions: int = Field(100_000, ge=1_000, le=MAX_REPETITIONS)
+    confidence: Levels = [0.95]
+
+
+class Limit(BaseModel):
+    level: float
+    lower: float
+    upper: float
+
+
+class EstimateItem(BaseModel):
+    index: int
+    estimate: float
+    limits: list[Limit]
+    method: str
+
+
+class RateOut(EstimateItem):
+    count: float
+    denominator: float
+
+
+class ProportionOut(EstimateItem):
+    numerator: float
+    denominator: float
+
+
+class RatesResponse(BaseModel):
+    multiplier: float
+    confidence: list[float]
+    items: list[RateOut]
+
+
+class ProportionsResponse(BaseModel):
+    multiplier: float
+    confidence: list[float]
+    items: list[ProportionOut]
+
+
+class SiiResponse(BaseModel):
+    sii: float
+    sii_limits: list[Limit]
+    rii: float | None
+    rii_limits: list[Limit]
+    value_type: str
+    transform: bool
+    simulation_scale: str
+    repetitions: int
+    seed: int
+    method: str

@@ -1,0 +1,149 @@
+"""`/v1/methods/*`: item-by-item answers, and a 422 naming the item for bad input."""
+
+from __future__ import annotations
+
+import pytest
+
+from shared.auth import Role
+
+
+async def test_rates_item_by_item(equity_client, auth):
+    response = await equity_client.post(
+        "/v1/methods/rates",
+        json={
+            "items": [{"count": 5, "denominator": 10_000}, {"count": 250, "denominator": 100_000}],
+            "multiplier": 100_000,
+            "confidence": [0.95, 0.998],
+        },
+        headers=auth(Role.commissioner, icbs=["QWE"]),
+    )
+    assert response.status_code == 200, response.text
+    first, second = response.json()["items"]
+    assert first["estimate"] == pytest.approx(50.0)
+    assert first["method"] == "Exact" and second["method"] == "Byars"
+    assert [lim["level"] for lim in first["limits"]] == [0.95, 0.998]
+    # Exact Poisson 95% limits for 5 events: 1.6235 to 11.6683 (per 10,000 -> per 100,000).
+    assert first["limits"][0]["lower"] == pytest.approx(16.235, abs=0.01)
+    assert first["limits"][0]["upper"] == pytest.approx(116.683, abs=0.01)
+    assert second["limits"][1]["lower"] < second["limits"][0]["lower"]
+
+
+async def test_proportions_wilson(equity_client, auth):
+    response = await equity_client.post(
+        "/v1/methods/proportions",
+        json={"items": [{"numerator": 20, "denominator": 100}], "confidence": [0.95]},
+        headers=auth(Role.admin),
+    )
+    assert response.status_code == 200
+    item = response.json()["items"][0]
+    assert item["method"] == "Wilson"
+    assert item["limits"][0]["lower"] == pytest.approx(0.1333, abs=1e-4)
+    assert item["limits"][0]["upper"] == pytest.approx(0.2888, abs=1e-4)
+
+
+async def test_sii(equity_client, auth):
+    quantiles = [
+        {"quantile": q, "population": 10_000, "value": v, "lower": v * 0.8, "upper": v * 1.2}
+        for q, v in zip(range(1, 6), [500, 400, 300, 250, 200], strict=True)
+    ]
+    response = await equity_client.post(
+        "/v1/methods/sii",
+        json={
+            "quantiles": quantiles,
+            "value_type": "rate",
+            "transform": True,
+            "repetitions": 10_000,
+            "confidence": [0.95, 0.998],
+        },
+        headers=auth(Role.admin),
+    )
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["sii"] == pytest.approx(-375.0)  # slope of the population-weighted fit
+    assert body["sii_limits"][0]["lower"] < body["sii"] < body["sii_limits"][0]["upper"]
+    assert body["simulation_scale"] == "log"
+    assert body["rii"] < 1
+
+
+@pytest.mark.parametrize(
+    ("path", "payload", "item", "field"),
+    [
+        (
+            "/v1/methods/rates",
+            {"items": [{"count": 1, "denominator": 10}, {"count": -1, "denominator": 10}]},
+            1,
+            "count",
+        ),
+        ("/v1/methods/rates", {"items": [{"count": 1, "denominator": 0}]}, 0, "denominator"),
+        ("/v1/methods/rates", {"items": [{"count": 1}]}, 0, "denominator"),
+        ("/v1/methods/rates", {"items": [{"count": None, "denominator": 5}]}, 0, "count"),
+        (
+            "/v1/methods/proportions",
+            {"items": [{"numerator": 1, "denominator": 2}, {"numerator": 3, "denominator": 2}]},
+            1,
+            "numerator",
+        ),
+        (
+            "/v1/methods/rates",
+            {"items": [{"count": 1, "denominator": 5}], "confidence": [95]},
+            None,
+            "confidence",
+        ),
+    ],
+)
+async def test_bad_input_names_the_item(equity_client, auth, path, payload, item, field):
+    response = await equity_client.post(path, json=payload, headers=auth(Role.admin))
+    assert response.status_code == 422, response.text
+    body = response.json()
+    assert body["status"] == 422
+    if body["type"].endswith("/method-input"):
+        assert (body["item"], body["field"]) == (item, field)
+    else:
+        pointers = [e["pointer"] for e in body["errors"]]
+        expected = f"/body/items/{item}/{field}" if item is not None else f"/body/{field}"
+        assert any(p.startswith(expected) for p in pointers), pointers
+
+
+async def test_sii_input_errors(equity_client, auth):
+    quantiles = [{"quantile": q, "population": 100, "value": 0.5, "lower": 0.4, "upper": 0.6}
+                 for q in range(1, 6)]  # fmt: skip
+    quantiles[2]["value"] = 1.5
+    response = await equity_client.post(
+        "/v1/methods/sii",
+        json={"quantiles": quantiles, "value_type": "proportion", "repetitions": 1000},
+        headers=auth(Role.admin),
+    )
+    assert response.status_code == 422
+    assert (response.json()["item"], response.json()["field"]) == (2, "value")
+    too_many = await equity_client.post(
+        "/v1/methods/sii",
+        json={"quantiles": quantiles, "repetitions": 2_000_000},
+        headers=auth(Role.admin),
+    )
+    assert too_many.status_code == 422
+    huge = [{"quantile": q, "population": 100, "value": 1.0, "se": 0.1} for q in range(1, 101)]
+    capped = await equity_client.post(
+        "/v1/methods/sii",
+        json={"quantiles": huge, "repetitions": 1_000_000},
+        headers=auth(Role.admin),
+    )
+    assert capped.status_code == 422
+    assert capped.json()["field"] == "repetitions"
+
+
+async def test_item_count_is_capped(equity_client, auth):
+    items = [{"count": 1, "denominator": 10}] * 5_001
+    response = await equity_client.post(
+        "/v1/methods/rates", json={"items": items}, headers=auth(Role.admin)
+    )
+    assert response.status_code == 422
+
+
+@pytest.mark.parametrize("role", [Role.clinician, Role.vendor, Role.service])
+async def test_methods_roles(equity_client, auth, role):
+    response = await equity_client.post(
+        "/v1/methods/rates",
+        json={"items": [{"count": 1, "denominator": 10}]},
+        headers=auth(role),
+    )
+    assert response.status_code == 403
