@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 
 from fastapi import FastAPI, Request
 
+from services.monitoring_ingest.alerts import relay as outbox
 from services.monitoring_ingest.clients.ward_api import WardApiClient
+from services.monitoring_ingest.devices.endpoints import internal as bindings_internal
+from services.monitoring_ingest.devices.endpoints import router as bindings_router
+from services.monitoring_ingest.readings.endpoints import ingest as ingest_router
+from services.monitoring_ingest.readings.endpoints import router as readings_router
+from services.monitoring_ingest.scoring.endpoints import internal as scoring_internal
+from services.monitoring_ingest.scoring.endpoints import router as scoring_router
 from services.monitoring_ingest.settings import IngestSettings
+from services.monitoring_ingest.vendors.endpoints import router as vendors_router
 from shared.app_factory import build_app
 from shared.diagnostics import whoami_router
 from shared.peers import peers_router
@@ -18,9 +26,17 @@ DESCRIPTION = """
 Readings from remote-monitoring device vendors in their own formats: normalised,
 deduplicated, NEWS2-scored and stored; escalations are sent to ward_api.
 
-Authenticate with a bearer JWT (`vward token --help`). Errors are RFC 9457 problem
-details (`application/problem+json`).
+Vendors sign every request (see the ingest endpoints); people authenticate with a bearer
+JWT (`vward token --help`). Errors are RFC 9457 problem details (`application/problem+json`).
 """
+
+TAGS = [
+    {"name": "ingest", "description": "Vendor readings, one endpoint per format."},
+    {"name": "readings", "description": "Clinician entry, quarantine and reading queries."},
+    {"name": "news2", "description": "NEWS2 results, SpO2 scale and per-patient thresholds."},
+    {"name": "bindings", "description": "Devices bound to admissions."},
+    {"name": "vendors", "description": "Vendor registry, API keys and devices (admin)."},
+]
 
 
 def create_app(settings: IngestSettings | None = None) -> FastAPI:
@@ -28,16 +44,27 @@ def create_app(settings: IngestSettings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def peers(app: FastAPI) -> AsyncIterator[None]:
-        app.state.ward_api = WardApiClient(
-            settings.ward_api_url,
-            codec=app.state.token_codec,
-            caller=SERVICE,
-            timeout=settings.http_timeout_seconds,
-        )
-        try:
+        async with AsyncExitStack() as stack:
+            app.state.ward_api = WardApiClient(
+                settings.ward_api_url,
+                codec=app.state.token_codec,
+                caller=SERVICE,
+                timeout=settings.http_timeout_seconds,
+            )
+            stack.push_async_callback(app.state.ward_api.aclose)
+            if settings.runs_relay:
+                # Its own client: the relay does its own backoff, so no inner retries.
+                relay_client = WardApiClient(
+                    settings.ward_api_url,
+                    codec=app.state.token_codec,
+                    caller=SERVICE,
+                    timeout=settings.http_timeout_seconds,
+                    retries=0,
+                )
+                stack.push_async_callback(relay_client.aclose)
+                app.state.relay = outbox.AlertRelay(app.state.engine, relay_client, settings)
+                await stack.enter_async_context(outbox.running(app.state.relay))
             yield
-        finally:
-            await app.state.ward_api.aclose()
 
     def clients(request: Request) -> dict:
         return {"ward_api": request.app.state.ward_api}
@@ -47,6 +74,17 @@ def create_app(settings: IngestSettings | None = None) -> FastAPI:
         settings=settings,
         title="vward monitoring_ingest",
         description=DESCRIPTION,
-        routers=[whoami_router(), peers_router(clients)],
+        tags=TAGS,
+        routers=[
+            whoami_router(),
+            peers_router(clients),
+            ingest_router,
+            readings_router,
+            scoring_router,
+            scoring_internal,
+            bindings_internal,
+            bindings_router,
+            vendors_router,
+        ],
         extra_lifespan=peers,
     )

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
 
-from shared.settings import ServiceSettings, database_url_field
+from shared.settings import PLACEHOLDER_SECRETS, ServiceSettings, database_url_field
 
 SCHEMA = "monitoring"
 
@@ -17,6 +17,52 @@ class IngestSettings(ServiceSettings):
     port: int = 8002
     ward_api_url: str = "http://127.0.0.1:8001"
     max_body_bytes: int = Field(16 * 1_048_576, ge=1024)  # bulk back-fills are large
+
+    # Vendor credentials: API keys are stored only as HMAC-SHA256(pepper, key); each key's
+    # signing secret is derived from key and pepper, so the database holds no usable secret.
+    key_pepper: SecretStr = Field(
+        SecretStr("dev-only-ingest-pepper-change-me"),
+        description="Server-side pepper keying API-key hashes and signing secrets.",
+    )
+    signature_max_age_seconds: int = Field(300, ge=10, description="Signed-request freshness.")
+    # NEWS2 and alerts.
+    observation_window_minutes: int = Field(15, ge=1, description="Readings forming one set.")
+    alert_suppress_minutes: int = Field(
+        60, ge=0, description="No second alert of the same kind per admission within this."
+    )
+    alert_max_age_minutes: int = Field(
+        360, ge=1, description="Back-filled readings older than this are scored, not alerted."
+    )
+    missed_readings_factor: float = Field(
+        2.0, gt=0, description="Missed-readings alert after this many expected intervals."
+    )
+    # Outbox relay and periodic maintenance.
+    relay_enabled: bool | None = Field(
+        None, description="Run the outbox relay and maintenance; default: on except in test."
+    )
+    relay_poll_seconds: float = Field(1.0, gt=0)
+    relay_batch_size: int = Field(50, ge=1)
+    relay_backoff_base_seconds: float = Field(1.0, gt=0)
+    relay_backoff_max_seconds: float = Field(300.0, gt=0)
+    relay_breaker_threshold: int = Field(5, ge=1, description="Failures that open the breaker.")
+    relay_breaker_cooldown_seconds: float = Field(30.0, gt=0)
+    maintenance_interval_seconds: float = Field(60.0, gt=0)
+
+    @model_validator(mode="after")
+    def _refuse_placeholder_pepper(self) -> IngestSettings:
+        pepper = self.key_pepper.get_secret_value()
+        if self.environment == "production" and (
+            pepper.lower() in PLACEHOLDER_SECRETS
+            or pepper.startswith("dev-only")
+            or len(pepper) < 32
+        ):
+            raise ValueError("INGEST_KEY_PEPPER must be a random value of at least 32 characters")
+        return self
+
+    @property
+    def runs_relay(self) -> bool:
+        """Tests start their own relay against a stub peer, so it is off there by default."""
+        return self.relay_enabled if self.relay_enabled is not None else self.environment != "test"
 
     @property
     def schema_name(self) -> str:

@@ -1,0 +1,43 @@
+"""Request dependencies of monitoring_ingest: settings and vendor request authentication."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from services.monitoring_ingest.settings import IngestSettings
+from services.monitoring_ingest.vendors import service as vendors
+from shared.auth import POLICY_ATTR
+from shared.database import SessionDep
+
+
+def get_settings(request: Request) -> IngestSettings:
+    return request.app.state.settings
+
+
+SettingsDep = Annotated[IngestSettings, Depends(get_settings)]
+
+
+async def vendor_auth(
+    request: Request, session: SessionDep, settings: SettingsDep
+) -> vendors.VendorCaller:
+    """Vendor requests: API key plus HMAC signature over timestamp, method, path and body."""
+    headers = request.headers
+    return await vendors.authenticate(
+        session,
+        pepper=settings.key_pepper.get_secret_value().encode(),
+        max_age_seconds=settings.signature_max_age_seconds,
+        vendor_id=headers.get("x-vendor-id"),
+        api_key=headers.get("x-api-key"),
+        timestamp=headers.get("x-timestamp"),
+        signature=headers.get("x-signature"),
+        method=request.method,
+        path=request.url.path,
+        body=await request.body(),
+    )
+
+
+setattr(vendor_auth, POLICY_ATTR, frozenset({"vendor"}))
+
+VendorDep = Annotated[vendors.VendorCaller, Depends(vendor_auth)]

@@ -1,0 +1,83 @@
+"""Bindings: internal (ward_api at admission and discharge) and for clinicians and admins."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Response
+
+from services.monitoring_ingest.devices import service
+from services.monitoring_ingest.devices.schemas import BindingIn, BindingOut, Unbound
+from shared.auth import Principal, Role, allow
+from shared.database import SessionDep
+
+internal = APIRouter(prefix="/v1/internal/bindings", tags=["bindings"])
+router = APIRouter(prefix="/v1", tags=["bindings"])
+Service = Annotated[Principal, Depends(allow(Role.service))]
+Staff = Annotated[Principal, Depends(allow(Role.clinician, Role.admin))]
+
+
+def _out(binding) -> BindingOut:
+    return BindingOut.model_validate(binding, from_attributes=True)
+
+
+@internal.put("/{vendor_id}/{device_id}", summary="Bind a device to an admission")
+async def bind_device(
+    vendor_id: uuid.UUID,
+    device_id: str,
+    body: BindingIn,
+    session: SessionDep,
+    response: Response,
+    _: Service,
+) -> BindingOut:
+    binding, created = await service.bind(
+        session, vendor_id=vendor_id, device_id=device_id, **body.model_dump()
+    )
+    response.status_code = 201 if created else 200
+    return _out(binding)
+
+
+@internal.delete("/{vendor_id}/{device_id}", summary="End a binding at discharge")
+async def unbind_device(
+    vendor_id: uuid.UUID,
+    device_id: str,
+    admission_id: Annotated[uuid.UUID, Query()],
+    session: SessionDep,
+    _: Service,
+) -> Unbound:
+    binding, expected, received = await service.unbind(
+        session, vendor_id=vendor_id, device_id=device_id, admission_id=admission_id
+    )
+    assert binding.unbound_at is not None
+    return Unbound(
+        admission_id=admission_id,
+        readings_expected=expected,
+        readings_received=received,
+        unbound_at=binding.unbound_at,
+    )
+
+
+@router.put("/bindings/{vendor_id}/{device_id}", summary="Bind a device (clinician or admin)")
+async def bind_device_by_staff(
+    vendor_id: uuid.UUID,
+    device_id: str,
+    body: BindingIn,
+    session: SessionDep,
+    response: Response,
+    principal: Staff,
+) -> BindingOut:
+    principal.require_ward(str(body.ward_id))
+    binding, created = await service.bind(
+        session, vendor_id=vendor_id, device_id=device_id, **body.model_dump()
+    )
+    response.status_code = 201 if created else 200
+    return _out(binding)
+
+
+@router.get("/admissions/{admission_id}/bindings", summary="An admission's device bindings")
+async def admission_bindings(
+    admission_id: uuid.UUID, session: SessionDep, principal: Staff
+) -> list[BindingOut]:
+    await service.require_admission_ward(session, principal=principal, admission_id=admission_id)
+    return [_out(b) for b in await service.list_bindings(session, admission_id=admission_id)]

@@ -1,0 +1,206 @@
+"""Ingest endpoints (one per format), clinician entry, quarantine review and reading queries.
+
+Status codes: a payload readable as a whole answers 200 with one outcome per item
+(`stored`, `duplicate`, `quarantined`, `refused` with reason and pointer) and counts; valid
+items are stored even when others are refused. A payload unreadable as a whole is 400
+`malformed-payload`; credentials 401 (`signature-invalid`, `signature-expired`,
+`request-replayed`, `api-key-invalid`, ...); a device registered to another vendor 403
+`wrong-vendor` (nothing stored); CSV sent as anything but text/csv 415.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Depends, Query, Request, Response
+
+from services.monitoring_ingest.deps import SettingsDep, VendorDep
+from services.monitoring_ingest.devices import service as devices
+from services.monitoring_ingest.readings import service
+from services.monitoring_ingest.readings.schemas import (
+    AttributeIn,
+    AttributeOut,
+    IngestReportOut,
+    QuarantineOut,
+    ReadingOut,
+)
+from shared.auth import Principal, Role, allow
+from shared.database import SessionDep
+from shared.problems import ProblemError
+
+ingest = APIRouter(prefix="/v1/readings", tags=["ingest"])
+router = APIRouter(prefix="/v1", tags=["readings"])
+Staff = Annotated[Principal, Depends(allow(Role.clinician, Role.admin))]
+Clinician = Annotated[Principal, Depends(allow(Role.clinician))]
+
+_SIGNED = (
+    "Vendor-signed: headers X-Vendor-Id, X-Api-Key, X-Timestamp (Unix seconds) and "
+    "X-Signature = hex(HMAC-SHA256(signing_secret, f'{timestamp}.{METHOD}.{path}.' + body))."
+)
+_REPORT = {200: {"model": IngestReportOut, "description": "Per-item outcomes."}}
+
+
+class UnsupportedMediaType(ProblemError):
+    status, slug, title = 415, "unsupported-media-type", "Unsupported media type"
+
+
+def _json_body(description: str) -> dict[str, Any]:
+    return {
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": {"type": "object"}}},
+            "description": description,
+        }
+    }
+
+
+async def _vendor_ingest(
+    format_name: str, request: Request, session: SessionDep, settings: SettingsDep, vendor: Any
+) -> Response:
+    report = await service.ingest_from_vendor(
+        session,
+        vendor_id=vendor.vendor_id,
+        format_name=format_name,
+        payload=await request.body(),
+        settings=settings,
+    )
+    return Response(service.report_body(report), media_type="application/json")
+
+
+@ingest.post(
+    "/native",
+    summary="Native JSON batch (the hot path)",
+    description=_SIGNED,
+    responses=_REPORT,
+    openapi_extra=_json_body("{device_id, provenance?, readings: [{id?, code, value, unit, at}]}"),
+)
+async def post_native(
+    request: Request, session: SessionDep, settings: SettingsDep, vendor: VendorDep
+) -> Response:
+    return await _vendor_ingest("native", request, session, settings, vendor)
+
+
+@ingest.post(
+    "/fhir",
+    summary="FHIR R4 Observation or Bundle of Observations",
+    description=_SIGNED,
+    responses=_REPORT,
+    openapi_extra=_json_body("A FHIR Observation, or a batch/transaction/collection Bundle."),
+)
+async def post_fhir(
+    request: Request, session: SessionDep, settings: SettingsDep, vendor: VendorDep
+) -> Response:
+    return await _vendor_ingest("fhir", request, session, settings, vendor)
+
+
+@ingest.post(
+    "/openmhealth",
+    summary="Open mHealth data point(s)",
+    description=_SIGNED,
+    responses=_REPORT,
+    openapi_extra=_json_body("An Open mHealth data point, or an array of them."),
+)
+async def post_openmhealth(
+    request: Request, session: SessionDep, settings: SettingsDep, vendor: VendorDep
+) -> Response:
+    return await _vendor_ingest("openmhealth", request, session, settings, vendor)
+
+
+@ingest.post(
+    "/csv",
+    summary="CSV back-fill (text/csv)",
+    description=_SIGNED,
+    responses=_REPORT,
+    openapi_extra={
+        "requestBody": {"required": True, "content": {"text/csv": {"schema": {"type": "string"}}}}
+    },
+)
+async def post_csv(
+    request: Request, session: SessionDep, settings: SettingsDep, vendor: VendorDep
+) -> Response:
+    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if media_type != "text/csv":
+        raise UnsupportedMediaType(f"send text/csv, not {media_type or 'nothing'}")
+    return await _vendor_ingest("csv", request, session, settings, vendor)
+
+
+@router.post(
+    "/admissions/{admission_id}/readings",
+    summary="Enter readings for a patient (clinician_entered)",
+    responses=_REPORT,
+)
+async def enter_readings(
+    admission_id: uuid.UUID,
+    body: Annotated[dict[str, Any], Body(description="{readings: [{code, value, unit, at}]}")],
+    session: SessionDep,
+    settings: SettingsDep,
+    principal: Clinician,
+) -> Response:
+    report = await service.ingest_from_clinician(
+        session, principal=principal, admission_id=admission_id, payload=body, settings=settings
+    )
+    return Response(service.report_body(report), media_type="application/json")
+
+
+@router.get("/admissions/{admission_id}/readings", summary="An admission's readings in a range")
+async def list_readings(
+    admission_id: uuid.UUID,
+    session: SessionDep,
+    principal: Staff,
+    start: Annotated[datetime | None, Query(alias="from")] = None,
+    end: Annotated[datetime | None, Query(alias="to")] = None,
+    code: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=10_000)] = 1000,
+) -> list[ReadingOut]:
+    await devices.require_admission_ward(session, principal=principal, admission_id=admission_id)
+    readings = await service.readings_for(
+        session, admission_id=admission_id, start=start, end=end, code=code, limit=limit
+    )
+    return [ReadingOut.of(r) for r in readings]
+
+
+@router.get("/admissions/{admission_id}/latest-vitals", summary="Newest reading of each code")
+async def latest_vitals(
+    admission_id: uuid.UUID, session: SessionDep, principal: Staff
+) -> list[ReadingOut]:
+    await devices.require_admission_ward(session, principal=principal, admission_id=admission_id)
+    return [
+        ReadingOut.of(r) for r in await service.latest_by_code(session, admission_id=admission_id)
+    ]
+
+
+@router.get("/quarantine", summary="Readings that could not be attributed")
+async def list_quarantine(
+    session: SessionDep,
+    principal: Staff,
+    include_resolved: bool = False,
+    limit: Annotated[int, Query(ge=1, le=5000)] = 500,
+) -> list[QuarantineOut]:
+    entries = await service.list_quarantine(
+        session, principal=principal, include_resolved=include_resolved, limit=limit
+    )
+    return [QuarantineOut.of(e) for e in entries]
+
+
+@router.post(
+    "/quarantine/{quarantine_id}/attribute",
+    summary="Attribute a quarantined reading to an admission on the caller's ward",
+)
+async def attribute(
+    quarantine_id: uuid.UUID,
+    body: AttributeIn,
+    session: SessionDep,
+    settings: SettingsDep,
+    principal: Staff,
+) -> AttributeOut:
+    entry, report = await service.attribute_quarantined(
+        session,
+        principal=principal,
+        quarantine_id=quarantine_id,
+        admission_id=body.admission_id,
+        settings=settings,
+    )
+    outcome = "already_attributed" if report is None else str(report.items[0]["status"])
+    return AttributeOut(quarantine=QuarantineOut.of(entry), outcome=outcome)

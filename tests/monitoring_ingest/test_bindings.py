@@ -1,0 +1,149 @@
+"""Bindings per contract, completeness at discharge, and quarantine with re-attribution."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+
+from shared.auth import Role
+from tests.monitoring_ingest.helpers import SERVICE, ago, bearer, bind, post_signed, statuses
+
+NATIVE = "/v1/readings/native"
+
+
+def _body(admission_id: str, ward_id: str, bound_at: datetime, interval: int = 240) -> dict:
+    return {
+        "admission_id": admission_id,
+        "ward_id": ward_id,
+        "expected_interval_minutes": interval,
+        "bound_at": bound_at.isoformat(),
+    }
+
+
+async def test_bind_is_idempotent_and_refuses_second_admission(ingest_client, vendor) -> None:
+    path = f"/v1/internal/bindings/{vendor.vendor_id}/DEV-{uuid.uuid4().hex[:8]}"
+    body = _body(str(uuid.uuid4()), str(uuid.uuid4()), datetime.now(UTC))
+    first = await ingest_client.put(path, json=body, headers=SERVICE)
+    again = await ingest_client.put(path, json=body, headers=SERVICE)
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert first.json()["id"] == again.json()["id"]
+    other = await ingest_client.put(
+        path, json={**body, "admission_id": str(uuid.uuid4())}, headers=SERVICE
+    )
+    assert other.status_code == 409
+    assert other.json()["type"].endswith("/device-already-bound")
+
+
+async def test_bind_unknown_vendor_is_404(ingest_client) -> None:
+    path = f"/v1/internal/bindings/{uuid.uuid4()}/DEV-1"
+    body = _body(str(uuid.uuid4()), str(uuid.uuid4()), datetime.now(UTC))
+    response = await ingest_client.put(path, json=body, headers=SERVICE)
+    assert response.status_code == 404
+    assert response.json()["type"].endswith("/vendor-not-found")
+
+
+async def test_internal_bindings_need_service_role(ingest_client, bound) -> None:
+    path = f"/v1/internal/bindings/{bound.vendor.vendor_id}/{bound.device_id}"
+    response = await ingest_client.delete(
+        path, params={"admission_id": bound.admission_id}, headers=bound.clinician
+    )
+    assert response.status_code == 403
+
+
+async def test_unbind_reports_completeness_and_is_idempotent(ingest_client, vendor) -> None:
+    bound_at = datetime.now(UTC) - timedelta(hours=10, minutes=1)
+    b = await bind(ingest_client, vendor, interval=60, bound_at=bound_at)
+    # Readings in 4 of the 10 hourly slots (two in one slot count once).
+    readings = [
+        {
+            "code": "hr",
+            "value": 70 + i,
+            "unit": "/min",
+            "at": (bound_at + timedelta(minutes=m)).isoformat(),
+        }
+        for i, m in enumerate((5, 20, 70, 200, 590))
+    ]
+    response = await post_signed(
+        ingest_client, vendor, NATIVE, {"device_id": b.device_id, "readings": readings}
+    )
+    assert statuses(response) == ["stored"] * 5
+    path = f"/v1/internal/bindings/{vendor.vendor_id}/{b.device_id}"
+    first = await ingest_client.delete(
+        path, params={"admission_id": b.admission_id}, headers=SERVICE
+    )
+    assert first.status_code == 200, first.text
+    body = first.json()
+    assert (body["readings_expected"], body["readings_received"]) == (10, 4)
+    again = await ingest_client.delete(
+        path, params={"admission_id": b.admission_id}, headers=SERVICE
+    )
+    assert again.json() == body
+    # After discharge the device's readings are quarantined, never attributed.
+    late = await post_signed(
+        ingest_client,
+        vendor,
+        NATIVE,
+        {
+            "device_id": b.device_id,
+            "readings": [{"code": "hr", "value": 99, "unit": "/min", "at": ago(0)}],
+        },
+    )
+    assert statuses(late) == ["quarantined"]
+    assert late.json()["items"][0]["reason"] == "discharged"
+
+
+async def test_quarantine_reattributed_exactly_once(ingest_client, vendor) -> None:
+    device_id = f"DEV-{uuid.uuid4().hex[:8]}"
+    register = await ingest_client.post(
+        f"/v1/admin/vendors/{vendor.vendor_id}/devices",
+        json={"device_id": device_id},
+        headers=bearer(Role.admin),
+    )
+    assert register.status_code == 201
+    reading = {"id": "q-1", "code": "spo2", "value": 95, "unit": "%", "at": ago(30)}
+    early = await post_signed(
+        ingest_client, vendor, NATIVE, {"device_id": device_id, "readings": [reading]}
+    )
+    assert statuses(early) == ["quarantined"]
+    assert early.json()["items"][0]["reason"] == "unbound"
+    key = early.json()["items"][0]["key"]
+
+    b = await bind(ingest_client, vendor, device_id=device_id, bound_at=datetime.now(UTC))
+    listing = await ingest_client.get("/v1/quarantine", headers=b.clinician)
+    entry = next(e for e in listing.json() if e["key"] == key)
+    assert entry["reason"] == "unbound" and entry["device_id"] == device_id
+
+    other_ward = bearer(Role.clinician, wards=[str(uuid.uuid4())])
+    refused = await ingest_client.post(
+        f"/v1/quarantine/{entry['id']}/attribute",
+        json={"admission_id": b.admission_id},
+        headers=other_ward,
+    )
+    assert refused.status_code == 403
+
+    path = f"/v1/quarantine/{entry['id']}/attribute"
+    first = await ingest_client.post(
+        path, json={"admission_id": b.admission_id}, headers=b.clinician
+    )
+    assert first.status_code == 200, first.text
+    assert first.json()["outcome"] == "stored"
+    again = await ingest_client.post(
+        path, json={"admission_id": b.admission_id}, headers=b.clinician
+    )
+    assert again.json()["outcome"] == "already_attributed"
+    elsewhere = await ingest_client.post(
+        path, json={"admission_id": str(uuid.uuid4())}, headers=b.clinician
+    )
+    assert elsewhere.status_code == 409
+
+    readings = await ingest_client.get(
+        f"/v1/admissions/{b.admission_id}/readings", headers=b.clinician
+    )
+    assert [r["key"] for r in readings.json()] == [key]
+    # The vendor re-sending it now that the device is bound is a duplicate, not a 2nd row.
+    resent = await post_signed(
+        ingest_client, vendor, NATIVE, {"device_id": device_id, "readings": [reading], "try": 2}
+    )
+    assert statuses(resent) == ["duplicate"]
+    open_entries = await ingest_client.get("/v1/quarantine", headers=b.clinician)
+    assert key not in {e["key"] for e in open_entries.json()}

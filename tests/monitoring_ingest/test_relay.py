@@ -1,0 +1,208 @@
+"""The outbox relay against a stub ward_api honouring the alert contract."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import asyncpg
+import httpx
+import orjson
+import pytest
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from services.monitoring_ingest.alerts.relay import AlertRelay, CircuitBreaker
+from services.monitoring_ingest.clients.ward_api import WardApiClient
+from services.monitoring_ingest.settings import IngestSettings
+from shared.auth import TokenCodec
+from shared.database import async_url
+from tests.conftest import TEST_JWT_SECRET
+from tests.monitoring_ingest.helpers import ago, full_set, post_signed
+
+
+class StubWardApi:
+    """POST /v1/internal/alerts: 201 first, 200 same body, 409 same id other body."""
+
+    def __init__(self) -> None:
+        self.alerts: dict[str, dict[str, Any]] = {}
+        self.calls = 0
+        self.down = False
+        self.lose_next_response = False
+        self.unknown_admissions: set[str] = set()
+
+    async def __call__(self, scope, receive, send) -> None:
+        assert scope["type"] == "http" and scope["path"] == "/v1/internal/alerts"
+        body = b""
+        while True:
+            message = await receive()
+            body += message.get("body", b"")
+            if not message.get("more_body"):
+                break
+        alert = orjson.loads(body)
+        self.calls += 1
+        if alert["admission_id"] in self.unknown_admissions:
+            status = 404
+            answer = {"type": "https://vward.dev/problems/admission-not-found", "status": 404}
+        elif alert["alert_id"] not in self.alerts:
+            self.alerts[alert["alert_id"]] = alert
+            status, answer = 201, alert
+        elif self.alerts[alert["alert_id"]] == alert:
+            status, answer = 200, alert
+        else:
+            status = 409
+            answer = {"type": "https://vward.dev/problems/alert-id-reused", "status": 409}
+        payload = orjson.dumps(answer)
+        await send(
+            {
+                "type": "http.response.start",
+                "status": status,
+                "headers": [(b"content-type", b"application/json")],
+            }
+        )
+        await send({"type": "http.response.body", "body": payload})
+
+
+class Flaky(httpx.AsyncBaseTransport):
+    """The stub behind a switchable network: down refuses connections, or loses answers."""
+
+    def __init__(self, stub: StubWardApi) -> None:
+        self.stub = stub
+        self.inner = httpx.ASGITransport(app=stub)
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if self.stub.down:
+            raise httpx.ConnectError("connection refused", request=request)
+        response = await self.inner.handle_async_request(request)
+        if self.stub.lose_next_response:
+            self.stub.lose_next_response = False
+            await response.aread()
+            raise httpx.ReadTimeout("answer lost", request=request)
+        return response
+
+
+@pytest.fixture
+async def relay_parts(database_url):
+    stub = StubWardApi()
+    settings = IngestSettings(
+        database_url=database_url,
+        relay_backoff_base_seconds=0.01,
+        relay_backoff_max_seconds=0.05,
+        relay_breaker_threshold=3,
+        relay_breaker_cooldown_seconds=0.05,
+        relay_batch_size=500,
+    )
+    client = WardApiClient(
+        "http://ward-api.test",
+        codec=TokenCodec(TEST_JWT_SECRET),
+        caller="monitoring_ingest",
+        retries=0,
+        transport=Flaky(stub),
+    )
+    engine = create_async_engine(async_url(database_url))
+    try:
+        yield AlertRelay(engine, client, settings), stub
+    finally:
+        await client.aclose()
+        await engine.dispose()
+
+
+async def _raise_high_alerts(ingest_client, bound, n: int) -> list[str]:
+    """One high-risk set per fresh admission on the same device is impossible; use n devices."""
+    from tests.monitoring_ingest.helpers import bind
+
+    ids = []
+    for _ in range(n):
+        b = await bind(ingest_client, bound.vendor)
+        batch = {"device_id": b.device_id, "readings": full_set(ago(5), rr=25, spo2=91, hr=131)}
+        response = await post_signed(ingest_client, b.vendor, "/v1/readings/native", batch)
+        ids.extend(response.json()["alerts"])
+    return ids
+
+
+async def _status(database_url: str, ids: list[str]) -> dict[str, str]:
+    conn = await asyncpg.connect(database_url)
+    try:
+        rows = await conn.fetch(
+            "SELECT id::text, status FROM monitoring.alerts WHERE id = ANY($1::uuid[])", ids
+        )
+    finally:
+        await conn.close()
+    return {r["id"]: r["status"] for r in rows}
+
+
+async def _deliver_until(relay: AlertRelay, stub: StubWardApi, ids: list[str], rounds: int = 200):
+    import asyncio
+
+    for _ in range(rounds):
+        await relay.deliver_once()
+        if all(i in stub.alerts for i in ids):
+            return
+        await asyncio.sleep(0.02)
+
+
+async def test_peer_down_then_up_delivers_each_alert_once(
+    ingest_client, bound, relay_parts, database_url
+) -> None:
+    relay, stub = relay_parts
+    stub.down = True
+    ids = await _raise_high_alerts(ingest_client, bound, 4)
+    assert len(ids) == 4  # readings accepted and alerts recorded while the peer is down
+    for _ in range(5):
+        await relay.deliver_once()
+    assert stub.alerts == {} and relay.breaker.state in ("open", "half_open")
+    assert set((await _status(database_url, ids)).values()) == {"pending"}
+
+    stub.down = False
+    stub.lose_next_response = True  # delivered, but the answer never arrives: resent, 200
+    await _deliver_until(relay, stub, ids)
+    await relay.drain(within_seconds=2)
+    for alert_id in ids:
+        assert stub.alerts[alert_id]["kind"] == "news2_high"
+        assert stub.alerts[alert_id]["risk"] == "high"
+    assert set((await _status(database_url, ids)).values()) == {"delivered"}
+    calls = stub.calls
+    await relay.drain(within_seconds=1)
+    assert stub.calls == calls  # nothing is sent again once delivered
+
+
+async def test_rejected_alert_is_not_retried(
+    ingest_client, bound, relay_parts, database_url
+) -> None:
+    relay, stub = relay_parts
+    ids = await _raise_high_alerts(ingest_client, bound, 1)
+    conn = await asyncpg.connect(database_url)
+    try:
+        admission = await conn.fetchval(
+            "SELECT admission_id::text FROM monitoring.alerts WHERE id = $1", uuid.UUID(ids[0])
+        )
+    finally:
+        await conn.close()
+    stub.unknown_admissions.add(admission)
+    await relay.drain(within_seconds=2)
+    assert (await _status(database_url, ids))[ids[0]] == "rejected"
+
+
+def test_circuit_breaker_opens_and_half_opens() -> None:
+    now = [0.0]
+    breaker = CircuitBreaker(threshold=2, cooldown=10, clock=lambda: now[0])
+    breaker.failure()
+    assert breaker.allows()
+    breaker.failure()
+    assert breaker.state == "open" and not breaker.allows()
+    now[0] = 11
+    assert breaker.state == "half_open" and breaker.allows()
+    breaker.failure()  # the probe failed: open again
+    assert breaker.state == "open"
+    now[0] = 22
+    breaker.success()
+    assert breaker.state == "closed"
+
+
+def test_backoff_grows_and_is_capped(database_url) -> None:
+    settings = IngestSettings(
+        database_url=database_url, relay_backoff_base_seconds=1, relay_backoff_max_seconds=60
+    )
+    relay = AlertRelay(None, None, settings)  # type: ignore[arg-type]
+    assert 0.5 <= relay.backoff(0) <= 1
+    assert 4 <= relay.backoff(3) <= 8
+    assert 30 <= relay.backoff(20) <= 60
