@@ -30,12 +30,26 @@ def _include_name(name: str | None, type_: str, parent_names: object) -> bool:
     return name in SCHEMAS if type_ == "schema" else True
 
 
+def _include_object(
+    obj: object, name: str | None, type_: str, reflected: bool, compare_to: object
+) -> bool:
+    """Leave the monthly partitions of monitoring.readings (made by SQL) to their function."""
+    return not (
+        type_ == "table"
+        and reflected
+        and compare_to is None
+        and getattr(obj, "schema", None) == "monitoring"
+        and (name or "").startswith("readings_")
+    )
+
+
 def _configure(connection: Connection | None = None, **kwargs: object) -> None:
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
         include_schemas=True,
         include_name=_include_name,
+        include_object=_include_object,
         compare_type=True,
         **kwargs,
     )

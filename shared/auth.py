@@ -53,10 +53,14 @@ class Principal:
         return self.is_national or icb in self.icbs
 
     def may_see_ward(self, ward: str, icb: str | None = None) -> bool:
-        """Clinicians by ward (or whole ICB); admins and services everywhere."""
-        if self.role in (Role.admin, Role.service) or ALL in self.wards or ward in self.wards:
+        """Admins and services everywhere; clinicians by ward or whole ICB; nobody else."""
+        if self.role in (Role.admin, Role.service):
             return True
-        return icb is not None and icb in self.icbs and self.role == Role.clinician
+        if self.role is not Role.clinician:
+            return False  # commissioners and vendors never see a ward's patients
+        if ALL in self.wards or ward in self.wards:
+            return True
+        return icb is not None and (ALL in self.icbs or icb in self.icbs)
 
     def require_ward(self, ward: str, icb: str | None = None) -> None:
         if not self.may_see_ward(ward, icb):
@@ -125,14 +129,22 @@ class TokenCodec:
             role = Role(claims.get("role"))
         except ValueError as exc:
             raise Unauthorized("the token carries no known role", slug="token-invalid") from exc
+        icbs, wards, vendor = claims.get("icbs", []), claims.get("wards", []), claims.get("vendor")
+        if not (_string_list(icbs) and _string_list(wards)) or not isinstance(vendor, str | None):
+            raise Unauthorized("the token's scopes are malformed", slug="token-invalid")
         return Principal(
             subject=str(claims["sub"]),
             role=role,
-            icbs=frozenset(map(str, claims.get("icbs") or ())),
-            wards=frozenset(map(str, claims.get("wards") or ())),
-            vendor=claims.get("vendor"),
+            icbs=frozenset(icbs),
+            wards=frozenset(wards),
+            vendor=vendor,
             token_id=claims.get("jti"),
         )
+
+
+def _string_list(value: object) -> bool:
+    """Scopes must be lists of strings: a bare string would be read letter by letter."""
+    return isinstance(value, list) and all(isinstance(item, str) for item in value)
 
 
 _bearer = HTTPBearer(auto_error=False, description="A vward JWT (`vward token --help`).")

@@ -56,6 +56,7 @@ def create_engine(url: str, *, pool_size: int = 10, application_name: str = "vwa
         pool_size=pool_size,
         max_overflow=pool_size,
         pool_pre_ping=True,
+        hide_parameters=True,  # bound values may be patient data: keep them out of logs
         pool_timeout=10,
         connect_args={"timeout": 5, "server_settings": {"application_name": application_name}},
     )

@@ -22,6 +22,8 @@ def resolve_database_url(settings: ServiceSettings | None = None) -> str:
     configured = settings.database_url if settings else os.environ.get("DATABASE_URL")
     if configured:
         return configured
+    if settings is not None and settings.environment == "production":
+        raise RuntimeError("DATABASE_URL is required in production; the embedded server is not")
     from shared.embedded_pg import EmbeddedPostgres
 
     server = EmbeddedPostgres(port=embedded_port())

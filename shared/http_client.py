@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+import time
 from collections.abc import Mapping
 from typing import Any
 
@@ -51,17 +52,21 @@ class ServiceClient:
         timeout: float = 5.0,
         retries: int = 3,
         backoff: float = 0.2,
+        deadline: float | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         self._codec = codec
         self._caller = caller
         self._retries = retries
         self._backoff = backoff
+        # One call, retries included, never takes much longer than this.
+        self._deadline = deadline if deadline is not None else timeout * 2
         self._token: tuple[str, float] | None = None
         self._client = httpx.AsyncClient(
             base_url=base_url,
             timeout=httpx.Timeout(timeout, connect=min(timeout, 2.0)),
             transport=transport,
+            trust_env=False,  # never route service tokens through an ambient HTTP proxy
         )
 
     async def aclose(self) -> None:
@@ -69,8 +74,6 @@ class ServiceClient:
 
     def _service_token(self) -> str:
         """A short-lived service token, minted again shortly before it expires."""
-        import time
-
         now = time.time()
         if self._token is None or self._token[1] - now < 60:
             ttl = 300
@@ -98,32 +101,42 @@ class ServiceClient:
         if request_id:
             all_headers[REQUEST_ID_HEADER] = request_id
         all_headers.update(headers or {})
-        attempts = self._retries + 1 if may_retry else 1
+        attempts = self._retries + 1
+        deadline = time.monotonic() + self._deadline
         last: Exception | None = None
         for attempt in range(attempts):
             if attempt:
-                # Exponential backoff with full jitter.
-                await asyncio.sleep(random.uniform(0, self._backoff * 2 ** (attempt - 1)))  # noqa: S311
+                # Exponential backoff with full jitter, never past the overall deadline.
+                pause = random.uniform(0, self._backoff * 2 ** (attempt - 1))  # noqa: S311
+                if time.monotonic() + pause >= deadline:
+                    break
+                await asyncio.sleep(pause)
             try:
                 response = await self._client.request(
                     method, url, json=json, params=params, headers=all_headers
                 )
+            except httpx.ConnectError as exc:
+                last = exc  # nothing was sent: safe to try again whatever the method
+                continue
             except httpx.TransportError as exc:
                 last = exc
+                if not may_retry:
+                    break  # the peer may have acted on it: only the caller can decide
                 continue
-            if response.status_code in RETRYABLE_STATUS and attempt + 1 < attempts:
+            if response.status_code in RETRYABLE_STATUS and may_retry and attempt + 1 < attempts:
                 last = PeerUnavailable(self.peer, response.status_code, None, "peer not ready")
                 continue
             if response.status_code >= 400:
                 raise self._problem(response)
             return response
-        raise PeerUnavailable(self.peer, None, None, f"unreachable after {attempts} tries: {last}")
+        raise PeerUnavailable(self.peer, None, None, f"unreachable: {last!r}")
 
     def _problem(self, response: httpx.Response) -> PeerError:
         try:
-            problem = response.json()
+            body = response.json()
         except ValueError:
-            problem = None
+            body = None
+        problem = body if isinstance(body, dict) else None
         detail = (problem or {}).get("detail") or response.reason_phrase
         cls = PeerUnavailable if response.status_code >= 500 else PeerError
         return cls(self.peer, response.status_code, problem, str(detail))

@@ -15,7 +15,8 @@ from pythonjsonlogger.json import JsonFormatter
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 REQUEST_ID_HEADER = "X-Request-ID"
-_VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+_VALID_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
+_KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
 request_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar(
     "request_id", default=None
@@ -45,8 +46,10 @@ def configure_logging(service: str, level: str = "INFO") -> None:
         )
     )
     handler.addFilter(_RequestIdFilter())
+    handler.set_name("vward-json")
     root = logging.getLogger()
-    root.handlers[:] = [handler]
+    # Replace only our own handler, so building a second app (or pytest's capture) is safe.
+    root.handlers[:] = [h for h in root.handlers if h.get_name() != "vward-json"] + [handler]
     root.setLevel(level)
     for noisy in ("uvicorn.access",):
         logging.getLogger(noisy).setLevel(logging.WARNING)
@@ -64,7 +67,7 @@ class RequestContextMiddleware:
             await self.app(scope, receive, send)
             return
         incoming = _header(scope, b"x-request-id")
-        request_id = incoming if incoming and _VALID_REQUEST_ID.match(incoming) else None
+        request_id = incoming if incoming and _VALID_REQUEST_ID.fullmatch(incoming) else None
         request_id = request_id or uuid.uuid4().hex
         scope.setdefault("state", {})["request_id"] = request_id
         token = request_id_var.set(request_id)
@@ -153,6 +156,7 @@ class BodySizeLimitMiddleware:
                 "status": 413,
                 "detail": f"request bodies are limited to {self.max_bytes} bytes",
                 "instance": scope.get("path", ""),
+                "request_id": scope.get("state", {}).get("request_id"),
             }
         )
         await send(
@@ -217,9 +221,10 @@ class MetricsMiddleware:
             await self.app(scope, receive, recording_send)
         finally:
             route = _route_template(scope)
+            method = scope["method"] if scope["method"] in _KNOWN_METHODS else "OTHER"
             labels: dict[str, Any] = {
                 "service": self.metrics.service,
-                "method": scope["method"],
+                "method": method,
                 "route": route,
             }
             self.metrics.latency.labels(**labels).observe(time.perf_counter() - started)

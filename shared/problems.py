@@ -15,6 +15,7 @@ ProblemError                      any error a client should see as problem+json
 from __future__ import annotations
 
 import logging
+import traceback
 from typing import Any, ClassVar
 
 from fastapi import FastAPI, Request
@@ -133,7 +134,7 @@ def _validation_errors(exc: RequestValidationError) -> tuple[str, str, list[dict
     """Field paths and messages; a body that is not JSON at all gets its own problem type."""
     errors = []
     for err in exc.errors():
-        loc = [str(part) for part in err.get("loc", ())]
+        loc = [str(part).replace("~", "~0").replace("/", "~1") for part in err.get("loc", ())]
         errors.append(
             {
                 "pointer": "/" + "/".join(loc),
@@ -194,17 +195,27 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-        logger.exception(
+        request_id = getattr(request.state, "request_id", None)
+        # The error's type and where it happened; never its message, which may quote
+        # values (a database DETAIL line can carry an NHS number).
+        logger.error(
             "unhandled error",
             extra={
                 "path": request.url.path,
-                "request_id": getattr(request.state, "request_id", None),
+                "request_id": request_id,
+                "error_type": f"{type(exc).__module__}.{type(exc).__qualname__}",
+                "stack": [
+                    f"{frame.filename}:{frame.lineno} in {frame.name}"
+                    for frame in traceback.extract_tb(exc.__traceback__)
+                ],
             },
         )
+        # This handler runs outside the request-id middleware, so echo the id here.
         return problem_response(
             request,
             status=500,
             type_=problem_type("internal-error"),
             title="Internal error",
             detail="An unexpected error occurred; it has been logged with the request id.",
+            headers={"X-Request-ID": request_id} if request_id else None,
         )

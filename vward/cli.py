@@ -116,6 +116,14 @@ def token(
     )
 
 
+class _Stop(Exception):
+    """Raised from a signal handler to unwind `vward up` through its cleanup."""
+
+
+def _raise_stop(signum: int, _frame: object) -> None:
+    raise _Stop(signal.Signals(signum).name)
+
+
 @app.command()
 def up(
     data_dir: Annotated[
@@ -124,50 +132,54 @@ def up(
     stop_database: Annotated[bool, typer.Option(help="Stop the embedded database on exit.")] = True,
 ) -> None:
     """Start the database, migrate, load reference data and serve all three services."""
+    from shared.db_url import embedded_port
     from shared.embedded_pg import EmbeddedPostgres
     from shared.migrate import upgrade
     from vward.platform import Platform
     from vward.reference import load_all
 
-    url, embedded = _database_url()
-    typer.echo(f"database: {'embedded PostgreSQL' if embedded else 'DATABASE_URL'} ready")
-    upgrade(url)
-    typer.echo("migrations: applied")
-    for line in load_all(url, data_dir):
-        typer.echo(f"reference data: {line}")
-    log_dir = Path(".vward") / "logs"
-    log_dir.mkdir(parents=True, exist_ok=True)
-    platform = Platform(database_url=url, log_dir=str(log_dir))
-
-    stopping = False
-
-    def _stop(signum: int, _frame: object) -> None:
-        nonlocal stopping
-        stopping = True
-
-    signal.signal(signal.SIGINT, _stop)
-    signal.signal(signal.SIGTERM, _stop)
+    stop_signals = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+    for signum in stop_signals:
+        signal.signal(signum, _raise_stop)
+    embedded = not os.environ.get("DATABASE_URL")
+    platform: Platform | None = None
+    crashed = False
     try:
+        url, embedded = _database_url()
+        typer.echo(f"database: {'embedded PostgreSQL' if embedded else 'DATABASE_URL'} ready")
+        upgrade(url)
+        typer.echo("migrations: applied")
+        for line in load_all(url, data_dir):
+            typer.echo(f"reference data: {line}")
+        log_dir = Path(".vward") / "logs"
+        log_dir.mkdir(parents=True, exist_ok=True)
+        platform = Platform(database_url=url, log_dir=str(log_dir))
         platform.start_all()
         platform.wait_all_ready()
         for name, service in platform.running.items():
             typer.echo(f"{name:18} {service.url}  (docs: {service.url}/docs)")
         typer.echo("token: .venv/bin/vward token --role admin   (see --help for scopes)")
         typer.echo(f"logs: {log_dir}/  -- Ctrl-C stops everything")
-        while not stopping:
+        while not crashed:
             for name, service in platform.running.items():
                 if service.process.poll() is not None:
                     typer.echo(f"{name} exited ({service.process.returncode}); stopping", err=True)
-                    stopping = True
+                    crashed = True
             time.sleep(0.5)
+    except _Stop as stop:
+        typer.echo(f"{stop}: stopping")
+    except Exception as exc:
+        crashed = True
+        typer.echo(f"vward up failed: {exc}", err=True)
     finally:
-        platform.stop_all()
+        for signum in stop_signals:
+            signal.signal(signum, signal.SIG_IGN)  # finish cleaning up whatever comes
+        if platform is not None:
+            platform.stop_all()
         if embedded and stop_database:
-            from shared.db_url import embedded_port
-
             EmbeddedPostgres(port=embedded_port()).stop()
         typer.echo("stopped")
-    sys.exit(0)
+    sys.exit(1 if crashed else 0)
 
 
 if __name__ == "__main__":

@@ -65,6 +65,10 @@ class Platform:
         env.update(
             {
                 "DATABASE_URL": self.database_url,
+                # A service-specific URL in our own environment would otherwise win.
+                "WARD_DATABASE_URL": self.database_url,
+                "INGEST_DATABASE_URL": self.database_url,
+                "EQUITY_DATABASE_URL": self.database_url,
                 "WARD_MONITORING_URL": self.url_of("monitoring_ingest"),
                 "WARD_EQUITY_AUDIT_URL": self.url_of("equity_audit"),
                 "INGEST_WARD_API_URL": self.url_of("ward_api"),
@@ -134,7 +138,7 @@ class Platform:
             if service.process.poll() is not None:
                 raise RuntimeError(f"{name} exited with code {service.process.returncode}")
             try:
-                response = httpx.get(f"{service.url}/readyz", timeout=2.0)
+                response = httpx.get(f"{service.url}/readyz", timeout=2.0, trust_env=False)
                 if response.status_code == 200:
                     return
                 last = response.text

@@ -10,6 +10,7 @@ import pytest
 from fastapi import APIRouter, Depends
 
 from shared.auth import Principal, Role, TokenCodec, allow, undeclared_routes
+from shared.problems import Unauthorized
 from tests.conftest import TEST_JWT_SECRET
 
 
@@ -130,6 +131,21 @@ def test_a_route_without_policy_is_caught(database_url: str) -> None:
     assert undeclared_routes(app) == ["GET /v1/forgotten"]
 
 
+@pytest.mark.parametrize(
+    "claims",
+    [{"icbs": "QWE*"}, {"wards": [1, 2]}, {"vendor": {"id": "x"}}, {"icbs": None}],
+)
+def test_malformed_scopes_are_refused(claims: dict) -> None:
+    now = int(time.time())
+    token = jwt.encode(
+        {"sub": "x", "role": "commissioner", "iss": "vward", "aud": "vward", "iat": now,
+         "exp": now + 60, **claims},
+        TEST_JWT_SECRET, algorithm="HS256",
+    )  # fmt: skip
+    with pytest.raises(Unauthorized):
+        TokenCodec(TEST_JWT_SECRET).verify(token)
+
+
 def test_scope_checks() -> None:
     clinician = Principal("c", Role.clinician, wards=frozenset({"W1"}))
     assert clinician.may_see_ward("W1") and not clinician.may_see_ward("W2")
@@ -138,3 +154,10 @@ def test_scope_checks() -> None:
     assert not commissioner.may_see_ward("W1", icb="QWE")
     national = Principal("n", Role.commissioner, icbs=frozenset({"*"}))
     assert national.may_see_icb("QOP")
+    # Ward scopes count only for clinicians: commissioners and vendors never see patients.
+    assert not Principal("m", Role.commissioner, wards=frozenset({"W1"})).may_see_ward("W1")
+    assert not Principal("v", Role.vendor, wards=frozenset({"*"})).may_see_ward("W1")
+    icb_clinician = Principal("c", Role.clinician, icbs=frozenset({"QWE"}))
+    assert icb_clinician.may_see_ward("W9", icb="QWE")
+    assert not icb_clinician.may_see_ward("W9", icb="QOP")
+    assert Principal("c", Role.clinician, icbs=frozenset({"*"})).may_see_ward("W9", icb="QOP")

@@ -35,17 +35,55 @@ async def test_get_is_retried_on_503_then_succeeds() -> None:
     await client.aclose()
 
 
-async def test_post_is_not_retried() -> None:
+async def test_post_is_not_retried_once_it_may_have_been_sent() -> None:
     calls = []
 
     def handler(request: httpx.Request) -> httpx.Response:
         calls.append(request)
-        raise httpx.ConnectError("refused")
+        raise httpx.ReadTimeout("slow")
 
     client = _client(handler)
     with pytest.raises(PeerUnavailable):
         await client.request("POST", "/x", json={})
     assert len(calls) == 1
+    await client.aclose()
+
+
+async def test_post_is_retried_when_nothing_was_sent() -> None:
+    calls = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        calls.append(request)
+        if len(calls) == 1:
+            raise httpx.ConnectError("refused")
+        return httpx.Response(201, json={})
+
+    client = _client(handler)
+    await client.request("POST", "/x", json={})
+    assert len(calls) == 2
+    await client.aclose()
+
+
+async def test_post_503_is_not_retried() -> None:
+    calls = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        calls.append(request)
+        return httpx.Response(503)
+
+    client = _client(handler)
+    with pytest.raises(PeerUnavailable):
+        await client.request("POST", "/x", json={})
+    assert len(calls) == 1
+    await client.aclose()
+
+
+async def test_non_object_error_body_still_becomes_peer_error() -> None:
+    client = _client(lambda request: httpx.Response(404, json=["nope"]))
+    with pytest.raises(PeerError) as caught:
+        await client.request("GET", "/x")
+    assert caught.value.status == 404
+    assert caught.value.problem == {}
     await client.aclose()
 
 

@@ -100,7 +100,8 @@ async def test_oversized_body_by_length(client, auth) -> None:
         content=b"x" * 5000,
         headers={**auth(Role.admin), "content-type": "application/json"},
     )
-    _is_problem(response, 413)
+    body = _is_problem(response, 413)
+    assert body["request_id"]
 
 
 async def test_oversized_body_streamed_without_length(client, auth) -> None:
@@ -124,9 +125,20 @@ async def test_domain_problem_carries_extensions(client, auth) -> None:
 
 
 async def test_unexpected_error_is_500_problem_without_internals(client, auth) -> None:
-    body = _is_problem(await client.get("/v1/boom", headers=auth(Role.admin)), 500)
+    response = await client.get("/v1/boom", headers={**auth(Role.admin), "X-Request-ID": "boom-1"})
+    body = _is_problem(response, 500)
     assert "secret internals" not in str(body)
-    assert body["request_id"]
+    assert body["request_id"] == "boom-1"
+    assert response.headers["x-request-id"] == "boom-1"
+
+
+async def test_unexpected_error_log_carries_no_message(client, auth, caplog) -> None:
+    with caplog.at_level("ERROR", logger="vward.problems"):
+        await client.get("/v1/boom", headers=auth(Role.admin))
+    record = next(r for r in caplog.records if r.name == "vward.problems")
+    assert record.error_type == "builtins.RuntimeError"
+    assert "secret internals" not in record.getMessage()
+    assert "secret internals" not in str(record.__dict__)
 
 
 def _commit_router() -> APIRouter:
