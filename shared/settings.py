@@ -24,7 +24,9 @@ class ServiceSettings(BaseSettings):
     model_config = SettingsConfigDict(extra="ignore", frozen=True)
 
     environment: Environment = Field(
-        "development", validation_alias=AliasChoices("VWARD_ENVIRONMENT", "environment")
+        "development",
+        validation_alias=AliasChoices("VWARD_ENVIRONMENT", "environment"),
+        description="development, test or production (production refuses placeholders).",
     )
     database_url: str | None = Field(
         None,
@@ -35,19 +37,23 @@ class ServiceSettings(BaseSettings):
         validation_alias=AliasChoices("VWARD_JWT_SECRET", "jwt_secret"),
         description="HS256 key that signs and verifies bearer tokens across the platform.",
     )
-    jwt_issuer: str = Field("vward", validation_alias=AliasChoices("VWARD_JWT_ISSUER"))
-    jwt_audience: str = Field("vward", validation_alias=AliasChoices("VWARD_JWT_AUDIENCE"))
+    jwt_issuer: str = Field(
+        "vward", validation_alias=AliasChoices("VWARD_JWT_ISSUER"), description="Token issuer."
+    )
+    jwt_audience: str = Field(
+        "vward", validation_alias=AliasChoices("VWARD_JWT_AUDIENCE"), description="Token audience."
+    )
     data_dir: Path = Field(
         DEFAULT_DATA_DIR,
         validation_alias=AliasChoices("VWARD_DATA_DIR", "data_dir"),
         description="Directory holding the public reference data (see its SOURCES.md).",
     )
-    host: str = "127.0.0.1"
-    port: int = 8000
-    max_body_bytes: int = Field(1_048_576, ge=1024)
-    log_level: str = "INFO"
-    db_pool_size: int = Field(10, ge=1)
-    http_timeout_seconds: float = Field(5.0, gt=0)
+    host: str = Field("127.0.0.1", description="Interface to listen on.")
+    port: int = Field(8000, description="Port to listen on.")
+    max_body_bytes: int = Field(1_048_576, ge=1024, description="Larger request bodies get 413.")
+    log_level: str = Field("INFO", description="JSON logs on stderr; never bodies.")
+    db_pool_size: int = Field(10, ge=1, description="Database connections per process.")
+    http_timeout_seconds: float = Field(5.0, gt=0, description="Timeout of calls to peers.")
     rate_limit_per_second: float = Field(200.0, gt=0, description="Per caller, per replica.")
     rate_limit_burst: int = Field(1000, ge=1)
 
@@ -75,4 +81,5 @@ def database_url_field(prefix: str) -> object:
     return Field(
         None,
         validation_alias=AliasChoices(f"{prefix}DATABASE_URL", "DATABASE_URL", "database_url"),
+        description="PostgreSQL URL; unset means the embedded server (refused in production).",
     )
