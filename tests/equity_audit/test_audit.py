@@ -236,6 +236,44 @@ async def test_csv_download_hides_small_counts(stub_client, scenario, auth, ward
     assert "3" not in {table["5"][c] for c in header}
 
 
+async def test_csv_and_json_carry_rii_both_ways(stub_client, scenario, auth, ward_up):
+    _, large = scenario
+    params = {"icb": large.icb_code}
+    body = (await stub_client.get("/v1/audit", params=params, headers=auth(Role.admin))).json()
+    sii = body["inequality"]["imd_quintile"]
+    assert sii["rii_most_over_least_deprived"] == pytest.approx(1 / sii["rii"], rel=2e-3)
+    assert "PHEindicatormethods" in sii["rii_convention"]
+    text = (
+        await stub_client.get(
+            "/v1/audit", params={**params, "format": "csv"}, headers=auth(Role.admin)
+        )
+    ).text
+    stats = {r[1]: r for r in csv.reader(io.StringIO(text)) if r and r[0] == "statistic"}
+    assert float(stats["rii"][2]) == sii["rii"]
+    row = stats["rii_most_over_least_deprived"]
+    assert float(row[2]) == sii["rii_most_over_least_deprived"]
+    assert float(row[3]) == sii["rii_most_over_least_deprived_lower_95"]
+    assert float(row[4]) == sii["rii_most_over_least_deprived_upper_95"]
+    assert "most deprived end over least deprived end" in row[5]
+
+
+@pytest.mark.parametrize(
+    ("cut", "groups"),
+    [("own_device", {"no"}), ("broadband", {"yes"}), ("housing_concern", {"no"}),
+     ("pathway", {"acute_respiratory_infection"})],
+)  # fmt: skip
+async def test_flag_and_pathway_cuts(stub_client, scenario, auth, ward_up, cut, groups):
+    _, large = scenario
+    response = await stub_client.get(
+        "/v1/audit", params={"icb": large.icb_code, "cut": cut}, headers=auth(Role.admin)
+    )
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert {g["group"] for g in body["groups"]} == groups
+    assert body["total"]["admissions"] == 495
+    assert all(g["population"] is None for g in body["groups"])
+
+
 async def test_stale_snapshot_when_ward_api_is_down(stub_client, scenario, auth, stub_ward):
     small, _ = scenario
     stub_ward.down = True

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from shared.auth import Role
@@ -62,7 +63,29 @@ async def test_sii(equity_client, auth):
     assert body["sii"] == pytest.approx(-375.0)  # slope of the population-weighted fit
     assert body["sii_limits"][0]["lower"] < body["sii"] < body["sii_limits"][0]["upper"]
     assert body["simulation_scale"] == "log"
+    # Rates fall away from the most deprived quantile: the package's RII (least over most
+    # deprived) is below 1 and its reciprocal, most over least deprived, above 1.
+    share = np.full(5, 0.2)
+    x = np.cumsum(share) - share / 2
+    slope, intercept = np.polyfit(x, [500, 400, 300, 250, 200], 1)
+    assert body["rii"] == pytest.approx((intercept + slope) / intercept)
     assert body["rii"] < 1
+    assert body["rii_most_over_least_deprived"] == pytest.approx(intercept / (intercept + slope))
+    assert body["rii_most_over_least_deprived"] == pytest.approx(1 / body["rii"])
+    (low, high) = body["rii_most_over_least_deprived_limits"]
+    assert low["level"] == 0.95 and high["level"] == 0.998
+    assert high["lower"] < low["lower"] < body["rii_most_over_least_deprived"] < low["upper"]
+
+
+async def test_sii_openapi_states_the_rii_direction(equity_client):
+    schema = (await equity_client.get("/openapi.json")).json()
+    operation = schema["paths"]["/v1/methods/sii"]["post"]
+    assert "least deprived over most deprived" in operation["description"]
+    fields = schema["components"]["schemas"]["SiiResponse"]["properties"]
+    assert "LEAST" in fields["rii"]["description"]
+    assert (
+        "MOST deprived end over the LEAST" in fields["rii_most_over_least_deprived"]["description"]
+    )
 
 
 @pytest.mark.parametrize(

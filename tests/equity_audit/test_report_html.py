@@ -64,6 +64,10 @@ def test_report_is_self_contained(report):
     )
     assert "Core20 share" in html and "Data, vintages and caveats" in html
     assert ods in html
+    assert '<h2 id="digital">Digital access by IMD quintile</h2>' in html
+    assert "Relative index of inequality, most deprived over least deprived" in html
+    assert "as PHEindicatormethods reports it (least deprived over most deprived)" in html
+    assert 'id="need-rule">Need proxy, not measured need' in html
 
 
 async def test_report_renders_in_headless_chromium(report, tmp_path):

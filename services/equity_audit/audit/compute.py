@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from services.equity_audit.audit.frame import AREA_CUTS, Areas, Uptake
+from services.equity_audit.audit.frame import AREA_CUTS, FLAG_CUTS, Areas, Uptake
 
 COUNT_FIELDS = (
     "admissions",
@@ -25,6 +25,12 @@ COUNT_FIELDS = (
 )
 UNKNOWN = "unknown"
 _AGE_ORDER = {f"{5 * i}-{5 * i + 4}": i for i in range(18)} | {"90+": 18}
+FLAG_LABELS = {
+    "own_device": {"yes": "Own device", "no": "No own device"},
+    "broadband": {"yes": "Broadband at home", "no": "No broadband at home"},
+    "housing_concern": {"yes": "Housing concern recorded", "no": "No housing concern"},
+}
+DIGITAL_FIELDS = ("own_device_yes", "own_device_no", "broadband_yes", "broadband_no")
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +47,18 @@ class GroupCounts:
     stays_over_14_days: int
     readings_expected: int
     readings_received: int
+
+
+@dataclass(frozen=True, slots=True)
+class DigitalCounts:
+    """True admissions of one IMD quintile with and without own device and broadband."""
+
+    key: str
+    label: str
+    own_device_yes: int
+    own_device_no: int
+    broadband_yes: int
+    broadband_no: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,7 +149,8 @@ def group_counts(areas: Areas, uptake: Uptake, cut: str, icb: str | None) -> lis
         values = rows.person
         uniques = sorted(set(values.tolist()), key=_person_order(cut))
         keys = [u for u in uniques if u != UNKNOWN]
-        labels = list(keys)
+        names = FLAG_LABELS.get(cut, {})
+        labels = [names.get(k, k) for k in keys]
         n = len(keys)
         lookup = {k: i for i, k in enumerate(keys)}
         row_key = np.array([lookup.get(v, n) for v in values.tolist()], dtype=np.int64)
@@ -161,7 +180,30 @@ def _person_order(cut: str):
     if cut == "sex":
         order = {"female": 0, "male": 1, "other": 2}
         return lambda v: (order.get(v, 9), v)
+    if cut in FLAG_CUTS:
+        return lambda v: ({"yes": 0, "no": 1}.get(v, 9), v)
     return lambda v: (v == UNKNOWN, v)
+
+
+def digital_counts(areas: Areas, uptake: Uptake, icb: str | None) -> list[DigitalCounts]:
+    """Admissions with and without own device and broadband, per IMD quintile of residence.
+
+    Rows without a known LSOA are left out: the table is about deprivation of residence.
+    """
+    _, row_mask = scope_masks(areas, uptake, icb)
+    mask = row_mask & (uptake.area >= 0)
+    area_key, keys, labels = _area_keys(areas, "imd_quintile")
+    row_key = area_key[uptake.area[mask]]
+    totals = {
+        name: np.bincount(row_key, weights=getattr(uptake, name)[mask], minlength=6).astype(
+            np.int64
+        )
+        for name in DIGITAL_FIELDS
+    }
+    return [
+        DigitalCounts(key, label, **{name: int(totals[name][i]) for name in DIGITAL_FIELDS})
+        for i, (key, label) in enumerate(zip(keys, labels, strict=True))
+    ]
 
 
 def icb_need(areas: Areas, uptake: Uptake) -> list[IcbNeed]:

@@ -1,4 +1,5 @@
-"""The audit's group table as CSV: hidden values as `*`, provenance as trailing note rows."""
+"""The audit's group table as CSV: hidden values as `*`, then summary statistics (one
+`statistic` row each: name, value, 95% lower, 95% upper, meaning) and provenance notes."""
 
 from __future__ import annotations
 
@@ -31,6 +32,36 @@ def _cell(row: dict[str, Any], column: str, symbol: str) -> str:
     return "" if value is None else str(value)
 
 
+def _statistics(audit: dict[str, Any]) -> list[list[Any]]:
+    """Inequality summary rows; empty values when a statistic is not available."""
+    inequality = audit["inequality"]
+    sii, ratio, core = (
+        inequality["imd_quintile"],
+        inequality["rate_ratio_most_vs_least_deprived"],
+        inequality["core20"],
+    )
+
+    def row(name: str, source: dict, key: str, lower: str, upper: str, meaning: str) -> list:
+        values = [source.get(k) for k in (key, lower, upper)]
+        return ["statistic", name, *("" if v is None else v for v in values), meaning]
+
+    return [
+        row("sii_per_100k", sii, "sii", "sii_lower_95", "sii_upper_95",
+            "slope index of inequality across IMD quintiles (negative: higher rates where"
+            " more deprived)"),
+        row("rii", sii, "rii", "rii_lower_95", "rii_upper_95",
+            "PHEindicatormethods RII: least deprived end over most deprived end"),
+        row("rii_most_over_least_deprived", sii, "rii_most_over_least_deprived",
+            "rii_most_over_least_deprived_lower_95", "rii_most_over_least_deprived_upper_95",
+            "reciprocal of rii: most deprived end over least deprived end"),
+        row("rate_ratio_most_vs_least_deprived", ratio, "rate_ratio", "lower_95", "upper_95",
+            "crude rate of IMD quintile 1 over quintile 5"),
+        row("core20_admission_share_pct", core, "admission_share_pct",
+            "admission_share_lower_95", "admission_share_upper_95",
+            f"Core20 share of the population: {core.get('population_share_pct', '')}%"),
+    ]  # fmt: skip
+
+
 def render_csv(audit: dict[str, Any]) -> str:
     symbol = audit["disclosure"]["symbol"]
     out = io.StringIO()
@@ -38,6 +69,8 @@ def render_csv(audit: dict[str, Any]) -> str:
     writer.writerow(COLUMNS)
     for row in [*audit["groups"], audit["total"]]:
         writer.writerow([_cell(row, c, symbol) for c in COLUMNS])
+    writer.writerow([])
+    writer.writerows(_statistics(audit))
     writer.writerow([])
     snapshot = audit["snapshot"]
     notes = [
@@ -50,7 +83,7 @@ def render_csv(audit: dict[str, Any]) -> str:
     if audit["synthetic"]:
         notes.insert(0, "SYNTHETIC reference data: not for decisions")
     notes += [f"dataset: {d['name']} ({d['vintage']}; {d['licence']})" for d in audit["datasets"]]
-    notes += audit["caveats"] + audit["attribution"]
+    notes += [f"need rule: {audit['need_rule']}", *audit["caveats"], *audit["attribution"]]
     for note in notes:
         writer.writerow(["note", note])
     return out.getvalue()

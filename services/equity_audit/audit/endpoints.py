@@ -17,7 +17,8 @@ router = APIRouter(prefix="/v1", tags=["audit"])
 
 Cut = Literal[
     "imd_quintile", "imd_decile", "core20", "digital_exclusion_quintile", "housing_quintile",
-    "ethnic_category", "age_band", "sex", "icb", "sub_icb",
+    "ethnic_category", "age_band", "sex", "pathway", "own_device", "broadband",
+    "housing_concern", "icb", "sub_icb",
 ]  # fmt: skip
 Month = Annotated[str | None, Query(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")]
 
@@ -25,6 +26,15 @@ Month = Annotated[str | None, Query(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")]
 @router.get(
     "/audit",
     summary="Equity audit of virtual-ward uptake and outcomes (disclosure-controlled)",
+    description="Counts and outcomes by `cut`, rates per 100,000 against LSOA populations for"
+    " area cuts, SII and RII across IMD quintiles, Core20 share, digital access (own device,"
+    " broadband) by IMD quintile and the ICB need funnel. Counts 1-7 are hidden, others"
+    " rounded to 5, with secondary suppression.\n\n**RII direction**: `rii` follows"
+    " PHEindicatormethods (fitted value at the least deprived end over the most deprived"
+    " end); `rii_most_over_least_deprived` is its reciprocal (most over least deprived).\n\n"
+    "**Need flag** (`need_rule` in the answer): IMD score is used as a need proxy. Expected"
+    " Core20 admissions = the ICB's admissions x the Core20 share of its population weighted"
+    " by IMD score; ICBs below the 99.8% funnel limit of O/E are flagged `below_need`.",
     response_model=None,
     responses={
         200: {"content": {"text/csv": {}, "text/html": {}}},

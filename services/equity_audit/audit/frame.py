@@ -16,7 +16,17 @@ AREA_CUTS = (
     "icb",
     "sub_icb",
 )
-PERSON_CUTS = ("ethnic_category", "age_band", "sex")
+PERSON_CUTS = (
+    "ethnic_category",
+    "age_band",
+    "sex",
+    "pathway",
+    "own_device",
+    "broadband",
+    "housing_concern",
+)
+# Yes/no attributes ward_api records per patient; published as "yes", "no" (or unknown).
+FLAG_CUTS = ("own_device", "broadband", "housing_concern")
 CUTS = (*AREA_CUTS, *PERSON_CUTS)
 QUANTILE_CUTS = ("imd_quintile", "imd_decile", "digital_exclusion_quintile", "housing_quintile")
 
@@ -57,7 +67,9 @@ class Uptake:
     """Aggregate rows: the LSOA (index into Areas, -1 if unknown), ward ICB and counts.
 
     `person` holds the person-level attribute of the requested cut (age band, sex, ethnic
-    category), or is empty for area cuts.
+    category, pathway, or "yes"/"no" for a flag), or is empty for area cuts. The last four
+    arrays count admissions of patients recorded with and without their own device and
+    broadband, for the digital-access table.
     """
 
     area: NDArray[np.int64]
@@ -70,6 +82,10 @@ class Uptake:
     stays_over_14_days: NDArray[np.int64]
     readings_expected: NDArray[np.int64]
     readings_received: NDArray[np.int64]
+    own_device_yes: NDArray[np.int64]
+    own_device_no: NDArray[np.int64]
+    broadband_yes: NDArray[np.int64]
+    broadband_no: NDArray[np.int64]
 
     def __len__(self) -> int:
         return int(self.area.size)

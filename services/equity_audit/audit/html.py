@@ -41,7 +41,8 @@ th:first-child, td:first-child { text-align: left; }
 {{ rate_svg }}
 {% set s = a.inequality.imd_quintile %}
 {% if s.available %}
-<p>Slope index of inequality: <strong>{{ s.sii }}</strong> per 100,000 (95% CI {{ s.sii_lower_95 }} to {{ s.sii_upper_95 }}); relative index of inequality: <strong>{{ s.rii }}</strong> (95% CI {{ s.rii_lower_95 }} to {{ s.rii_upper_95 }}).</p>
+<p>Slope index of inequality: <strong>{{ s.sii }}</strong> per 100,000 (95% CI {{ s.sii_lower_95 }} to {{ s.sii_upper_95 }}).</p>
+<p id="rii">Relative index of inequality, most deprived over least deprived: <strong>{{ s.rii_most_over_least_deprived }}</strong> (95% CI {{ s.rii_most_over_least_deprived_lower_95 }} to {{ s.rii_most_over_least_deprived_upper_95 }}); as PHEindicatormethods reports it (least deprived over most deprived): {{ s.rii }} (95% CI {{ s.rii_lower_95 }} to {{ s.rii_upper_95 }}).</p>
 {% else %}<p>SII not available: {{ s.reason }}.</p>{% endif %}
 {% set rr = a.inequality.rate_ratio_most_vs_least_deprived %}
 <p>Rate ratio, most vs least deprived quintile: {% if rr.available %}<strong>{{ rr.rate_ratio }}</strong> (95% CI {{ rr.lower_95 }} to {{ rr.upper_95 }}, {{ rr.method }}){% else %}not available ({{ rr.reason }}){% endif %}.</p>
@@ -51,6 +52,17 @@ th:first-child, td:first-child { text-align: left; }
 {% if c.available %}
 <p>{{ c.admission_share_pct }}% of admissions (95% CI {{ c.admission_share_lower_95 }}–{{ c.admission_share_upper_95 }}%) came from Core20 areas, which hold {{ c.population_share_pct }}% of the population: a ratio of {{ c.share_ratio }} (1 = proportionate).</p>
 {% else %}<p>Core20 share not available: {{ c.reason }}.</p>{% endif %}
+
+<h2 id="digital">Digital access by IMD quintile</h2>
+{% set d = a.digital_access %}
+<table>
+<thead><tr><th>IMD quintile</th><th>Own device recorded</th><th>With own device</th><th>Own device %</th><th>Broadband recorded</th><th>With broadband</th><th>Broadband %</th></tr></thead>
+<tbody>
+{% for row in digital_rows %}<tr>{% for cell in row %}<td>{{ cell }}</td>{% endfor %}</tr>
+{% endfor %}
+</tbody>
+</table>
+<p class="small">Admissions of patients recorded with their own device or broadband at home, as a share of admissions with it recorded, by IMD quintile of residence: where digital exclusion shows. * = hidden by disclosure control.</p>
 
 <h2 id="groups">Outcomes by {{ a.cut }}</h2>
 <table>
@@ -64,7 +76,7 @@ th:first-child, td:first-child { text-align: left; }
 
 <h2 id="funnel">ICBs: Core20 uptake against need</h2>
 {{ funnel_svg }}
-<p class="small">{{ a.need.rule }}</p>
+<p class="small" id="need-rule">{{ a.need_rule }}</p>
 {% if a.need.flagged %}<p>Below need (99.8% limit): {{ a.need.flagged | join(", ") }}.</p>{% else %}<p>No ICB falls below the 99.8% limit.</p>{% endif %}
 {% if a.need.watch %}<p>Below the 95% limit only: {{ a.need.watch | join(", ") }}.</p>{% endif %}
 
@@ -94,14 +106,26 @@ _HEADINGS = {
 }
 
 
+_DIGITAL_COLUMNS = (
+    "label", "own_device_recorded", "own_device", "own_device_pct",
+    "broadband_recorded", "broadband", "broadband_pct",
+)  # fmt: skip
+
+
 def render_html(audit: dict[str, Any]) -> str:
     columns = [c for c in COLUMNS if c in _HEADINGS]
     symbol = audit["disclosure"]["symbol"]
     rows = [[_cell(r, c, symbol) for c in columns] for r in [*audit["groups"], audit["total"]]]
+    digital = audit["digital_access"]
+    digital_rows = [
+        [_cell(r, c, symbol) for c in _DIGITAL_COLUMNS]
+        for r in [*digital["rows"], digital["total"]]
+    ]
     return _TEMPLATE.render(
         a=audit,
         headings=[_HEADINGS[c] for c in columns],
         rows=rows,
+        digital_rows=digital_rows,
         rate_svg=rate_chart(
             audit["inequality"]["imd_quintile_rates"],
             audit["inequality"]["imd_quintile"],

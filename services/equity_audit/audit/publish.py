@@ -14,13 +14,20 @@ from typing import Any
 
 import numpy as np
 
-from services.equity_audit.audit.compute import COUNT_FIELDS, UNKNOWN, GroupCounts, IcbNeed
+from services.equity_audit.audit.compute import (
+    COUNT_FIELDS,
+    UNKNOWN,
+    DigitalCounts,
+    GroupCounts,
+    IcbNeed,
+)
 from services.equity_audit.domain.disclosure import (
     DEFAULT_POLICY,
     DisclosurePolicy,
     ProtectedValue,
     protect_count,
     protect_series,
+    protect_table,
 )
 from services.equity_audit.methods import (
     FunnelSignificance,
@@ -40,12 +47,23 @@ LEVELS = (0.95, 0.998)
 PER = 100_000
 
 NEED_RULE = (
-    "For each ICB, expected Core20 admissions E = the ICB's admissions (residents with a known"
-    " LSOA) x the Core20 areas' share of the ICB's need, need being population x IMD 2019"
-    " score summed over LSOAs (the need-weights basis). Observed O = admissions from Core20"
-    " LSOAs (IMD deciles 1-2). O/E is plotted against E with exact Poisson control limits"
-    " around 1 (PHEindicatormethods funnels, ratio). An ICB is flagged 'below_need' when O/E"
-    " is below the 99.8% lower limit and 'watch' when below the 95% limit only."
+    "Need proxy, not measured need: IMD 2019 score stands in for need for virtual-ward care."
+    " For each ICB, need share = sum over its Core20 LSOAs (IMD deciles 1-2) of population x"
+    " IMD score / the same sum over all its LSOAs, i.e. the Core20 share of the ICB's"
+    " population weighted by IMD score (the need-weights basis). Expected Core20 admissions"
+    " E = the ICB's admissions of residents with a known LSOA (published, i.e. rounded) x need"
+    " share. Observed O = admissions of residents of the ICB's Core20 LSOAs (published). O/E"
+    " is plotted against E with exact Poisson control limits around 1 (PHEindicatormethods"
+    " funnels, ratio). An ICB is flagged 'below_need' when O/E is below the 99.8% lower limit"
+    " and 'watch' when below the 95% limit only; ICBs whose O or total is suppressed are not"
+    " placed. Age, sex and clinical need are not adjusted for."
+)
+RII_CONVENTION = (
+    "rii follows PHEindicatormethods: fitted value at the least deprived end over the most"
+    " deprived end (below 1 = higher rates where deprivation is higher)."
+    " rii_most_over_least_deprived is its reciprocal, most deprived end over least deprived"
+    " end (above 1 = higher rates where deprivation is higher), with limits from the same"
+    " simulations."
 )
 
 
@@ -188,7 +206,10 @@ def gradient(rows: Sequence[dict[str, Any]], *, repetitions: int, basis: str) ->
 
     SII follows PHEindicatormethods: x runs from 0 (most deprived end) to 1 (least deprived
     end), so a negative SII means rates fall towards less deprived areas, i.e. uptake is
-    higher where deprivation is higher.
+    higher where deprivation is higher. RII is given both ways round (RII_CONVENTION):
+    `rii` = fitted(1) / fitted(0) as the package reports it, and
+    `rii_most_over_least_deprived` = fitted(0) / fitted(1). For the digital-exclusion and
+    housing quintiles "most deprived" reads "highest risk" (quintile 1).
     """
     quantiles = [r for r in rows if r["group"] not in (UNKNOWN, "total")]
     out: dict[str, Any] = {"basis": basis, "measure": "crude admission rate per 100,000"}
@@ -231,6 +252,8 @@ def gradient(rows: Sequence[dict[str, Any]], *, repetitions: int, basis: str) ->
         "available": True,
         "sii": _round(result.sii),
         "rii": _round(result.rii, 3),
+        "rii_most_over_least_deprived": _round(result.rii_most_over_least_deprived, 3),
+        "rii_convention": RII_CONVENTION,
         "simulation_scale": "log" if value_type == "rate" else "natural (a quantile has 0)",
         "repetitions": result.repetitions,
         "seed": result.seed,
@@ -240,10 +263,57 @@ def gradient(rows: Sequence[dict[str, Any]], *, repetitions: int, basis: str) ->
     for lim in result.sii_limits:
         out[f"sii_lower_{_level_key(lim.level)}"] = _round(lim.lower)
         out[f"sii_upper_{_level_key(lim.level)}"] = _round(lim.upper)
-    for lim in result.rii_limits:
-        out[f"rii_lower_{_level_key(lim.level)}"] = _round(lim.lower, 3)
-        out[f"rii_upper_{_level_key(lim.level)}"] = _round(lim.upper, 3)
+    for name, limits in (
+        ("rii", result.rii_limits),
+        ("rii_most_over_least_deprived", result.rii_most_over_least_deprived_limits),
+    ):
+        for lim in limits:
+            out[f"{name}_lower_{_level_key(lim.level)}"] = _round(lim.lower, 3)
+            out[f"{name}_upper_{_level_key(lim.level)}"] = _round(lim.upper, 3)
     return out
+
+
+def digital_access(
+    quintiles: Sequence[DigitalCounts], policy: DisclosurePolicy = DEFAULT_POLICY
+) -> dict[str, Any]:
+    """Own device and broadband by IMD quintile: protected counts and shares of those recorded.
+
+    Each measure is a quintile x (yes, no) table protected with its margins, so a small
+    "yes" or "no" cell is hidden together with a partner; the share is yes / recorded from
+    the published counts and hidden with either.
+    """
+    rows: list[dict[str, Any]] = [
+        {"group": q.key, "label": q.label, "suppressed": []} for q in quintiles
+    ]
+    total: dict[str, Any] = {"group": "total", "label": "Total", "suppressed": []}
+    for measure in ("own_device", "broadband"):
+        table = protect_table(
+            [[getattr(q, f"{measure}_yes"), getattr(q, f"{measure}_no")] for q in quintiles],
+            policy,
+        )
+        assert table.row_totals is not None and table.column_totals is not None
+        lines = [
+            *(
+                (cells[0], recorded)
+                for cells, recorded in zip(table.cells, table.row_totals, strict=True)
+            ),
+            (table.column_totals[0], table.grand_total),
+        ]
+        for row, (yes, recorded) in zip([*rows, total], lines, strict=True):
+            assert recorded is not None
+            row[f"{measure}_recorded"] = _value(recorded)
+            row[measure] = _value(yes)
+            for name, value in ((measure, yes), (f"{measure}_recorded", recorded)):
+                if value.suppressed:
+                    row["suppressed"].append(name)
+            row.update(_proportion(measure, yes, recorded, row["suppressed"]))
+    return {
+        "basis": "imd_quintile",
+        "measure": "admissions of patients recorded with their own device / broadband at home,"
+        " as a % of those with it recorded",
+        "rows": rows,
+        "total": total,
+    }
 
 
 def most_vs_least(rows: Sequence[dict[str, Any]]) -> dict[str, Any]:

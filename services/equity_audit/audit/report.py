@@ -1,13 +1,35 @@
-"""Assemble the whole audit from areas and uptake (pure; what the benchmark times)."""
+"""Assemble the whole audit from areas and uptake (pure; what the benchmark times).
+
+The audit answers, for an ICB or England and a period: counts and outcomes by a cut
+(deprivation, digital exclusion, housing, geography, or a person attribute such as age
+band, pathway, own device, broadband or housing concern), all disclosure-controlled; the
+gradient of admission rates across IMD quintiles (SII, and RII both ways round); the rate
+ratio of the most to the least deprived quintile; the Core20 share; digital access (own
+device, broadband) by IMD quintile; and the need funnel across ICBs.
+
+Need-flagging rule (the JSON's `need_rule`, see publish.NEED_RULE). It uses a need *proxy*:
+IMD 2019 score stands in for need, nothing clinical is measured. For each ICB
+
+    need share  = sum(population x IMD score over its Core20 LSOAs)
+                  / sum(population x IMD score over all its LSOAs)
+    expected E  = published admissions of its residents with a known LSOA x need share
+    observed O  = published admissions of residents of its Core20 LSOAs (IMD deciles 1-2)
+
+and O/E is set against exact Poisson funnel limits around 1: below the 99.8% limit is
+flagged `below_need`, below the 95% limit only `watch`. ICBs whose O or total is hidden by
+disclosure control are listed as suppressed and not placed.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from services.equity_audit.audit.compute import group_counts, icb_need
+from services.equity_audit.audit.compute import digital_counts, group_counts, icb_need
 from services.equity_audit.audit.frame import QUANTILE_CUTS, Areas, Uptake
 from services.equity_audit.audit.publish import (
+    NEED_RULE,
     core20,
+    digital_access,
     gradient,
     most_vs_least,
     need_funnel,
@@ -38,7 +60,11 @@ CAVEATS = (
     " out from totals, and every rate, share and interval is computed from the published"
     " (rounded) counts and hidden with them.",
     "SII and RII follow PHEindicatormethods (Low & Low 2004): x runs from 0 (most deprived) to"
-    " 1 (least deprived); a negative SII means higher rates in more deprived areas.",
+    " 1 (least deprived); a negative SII means higher rates in more deprived areas. The"
+    " package's RII (rii) is the least deprived end over the most deprived end;"
+    " rii_most_over_least_deprived is its reciprocal (most over least deprived).",
+    "Own device, broadband and housing concern are as recorded by the ward at registration;"
+    " digital-access shares are of admissions with the item recorded.",
 )
 
 
@@ -82,6 +108,8 @@ def build_audit(
                 if r["group"] != "unknown"
             ],
         },
+        "digital_access": digital_access(digital_counts(areas, uptake, icb), policy),
+        "need_rule": NEED_RULE,
         "need": need_funnel(icb_need(areas, uptake), areas.icb_names, scope=icb, policy=policy),
     }
     if cut in QUANTILE_CUTS and cut != "imd_quintile":

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.equity_audit.audit.frame import PERSON_CUTS, Areas, Uptake
+from services.equity_audit.audit.frame import FLAG_CUTS, PERSON_CUTS, Areas, Uptake
 from services.equity_audit.db import driver_connection
 
 
@@ -58,8 +58,11 @@ async def load_uptake(
 ) -> tuple[Uptake, list[str]]:
     """Uptake rows summed over months in [from_month, to_month], and the months present."""
     conn = await driver_connection(session)
-    person = cut if cut in PERSON_CUTS else None  # a fixed column name from the cut list
-    dim = person or "''"
+    # `dim` is built from a fixed column name in the cut list, never from request text.
+    if cut in FLAG_CUTS:
+        dim = f"CASE WHEN {cut} THEN 'yes' WHEN NOT {cut} THEN 'no' END"
+    else:
+        dim = cut if cut in PERSON_CUTS else "''"
     rows = await conn.fetch(
         f"""SELECT lsoa11cd, icb_code, {dim} AS person,
                    sum(admissions)::int8 AS admissions,
@@ -69,10 +72,14 @@ async def load_uptake(
                    sum(los_days_sum)::int8 AS los_days_sum,
                    sum(stays_over_14_days)::int8 AS stays_over_14_days,
                    sum(readings_expected)::int8 AS readings_expected,
-                   sum(readings_received)::int8 AS readings_received
+                   sum(readings_received)::int8 AS readings_received,
+                   sum(admissions) FILTER (WHERE own_device)::int8 AS own_device_yes,
+                   sum(admissions) FILTER (WHERE NOT own_device)::int8 AS own_device_no,
+                   sum(admissions) FILTER (WHERE broadband)::int8 AS broadband_yes,
+                   sum(admissions) FILTER (WHERE NOT broadband)::int8 AS broadband_no
             FROM equity.uptake
             WHERE ($1::text IS NULL OR month >= $1) AND ($2::text IS NULL OR month <= $2)
-            GROUP BY 1, 2, 3""",  # noqa: S608 (dim is a column name from a fixed list)
+            GROUP BY 1, 2, 3""",  # noqa: S608 (dim comes from a fixed column list)
         from_month,
         to_month,
     )
@@ -99,5 +106,9 @@ async def load_uptake(
         stays_over_14_days=ints("stays_over_14_days"),
         readings_expected=ints("readings_expected"),
         readings_received=ints("readings_received"),
+        own_device_yes=ints("own_device_yes"),
+        own_device_no=ints("own_device_no"),
+        broadband_yes=ints("broadband_yes"),
+        broadband_no=ints("broadband_no"),
     )
     return uptake, [m["month"] for m in months]

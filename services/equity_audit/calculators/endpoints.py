@@ -64,7 +64,13 @@ async def proportions(body: ProportionsRequest, _: Caller) -> ProportionsRespons
 @router.post(
     "/sii",
     summary="Slope and relative index of inequality with simulated limits",
+    description="As PHEindicatormethods `phe_sii`: quantile 1 is the most deprived and sits at"
+    " x = 0, the last quantile at x = 1. `sii` = fitted(1) - fitted(0). The RII is reported both"
+    " ways round: `rii` is the package's fitted(1) / fitted(0) (least deprived over most"
+    " deprived), `rii_most_over_least_deprived` its reciprocal fitted(0) / fitted(1), each"
+    " with simulated limits.",
     responses=_INPUT_ERROR,
 )
 async def sii(body: SiiRequest, _: Caller) -> SiiResponse:
+    """SII and RII (both directions) of values across ordered quantiles."""
     return await _run(lambda: service.sii(body))

@@ -99,10 +99,27 @@ class ProportionsResponse(BaseModel):
 
 
 class SiiResponse(BaseModel):
-    sii: float
+    sii: float = Field(
+        description="fitted(last) - fitted(first) x multiplier: x runs from 0 at quantile 1"
+        " (most deprived) to 1 at the last quantile (least deprived)."
+    )
     sii_limits: list[Limit]
-    rii: float | None
+    rii: float | None = Field(
+        description="PHEindicatormethods convention: fitted(1) / fitted(0), i.e. the LEAST"
+        " deprived end over the MOST deprived end (below 1: higher values where deprivation is"
+        " higher); inverted by a negative multiplier. Null when fitted(0) is 0."
+    )
     rii_limits: list[Limit]
+    rii_most_over_least_deprived: float | None = Field(
+        description="fitted(0) / fitted(1): the MOST deprived end over the LEAST deprived end"
+        " (above 1: higher values where deprivation is higher), the reciprocal of the package's"
+        " `rii`, whatever the multiplier's sign. Null when fitted(1) is 0."
+    )
+    rii_most_over_least_deprived_limits: list[Limit] = Field(
+        description="Simulated limits of `rii_most_over_least_deprived` (the same draws as"
+        " `rii_limits`, so they are the reciprocals of those limits, swapped, up to one order"
+        " statistic)."
+    )
     value_type: str
     transform: bool
     simulation_scale: str

@@ -135,6 +135,8 @@ def sii(request: SiiRequest) -> SiiResponse:
         sii_limits=_limits(result.sii_limits),
         rii=result.rii,
         rii_limits=_limits(result.rii_limits),
+        rii_most_over_least_deprived=result.rii_most_over_least_deprived,
+        rii_most_over_least_deprived_limits=_limits(result.rii_most_over_least_deprived_limits),
         value_type=request.value_type,
         transform=request.transform,
         simulation_scale=scale,

@@ -5,6 +5,14 @@ J Public Health 2004;26:388-95. Quantiles are ranked by label (1 = most deprived
 at the mid-point of their share of the cumulative population, so x runs from 0 (most deprived
 end) to 1 (least deprived end). A population-weighted regression of value on x gives
 SII = fitted(1) - fitted(0) and RII = fitted(1) / fitted(0), the package's conventions.
+
+RII direction: with quantile 1 the most deprived, the package's RII is the *least* deprived
+end over the *most* deprived end (a value below 1 means higher values where deprivation is
+higher). Many readers expect the opposite ("most over least"), so the result also carries
+`rii_most_over_least_deprived` = fitted(0) / fitted(1), its reciprocal, with limits taken
+from the same simulations (equal to the package's RII with a negative multiplier). It does
+not depend on the multiplier's sign, which only flips the package-convention `rii`.
+
 Limits come from simulating each quantile's value from a normal distribution with its
 standard error: on the log scale for rates and the logit scale for proportions.
 """
@@ -45,12 +53,19 @@ class QuantileValue:
 
 @dataclass(frozen=True, slots=True)
 class SiiResult:
-    """SII (times `multiplier`) and RII with simulated limits; RII is None if fitted(0) is 0."""
+    """SII (times `multiplier`) and RII both ways round, with simulated limits.
+
+    `rii` is the package's fitted(1) / fitted(0) (least over most deprived; inverted by a
+    negative multiplier); `rii_most_over_least_deprived` is fitted(0) / fitted(1) whatever
+    the multiplier. Either is None when the fitted value it divides by is 0.
+    """
 
     sii: float
     sii_limits: tuple[ConfidenceLimits, ...]
     rii: float | None
     rii_limits: tuple[ConfidenceLimits, ...]
+    rii_most_over_least_deprived: float | None
+    rii_most_over_least_deprived_limits: tuple[ConfidenceLimits, ...]
     value_type: ValueType
     multiplier: float
     repetitions: int
@@ -88,6 +103,7 @@ def slope_index_of_inequality(
 
     intercept, slope = solve @ (values * sqrt_share)
     rii = _rii(intercept, slope, scale)
+    reverse = _rii(intercept, slope, -1.0)
 
     centre, se = _sampling_scale(rows, values, value_type)
     rng = np.random.default_rng(seed)
@@ -98,15 +114,19 @@ def slope_index_of_inequality(
     sim_sii = scale * sim_slope
     with np.errstate(divide="ignore", invalid="ignore"):
         sim_rii = (sim_intercept + sim_slope) / sim_intercept
+        sim_reverse = sim_intercept / (sim_intercept + sim_slope)
     if scale < 0:
-        with np.errstate(divide="ignore"):
-            sim_rii = 1 / sim_rii
+        sim_rii = sim_reverse
 
     return SiiResult(
         sii=float(scale * slope),
         sii_limits=_percentile_limits(sim_sii, levels),
         rii=rii,
         rii_limits=_percentile_limits(sim_rii, levels) if rii is not None else (),
+        rii_most_over_least_deprived=reverse,
+        rii_most_over_least_deprived_limits=(
+            _percentile_limits(sim_reverse, levels) if reverse is not None else ()
+        ),
         value_type=value_type,
         multiplier=scale,
         repetitions=repetitions,
@@ -115,6 +135,7 @@ def slope_index_of_inequality(
 
 
 def _rii(intercept: float, slope: float, scale: float) -> float | None:
+    """fitted(1) / fitted(0), or its reciprocal when `scale` is negative."""
     if intercept == 0 or intercept + slope == 0:
         return None
     ratio = float((intercept + slope) / intercept)

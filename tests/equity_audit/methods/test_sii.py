@@ -129,3 +129,30 @@ def test_one_call_with_100000_repetitions_is_fast() -> None:
     elapsed = time.perf_counter() - started
     assert result.repetitions == 100_000
     assert elapsed < 1.0, f"SII with 100,000 repetitions took {elapsed:.3f}s"
+
+
+def test_rii_is_reported_both_ways_round() -> None:
+    """`rii` is fitted(1)/fitted(0) (least over most deprived), the other its reciprocal."""
+    result = slope_index_of_inequality(area1(with_se=True), repetitions=20_000)
+    intercept, slope = weighted_fit([r[0] for r in AREA1], [r[1] for r in AREA1])
+    # Life expectancy rises away from the most deprived decile: least/most above 1.
+    assert result.rii == pytest.approx((intercept + slope) / intercept, rel=1e-9)
+    assert result.rii > 1
+    assert result.rii_most_over_least_deprived == pytest.approx(
+        intercept / (intercept + slope), rel=1e-9
+    )
+    assert result.rii_most_over_least_deprived == pytest.approx(1 / result.rii, rel=1e-12)
+    (reverse,) = result.rii_most_over_least_deprived_limits
+    (forward,) = result.rii_limits
+    assert reverse.lower < result.rii_most_over_least_deprived < reverse.upper
+    # Same draws, so the limits are the reciprocals swapped (up to one order statistic).
+    assert reverse.lower == pytest.approx(1 / forward.upper, rel=1e-4)
+    assert reverse.upper == pytest.approx(1 / forward.lower, rel=1e-4)
+
+
+def test_most_over_least_does_not_depend_on_the_multiplier_sign() -> None:
+    plain = slope_index_of_inequality(area1(with_se=True), repetitions=1000)
+    flipped = slope_index_of_inequality(area1(with_se=True), repetitions=1000, multiplier=-1)
+    assert flipped.rii == pytest.approx(plain.rii_most_over_least_deprived)
+    assert flipped.rii_most_over_least_deprived == plain.rii_most_over_least_deprived
+    assert flipped.rii_limits == plain.rii_most_over_least_deprived_limits
