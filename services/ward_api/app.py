@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 
+import httpx
 from fastapi import FastAPI, Request
 
 from services.ward_api.admissions.endpoints import router as admissions_router
 from services.ward_api.alerts.endpoints import router as alerts_router
 from services.ward_api.audit.endpoints import router as audit_router
+from services.ward_api.bindings.worker import BindingWorker, running
 from services.ward_api.capacity.endpoints import admin_router as sitrep_router
 from services.ward_api.capacity.endpoints import router as capacity_router
 from services.ward_api.clients.peers import EquityAuditClient, MonitoringClient
@@ -31,24 +33,52 @@ RFC 9457 problem details (`application/problem+json`).
 """
 
 
-def create_app(settings: WardSettings | None = None) -> FastAPI:
+def create_app(
+    settings: WardSettings | None = None,
+    *,
+    monitoring_transport: httpx.AsyncBaseTransport | None = None,
+    equity_transport: httpx.AsyncBaseTransport | None = None,
+) -> FastAPI:
+    """Build the service; the transports let tests stand stubs in for its peers."""
     settings = settings or WardSettings()
 
     @asynccontextmanager
     async def peers(app: FastAPI) -> AsyncIterator[None]:
         codec = app.state.token_codec
         timeout = settings.http_timeout_seconds
-        app.state.monitoring = MonitoringClient(
-            settings.monitoring_url, codec=codec, caller=SERVICE, timeout=timeout
-        )
-        app.state.equity_audit = EquityAuditClient(
-            settings.equity_audit_url, codec=codec, caller=SERVICE, timeout=timeout
-        )
-        try:
+        async with AsyncExitStack() as stack:
+            app.state.monitoring = MonitoringClient(
+                settings.monitoring_url,
+                codec=codec,
+                caller=SERVICE,
+                timeout=timeout,
+                transport=monitoring_transport,
+            )
+            stack.push_async_callback(app.state.monitoring.aclose)
+            app.state.equity_audit = EquityAuditClient(
+                settings.equity_audit_url,
+                codec=codec,
+                caller=SERVICE,
+                timeout=timeout,
+                transport=equity_transport,
+            )
+            stack.push_async_callback(app.state.equity_audit.aclose)
+            if settings.runs_binding_worker:
+                # Its own client without inner retries: the outbox does its own backoff.
+                outbox_client = MonitoringClient(
+                    settings.monitoring_url,
+                    codec=codec,
+                    caller=SERVICE,
+                    timeout=timeout,
+                    retries=0,
+                    transport=monitoring_transport,
+                )
+                stack.push_async_callback(outbox_client.aclose)
+                app.state.binding_worker = BindingWorker(
+                    app.state.sessionmaker, outbox_client, settings
+                )
+                await stack.enter_async_context(running(app.state.binding_worker))
             yield
-        finally:
-            await app.state.monitoring.aclose()
-            await app.state.equity_audit.aclose()
 
     def clients(request: Request) -> dict:
         state = request.app.state

@@ -3,17 +3,19 @@
 from services.ward_api.admissions.models import Admission, Patient, WaitlistEntry
 from services.ward_api.alerts.models import Alert
 from services.ward_api.audit.models import AuditEvent
+from services.ward_api.bindings.models import BindingCommand
 from services.ward_api.capacity.models import CapacityPlan, SitrepImport, SitrepMonth
 from services.ward_api.db import Base
 from services.ward_api.geography.models import Icb, Lsoa, PopulationDenominator, SubIcb
 from services.ward_api.idempotency.models import IdempotencyRecord
-from services.ward_api.wards.models import Ward, WardCapacityChange
+from services.ward_api.wards.models import Ward, WardCapacityChange, WardCatchmentArea
 
 __all__ = [
     "Admission",
     "Alert",
     "AuditEvent",
     "Base",
+    "BindingCommand",
     "CapacityPlan",
     "Icb",
     "IdempotencyRecord",
@@ -26,4 +28,5 @@ __all__ = [
     "WaitlistEntry",
     "Ward",
     "WardCapacityChange",
+    "WardCatchmentArea",
 ]

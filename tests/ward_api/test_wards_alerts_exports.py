@@ -9,6 +9,7 @@ import asyncpg
 import pytest
 from sqlalchemy.engine import make_url
 
+from services.ward_api.exports.service import local_date
 from shared.auth import Role
 from tests.ward_api.conftest import admit_body, key
 
@@ -134,7 +135,7 @@ async def test_aggregates_carry_no_identifiers(ward_client, auth, make_ward, mak
     await ward_client.post(
         "/v1/admissions", json=admit_body(patient, ward), headers={**clinician, **key()}
     )
-    today = datetime.now(UTC).date()
+    today = local_date(datetime.now(UTC))  # admission dates are London dates
     params = {"from": str(today), "to": str(today + timedelta(days=1))}
     response = await ward_client.get(
         "/v1/internal/aggregates/admissions", params=params, headers=auth(Role.service)

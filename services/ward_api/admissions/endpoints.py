@@ -61,6 +61,8 @@ async def get_patient(
     status_code=201,
     response_model=AdmissionOut,
     summary="Admit into a free bed (201) or wait-list the patient (409 `ward-full`)",
+    description="A device is bound in the background: the answer says `binding_status` "
+    "`pending`, and GET /v1/admissions/{id} shows it become `bound` (or `failed`).",
     responses={409: {"description": "`ward-full` with `waitlist_position`, or `already-admitted`"}},
 )
 async def admit(
@@ -72,9 +74,7 @@ async def admit(
 ) -> JSONResponse:
     async def work() -> StoredResponse:
         try:
-            admission = await service.admit(
-                session, principal, body, monitoring=request.app.state.monitoring
-            )
+            admission = await service.admit(session, principal, body)
         except service.WardFull as full:
             problem = {
                 "type": problem_type("ward-full"),
@@ -101,7 +101,10 @@ async def admit(
     )
 
 
-@router.get("/v1/admissions/{admission_id}", summary="One admission")
+@router.get(
+    "/v1/admissions/{admission_id}",
+    summary="One admission, with its device binding status and binding commands",
+)
 async def get_admission(
     admission_id: uuid.UUID,
     session: SessionDep,
@@ -115,15 +118,12 @@ async def get_admission(
     summary="Discharge with an outcome; the freed bed goes to the wait-list head",
 )
 async def discharge(
-    request: Request,
     admission_id: uuid.UUID,
     body: DischargeRequest,
     session: SessionDep,
     principal: Annotated[Principal, Depends(_clinician)],
 ) -> DischargeOut:
-    return await service.discharge(
-        session, principal, admission_id, body, monitoring=request.app.state.monitoring
-    )
+    return await service.discharge(session, principal, admission_id, body)
 
 
 @router.get("/v1/wards/{ward_id}/waitlist", summary="The ward's wait-list in offer order")

@@ -82,7 +82,7 @@ class Admission(Base):
     device_vendor_id: Mapped[str | None] = mapped_column(String(100))
     device_id: Mapped[str | None] = mapped_column(String(100))
     expected_interval_minutes: Mapped[int | None] = mapped_column(Integer)
-    # none | bound | pending | failed | unbound | unbind_pending
+    # none | pending | bound | failed | unbind_pending | unbound | unbind_failed (schemas.py)
     binding_status: Mapped[str] = mapped_column(String(20), default="none")
     binding_detail: Mapped[str | None] = mapped_column(String(300))
     readings_expected: Mapped[int] = mapped_column(Integer, default=0)

@@ -27,7 +27,8 @@ async def get_admission(
 ) -> Admission | None:
     query = select(Admission).where(Admission.id == admission_id)
     if lock:
-        query = query.with_for_update()
+        # Reload under the lock: an earlier unlocked read may hold a stale binding status.
+        query = query.with_for_update().execution_options(populate_existing=True)
     return await session.scalar(query)
 
 

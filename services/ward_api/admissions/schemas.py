@@ -9,6 +9,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from services.ward_api.bindings.schemas import BindingCommandOut
 from services.ward_api.domain.length_of_stay import DischargeOutcome, Pathway, ReferralSource
 from services.ward_api.domain.waitlist import Urgency
 
@@ -85,12 +86,15 @@ class AdmissionRequest(BaseModel):
 
 
 class BindingStatus(StrEnum):
-    NONE = "none"
+    """Where the admission's device binding stands (the outbox delivers in the background)."""
+
+    NONE = "none"  # no device
+    PENDING = "pending"  # bind queued or being retried
     BOUND = "bound"
-    PENDING = "pending"  # monitoring_ingest unreachable: to be retried
-    FAILED = "failed"  # monitoring_ingest refused (e.g. device bound elsewhere)
-    UNBOUND = "unbound"
-    UNBIND_PENDING = "unbind_pending"
+    FAILED = "failed"  # monitoring_ingest refused the bind (e.g. device bound elsewhere)
+    UNBIND_PENDING = "unbind_pending"  # discharged; unbind queued or being retried
+    UNBOUND = "unbound"  # readings_expected/received are monitoring_ingest's final count
+    UNBIND_FAILED = "unbind_failed"  # monitoring_ingest refused the unbind
 
 
 class AdmissionOut(BaseModel):
@@ -114,6 +118,9 @@ class AdmissionOut(BaseModel):
     device_id: str | None
     binding_status: BindingStatus
     binding_detail: str | None
+    binding_commands: list[BindingCommandOut] = Field(
+        default_factory=list, description="Bind/unbind deliveries to monitoring_ingest"
+    )
     readings_expected: int
     readings_received: int
 

@@ -10,8 +10,11 @@ referrals to a virtual ward are already clinically accepted, so offering the bed
 for an answer would only leave it empty. Wait-listed patients already on another ward are
 skipped.
 
-A device is bound through monitoring_ingest after the admission is written; if that peer is
-down the admission stands and the binding is recorded as `pending`, never lost.
+Device binding goes through an outbox: the admission (or discharge) writes a bind (or unbind)
+command in its own transaction and answers `pending` (or `unbind_pending`) at once; the
+binding worker (bindings/worker.py) calls monitoring_ingest afterwards, with no ward lock
+held, retrying until it is delivered or refused. So a slow or absent peer never holds up a
+ward, and a binding is never forgotten.
 """
 
 from __future__ import annotations
@@ -35,7 +38,7 @@ from services.ward_api.admissions.schemas import (
     WaitlistEntryOut,
 )
 from services.ward_api.audit import service as audit
-from services.ward_api.clients.peers import MonitoringClient
+from services.ward_api.bindings import service as bindings
 from services.ward_api.domain.length_of_stay import length_of_stay_days, measure_stay
 from services.ward_api.domain.nhs_number import check_nhs_number
 from services.ward_api.domain.waitlist import Urgency, is_core20, order_waitlist
@@ -45,7 +48,6 @@ from services.ward_api.wards import repository as wards
 from services.ward_api.wards import service as ward_service
 from services.ward_api.wards.models import Ward
 from shared.auth import Principal
-from shared.http_client import PeerError, PeerUnavailable
 from shared.problems import Conflict, Forbidden, NotFound, Unprocessable
 
 LONDON = ZoneInfo("Europe/London")
@@ -67,6 +69,12 @@ def admission_out(admission: Admission, *, now: datetime | None = None) -> Admis
     return AdmissionOut.model_validate(admission).model_copy(
         update={"day_of_stay": stay.days, "long_stay": stay.long_stay}
     )
+
+
+async def _out_with_binding(session: AsyncSession, admission: Admission) -> AdmissionOut:
+    """The admission with its binding commands (status, tries, next try, last error)."""
+    out = admission_out(admission)
+    return out.model_copy(update={"binding_commands": await bindings.commands(session, admission)})
 
 
 # ---- patients -------------------------------------------------------------------------
@@ -154,27 +162,6 @@ def _ordered(entries: list[WaitlistEntry]) -> list[WaitlistEntry]:
     return [by_id[d.id] for d in order_waitlist(domain)]
 
 
-async def _bind(monitoring: MonitoringClient, admission: Admission, ward_id: uuid.UUID) -> None:
-    if admission.device_vendor_id is None or admission.device_id is None:
-        return
-    try:
-        await monitoring.bind_device(
-            vendor_id=admission.device_vendor_id,
-            device_id=admission.device_id,
-            admission_id=admission.id,
-            ward_id=ward_id,
-            expected_interval_minutes=admission.expected_interval_minutes or 240,
-            bound_at=admission.admitted_at,
-        )
-        admission.binding_status, admission.binding_detail = "bound", None
-    except PeerUnavailable as exc:
-        admission.binding_status = "pending"
-        admission.binding_detail = f"monitoring_ingest unreachable: {exc.detail}"[:300]
-    except PeerError as exc:
-        admission.binding_status = "failed"
-        admission.binding_detail = f"{exc.type or exc.status}: {exc.detail}"[:300]
-
-
 async def _place(
     session: AsyncSession, ward: Ward, *, patient_id: uuid.UUID, admitted_by: str, **fields: object
 ) -> Admission | None:
@@ -190,7 +177,7 @@ async def _place(
         bed_number=bed,
         admitted_at=datetime.now(UTC),
         admitted_by=admitted_by,
-        binding_status="none" if fields.get("device_id") is None else "pending",
+        binding_status="none",
         readings_expected=0,
         readings_received=0,
         **fields,
@@ -204,8 +191,6 @@ async def admit(
     session: AsyncSession,
     principal: Principal,
     data: AdmissionRequest,
-    *,
-    monitoring: MonitoringClient,
 ) -> AdmissionOut:
     """Admit into a free bed, or raise WardFull after putting the patient on the wait-list."""
     ward = await _ward_for(session, principal, data.ward_id, lock=True)
@@ -268,18 +253,18 @@ async def admit(
     waiting = await repository.waiting_entry(session, ward.id, patient.id)
     if waiting is not None:
         waiting.status, waiting.admission_id = "admitted", admission.id
-    await _bind(monitoring, admission, ward.id)
+    await bindings.enqueue_bind(session, admission)
     await session.flush()
     await audit.record(
         session, principal, "admit", "admission",
         entity_id=admission.id, patient_id=patient.id, ward_id=ward.id,
         detail={"bed": admission.bed_number, "binding": admission.binding_status},
     )  # fmt: skip
-    return admission_out(admission)
+    return await _out_with_binding(session, admission)
 
 
 async def _admit_from_waitlist(
-    session: AsyncSession, principal: Principal, ward: Ward, monitoring: MonitoringClient
+    session: AsyncSession, principal: Principal, ward: Ward
 ) -> Admission | None:
     for entry in _ordered(await repository.waiting(session, ward.id)):
         if await repository.has_open_admission(session, entry.patient_id):
@@ -300,7 +285,7 @@ async def _admit_from_waitlist(
         if admission is None:
             return None
         entry.status, entry.admission_id = "admitted", admission.id
-        await _bind(monitoring, admission, ward.id)
+        await bindings.enqueue_bind(session, admission)
         await session.flush()
         await audit.record(
             session, principal, "admit_from_waitlist", "admission",
@@ -315,8 +300,6 @@ async def discharge(
     principal: Principal,
     admission_id: uuid.UUID,
     data: DischargeRequest,
-    *,
-    monitoring: MonitoringClient,
 ) -> DischargeOut:
     found = await repository.get_admission(session, admission_id)
     if found is None:
@@ -345,40 +328,17 @@ async def discharge(
     admission.length_of_stay_days = length_of_stay_days(
         _local_date(admission.admitted_at), _local_date(when)
     )
-    if (
-        admission.device_id
-        and admission.device_vendor_id
-        and admission.binding_status
-        in (
-            "bound",
-            "pending",
-        )
-    ):
-        try:
-            result = await monitoring.unbind_device(
-                vendor_id=admission.device_vendor_id,
-                device_id=admission.device_id,
-                admission_id=admission.id,
-            )
-            admission.readings_expected = result.readings_expected
-            admission.readings_received = result.readings_received
-            admission.binding_status = "unbound"
-        except PeerUnavailable as exc:
-            admission.binding_status = "unbind_pending"
-            admission.binding_detail = f"monitoring_ingest unreachable: {exc.detail}"[:300]
-        except PeerError as exc:
-            admission.binding_status = "unbind_pending"
-            admission.binding_detail = f"{exc.type or exc.status}: {exc.detail}"[:300]
+    await bindings.enqueue_unbind(session, admission)
     await session.flush()
     await audit.record(
         session, principal, "discharge", "admission",
         entity_id=admission.id, patient_id=admission.patient_id, ward_id=ward.id,
         detail={"outcome": admission.outcome, "los_days": admission.length_of_stay_days},
     )  # fmt: skip
-    head = await _admit_from_waitlist(session, principal, ward, monitoring)
+    head = await _admit_from_waitlist(session, principal, ward)
     return DischargeOut(
-        admission=admission_out(admission),
-        admitted_from_waitlist=None if head is None else admission_out(head),
+        admission=await _out_with_binding(session, admission),
+        admitted_from_waitlist=None if head is None else await _out_with_binding(session, head),
     )
 
 
@@ -393,7 +353,7 @@ async def get_admission(
         session, principal, "read", "admission",
         entity_id=admission.id, patient_id=admission.patient_id, ward_id=admission.ward_id,
     )  # fmt: skip
-    return admission_out(admission)
+    return await _out_with_binding(session, admission)
 
 
 async def waitlist(

@@ -66,10 +66,43 @@ async def get_history(
     return await service.history(session, principal, code=code, cost_per_bed=_cost(request))
 
 
+def _with_query(body: PlanRequest, **given: str | None) -> PlanRequest:
+    """`?level=ward&icb=QYG` may stand in for the body's fields; the two must not disagree."""
+    fields = body.model_dump(exclude_unset=True)
+    for name, value in given.items():
+        if value is None:
+            continue
+        if name in fields and str(fields[name]) != value:
+            raise Unprocessable(
+                f"{name} differs between the query ({value}) and the body ({fields[name]})",
+                slug="plan-parameters-conflict",
+            )
+        fields[name] = value
+    try:
+        merged = PlanRequest.model_validate(fields)
+    except ValidationError as exc:
+        errors = [
+            {
+                "pointer": "/body/" + "/".join(str(p) for p in e["loc"]),
+                "message": e["msg"],
+                "code": e["type"],
+            }
+            for e in exc.errors()
+        ]
+        raise Unprocessable("invalid plan request", errors=errors) from exc
+    problem = merged.level_problem()
+    if problem is not None:
+        errors = [{"pointer": "/body/level", "message": problem, "code": "value_error"}]
+        raise Unprocessable(problem, errors=errors)
+    return merged
+
+
 @router.post(
     "/plans",
     status_code=201,
-    summary="Share new beds or a budget across ICBs (optionally need-weighted); stored",
+    summary="Share new beds or a budget across ICBs, or across one ICB's wards; stored",
+    description="ICB plans may be need-weighted (weights from equity_audit). With "
+    "`level=ward&icb=…` (query or body) the ICB's wards are planned on their catchments.",
     response_model=PlanOut,
     responses={503: {"description": "need weighting asked for but equity_audit is down"}},
 )
@@ -79,7 +112,11 @@ async def create_plan(
     session: SessionDep,
     principal: Annotated[Principal, Depends(allow(Role.commissioner, Role.admin))],
     idempotency_key: IdempotencyKey = None,
+    level: Annotated[str | None, Query(description="icb (default) or ward")] = None,
+    icb: Annotated[str | None, Query(description="level=ward: the ICB")] = None,
 ) -> JSONResponse:
+    body = _with_query(body, level=level, icb=icb)
+
     async def work() -> StoredResponse:
         plan = await plans.create_plan(
             session,

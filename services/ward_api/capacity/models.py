@@ -80,4 +80,5 @@ class CapacityPlan(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     request: Mapped[dict[str, Any]] = mapped_column(JSONB)
     weights_basis: Mapped[str | None] = mapped_column(String(100))
+    weights_vintage: Mapped[str | None] = mapped_column(String(100))
     result: Mapped[dict[str, Any]] = mapped_column(JSONB)

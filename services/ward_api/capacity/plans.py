@@ -1,14 +1,16 @@
-"""Capacity plans: share new beds (or a budget) across ICBs with domain/planning.py.
+"""Capacity plans: share new beds (or a budget) across ICBs, or the wards of one ICB
+(capacity/ward_plans.py), with domain/planning.py.
 
 Need weighting asks equity_audit for weights over HTTP. If it cannot be reached the request
 fails with 503 `need-weights-unavailable` rather than quietly planning unweighted: a plan
-that says it was need-weighted must have been. Plans are stored with the weights they used.
+that says it was need-weighted must have been. Plans are stored with the weights they used,
+their basis and vintage.
 """
 
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -19,6 +21,7 @@ from services.ward_api.access import may_see_icb
 from services.ward_api.capacity.models import CapacityPlan
 from services.ward_api.capacity.schemas import PlanAreaOut, PlanOut, PlanRequest
 from services.ward_api.capacity.service import assess_icbs
+from services.ward_api.capacity.ward_plans import ward_areas
 from services.ward_api.clients.peers import EquityAuditClient, NeedWeightsResponse
 from services.ward_api.domain.planning import NeedWeights, PlanningArea, plan_beds, plan_budget
 from shared.auth import Principal
@@ -54,16 +57,11 @@ async def _weights(client: EquityAuditClient, codes: list[str]) -> tuple[NeedWei
     return NeedWeights(source, by_code), used
 
 
-async def create_plan(
-    session: AsyncSession,
-    principal: Principal,
-    request: PlanRequest,
-    *,
-    equity: EquityAuditClient,
-    cost_per_bed: Decimal,
-) -> PlanOut:
-    at = request.at or datetime.now(UTC).date()
-    areas = await assess_icbs(session, at=at, cost_per_bed=cost_per_bed)
+async def _icb_areas(
+    session: AsyncSession, principal: Principal, request: PlanRequest, at: date, cost: Decimal
+) -> tuple[list[PlanningArea], dict[str, dict[str, Any]], str]:
+    """ICBs the caller may see (or the ones asked for), with how each was measured."""
+    areas = await assess_icbs(session, at=at, cost_per_bed=cost)
     areas = [a for a in areas if may_see_icb(principal, a.code, a.ods_code)]
     if request.icb_codes is not None:
         wanted = set(request.icb_codes)
@@ -75,9 +73,52 @@ async def create_plan(
     if not areas:
         raise Unprocessable("no ICBs to plan for", slug="plan-has-no-areas")
     planning = [PlanningArea(a.code, a.beds, a.population, a.name) for a in areas]
+    extra = {
+        a.code: {
+            "population_basis": a.population_basis,
+            "population_effective": a.population_effective,
+        }
+        for a in areas
+    }
+    sources = sorted({f"{a.source}:{a.period or 'now'}" for a in areas})
+    return planning, extra, ", ".join(sources)
+
+
+async def create_plan(
+    session: AsyncSession,
+    principal: Principal,
+    request: PlanRequest,
+    *,
+    equity: EquityAuditClient,
+    cost_per_bed: Decimal,
+) -> PlanOut:
+    at = request.at or datetime.now(UTC).date()
+    notes: list[str] = []
+    icb_code = None
+    if request.level == "ward":
+        assert request.icb is not None
+        wards = await ward_areas(
+            session, principal, icb=request.icb, ward_ids=request.ward_ids, at=at
+        )
+        planning = [w.area for w in wards.areas]
+        extra = {
+            w.area.code: {
+                "population_basis": w.denominator.basis,
+                "population_effective": w.denominator.effective,
+                "catchment": w.sub_icb_codes,
+            }
+            for w in wards.areas
+        }
+        source, notes, icb_code = (
+            f"live wards at {at}, ward catchments",
+            wards.notes,
+            wards.icb_code,
+        )
+    else:
+        planning, extra, source = await _icb_areas(session, principal, request, at, cost_per_bed)
     weights, used = (None, None)
     if request.need_weighting:
-        weights, used = await _weights(equity, [a.code for a in areas])
+        weights, used = await _weights(equity, [a.code for a in planning])
     budget = unspent = None
     if request.budget_gbp is not None:
         budget_plan = plan_budget(
@@ -93,16 +134,18 @@ async def create_plan(
         plan = plan_beds(
             planning, request.new_beds, weights=weights, allow_above_band=request.allow_above_band
         )
-    sources = sorted({f"{a.source}:{a.period or 'now'}" for a in areas})
     record = CapacityPlan(
         id=uuid.uuid4(),
         created_by=principal.subject,
         request=jsonable_encoder(request),
         weights_basis=None if used is None else used["basis"],
+        weights_vintage=None if used is None else used["vintage"],
         result={},
     )
     out = PlanOut(
         id=record.id,
+        level=request.level,
+        icb_code=icb_code,
         created_at=datetime.now(UTC),
         created_by=principal.subject,
         requested_beds=plan.requested_beds,
@@ -113,12 +156,14 @@ async def create_plan(
         cost_per_bed_gbp=cost_per_bed,
         cost_gbp=plan.allocated_beds * cost_per_bed,
         weights=used,
-        capacity_source=", ".join(sources),
+        capacity_source=source,
+        notes=notes,
         areas=[
             PlanAreaOut(
                 code=s.code,
                 name=s.name,
                 population=s.population,
+                **extra.get(s.code, {}),
                 weight=s.weight,
                 beds_before=s.beds_before,
                 beds_given=s.beds_given,

@@ -99,9 +99,17 @@ class SitrepJson(BaseModel):
 
 
 class PlanRequest(BaseModel):
-    """Share new beds (or what a budget buys) across ICBs to bring them into the band."""
+    """Share new beds (or what a budget buys) across ICBs, or across the wards of one ICB.
 
-    level: Literal["icb"] = "icb"
+    `level=ward` plans on each ward's catchment (see WardCreate.catchment): beds per 100k of
+    the people the ward serves, brought into the 40–50 band the same way as ICBs.
+    """
+
+    level: Literal["icb", "ward"] = "icb"
+    icb: str | None = Field(None, description="level=ward: the ICB (E54… or Q…)")
+    ward_ids: list[uuid.UUID] | None = Field(
+        None, description="level=ward: plan for these wards only (default: every open ward)"
+    )
     new_beds: int | None = Field(None, ge=0, le=100_000)
     budget_gbp: Decimal | None = Field(None, ge=0, le=Decimal(10) ** 11)
     need_weighting: bool = False
@@ -117,11 +125,33 @@ class PlanRequest(BaseModel):
             raise ValueError("give exactly one of new_beds or budget_gbp")
         return self
 
+    def level_problem(self) -> str | None:
+        """What is wrong with the level's fields, checked once `?level=&icb=` are merged in."""
+        if self.level == "icb":
+            if self.icb is not None or self.ward_ids is not None:
+                return "icb and ward_ids are for level=ward"
+            return None
+        if self.icb is None:
+            return "level=ward needs icb"
+        if self.icb_codes is not None:
+            return "icb_codes is for level=icb; give ward_ids"
+        if self.need_weighting:
+            return (
+                "need weights are published per ICB (docs/contracts.md), so a ward plan "
+                "cannot be need-weighted"
+            )
+        return None
+
 
 class PlanAreaOut(BaseModel):
-    code: str
+    code: str = Field(description="ICB code, or ward id at level=ward")
     name: str
     population: int
+    population_basis: PopulationBasis | None = None
+    population_effective: date | None = None
+    catchment: list[str] | None = Field(
+        None, description="level=ward: the sub-ICB locations summed, if given that way"
+    )
     weight: Decimal
     beds_before: int
     beds_given: int
@@ -136,6 +166,8 @@ class PlanAreaOut(BaseModel):
 
 class PlanOut(BaseModel):
     id: uuid.UUID
+    level: Literal["icb", "ward"] = "icb"
+    icb_code: str | None = Field(None, description="level=ward: the ICB planned within")
     created_at: datetime
     created_by: str
     requested_beds: int
@@ -149,4 +181,5 @@ class PlanOut(BaseModel):
         description="Need weights used (basis, vintage, source) or null when unweighted"
     )
     capacity_source: str
+    notes: list[str] = Field(default_factory=list)
     areas: list[PlanAreaOut]

@@ -57,7 +57,7 @@ def _moment(at: date) -> datetime:
     return min(end, datetime.now(UTC))
 
 
-def _pick_denominator(
+def pick_denominator(
     candidates: Sequence[PopulationDenominator], at: date, basis: PopulationBasis | None
 ) -> Denominator | None:
     usable = [d for d in candidates if basis is None or d.basis == basis]
@@ -174,14 +174,14 @@ async def assess_icbs(
     areas = []
     for icb in icbs:
         chosen = (
-            None if basis is None else _pick_denominator(denominators.get(icb.code, []), at, basis)
+            None if basis is None else pick_denominator(denominators.get(icb.code, []), at, basis)
         )
         row = rows.get(icb.code)
         if row is not None and (exact or icb.code not in live_beds):
             places = precision.get(row.period, (LIVE_PLACES, LIVE_PLACES))
             areas.append(_from_sitrep(row, places, cost_per_bed, chosen, not exact))
             continue
-        denominator = chosen or _pick_denominator(denominators.get(icb.code, []), at, None)
+        denominator = chosen or pick_denominator(denominators.get(icb.code, []), at, None)
         if denominator is None:
             continue
         beds, wards = live_beds.get(icb.code, (0, 0))

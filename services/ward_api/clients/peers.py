@@ -73,12 +73,24 @@ class MonitoringClient(ServiceClient):
         return BindingResult(status_code=response.status_code)
 
     async def unbind_device(
-        self, *, vendor_id: str, device_id: str, admission_id: uuid.UUID
+        self,
+        *,
+        vendor_id: str,
+        device_id: str,
+        admission_id: uuid.UUID,
+        unbound_at: str | None = None,
     ) -> UnbindResult:
+        """DELETE the binding (idempotent) and read the admission's monitoring completeness.
+
+        `unbound_at` (the discharge time) is sent so a late delivery can end the binding
+        when the patient left, not when the call got through; monitoring_ingest does not
+        read it yet (see docs/contracts.md) and then ends the binding at the call.
+        """
+        params = {"admission_id": str(admission_id)}
+        if unbound_at is not None:
+            params["unbound_at"] = unbound_at
         response = await self.request(
-            "DELETE",
-            f"/v1/internal/bindings/{vendor_id}/{device_id}",
-            params={"admission_id": str(admission_id)},
+            "DELETE", f"/v1/internal/bindings/{vendor_id}/{device_id}", params=params
         )
         return UnbindResult.model_validate(response.json())
 

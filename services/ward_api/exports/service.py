@@ -8,6 +8,7 @@ import io
 from collections import defaultdict
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -73,13 +74,30 @@ def to_csv(export: SitrepExport) -> str:
     return out.getvalue()
 
 
-def age_band(date_of_birth: date, on: date) -> str:
-    """5-year bands 0-4 … 85-89, then 90+ (2013 European Standard Population)."""
-    age = (
+LONDON = ZoneInfo("Europe/London")
+
+
+def local_date(moment: datetime) -> date:
+    """The calendar date in England (Europe/London) at an instant: what a clinician writes down.
+
+    An admission at 23:30 UTC in summer is already the next day in London (BST), so its month,
+    its [from, to) window and the patient's age are all taken from the London date.
+    """
+    return moment.astimezone(LONDON).date()
+
+
+def age_on(date_of_birth: date, on: date) -> int:
+    """Completed years on `on` (born 29 February: a year older on 1 March in other years)."""
+    return (
         on.year
         - date_of_birth.year
         - ((on.month, on.day) < (date_of_birth.month, date_of_birth.day))
     )
+
+
+def age_band(date_of_birth: date, on: date) -> str:
+    """5-year bands 0-4 … 85-89, then 90+ (2013 European Standard Population)."""
+    age = age_on(date_of_birth, on)
     if age >= 90:
         return "90+"
     low = max(age, 0) // 5 * 5
@@ -87,9 +105,12 @@ def age_band(date_of_birth: date, on: date) -> str:
 
 
 async def admission_aggregates(session: AsyncSession, *, start: date, end: date) -> AggregateReport:
-    """Admissions whose admission date is in [start, end), grouped; no identifiers leave."""
-    lower = datetime.combine(start, datetime.min.time(), tzinfo=UTC)
-    upper = datetime.combine(end, datetime.min.time(), tzinfo=UTC)
+    """Admissions whose admission date (London) is in [start, end), grouped; no identifiers.
+
+    Age is the patient's age on that London date, not today's age nor the UTC date's.
+    """
+    lower = datetime.combine(start, datetime.min.time(), tzinfo=LONDON)
+    upper = datetime.combine(end, datetime.min.time(), tzinfo=LONDON)
     query = (
         select(Admission, Patient, Ward.icb_code)
         .join(Patient, Patient.id == Admission.patient_id)
@@ -98,7 +119,7 @@ async def admission_aggregates(session: AsyncSession, *, start: date, end: date)
     )
     groups: dict[tuple, list[int]] = defaultdict(lambda: [0, 0, 0, 0, 0, 0])
     for admission, patient, icb_code in (await session.execute(query)).all():
-        admitted_on = admission.admitted_at.date()
+        admitted_on = local_date(admission.admitted_at)
         key = (
             admitted_on.strftime("%Y-%m"),
             icb_code,

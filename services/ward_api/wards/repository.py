@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.ward_api.admissions.models import Admission
-from services.ward_api.geography.models import Icb
-from services.ward_api.wards.models import Ward, WardCapacityChange
+from services.ward_api.geography.models import Icb, SubIcb
+from services.ward_api.wards.models import Ward, WardCapacityChange, WardCatchmentArea
 
 
 async def get(session: AsyncSession, ward_id: uuid.UUID, *, lock: bool = False) -> Ward | None:
@@ -61,3 +62,66 @@ async def capacity_history(session: AsyncSession, ward_id: uuid.UUID) -> list[Wa
         .order_by(WardCapacityChange.effective_from, WardCapacityChange.id)
     )
     return list((await session.scalars(query)).all())
+
+
+async def catchment_areas(
+    session: AsyncSession, ward_ids: list[uuid.UUID]
+) -> dict[uuid.UUID, list[str]]:
+    """Sub-ICB codes each ward serves (wards without any are absent)."""
+    query = (
+        select(WardCatchmentArea.ward_id, WardCatchmentArea.sub_icb_code)
+        .where(WardCatchmentArea.ward_id.in_(ward_ids))
+        .order_by(WardCatchmentArea.sub_icb_code)
+    )
+    found: dict[uuid.UUID, list[str]] = {}
+    for ward_id, code in (await session.execute(query)).all():
+        found.setdefault(ward_id, []).append(code)
+    return found
+
+
+async def sub_icbs_in(session: AsyncSession, icb_code: str, codes: list[str]) -> list[SubIcb]:
+    """Sub-ICB locations of the ICB named by ONS (E38…) or ODS code."""
+    query = select(SubIcb).where(
+        SubIcb.icb_code == icb_code, or_(SubIcb.code.in_(codes), SubIcb.ods_code.in_(codes))
+    )
+    return list((await session.scalars(query)).all())
+
+
+async def replace_catchment_areas(
+    session: AsyncSession, ward_id: uuid.UUID, codes: list[str]
+) -> None:
+    await session.execute(delete(WardCatchmentArea).where(WardCatchmentArea.ward_id == ward_id))
+    session.add_all(WardCatchmentArea(ward_id=ward_id, sub_icb_code=c) for c in codes)
+    await session.flush()
+
+
+async def wards_in_icb(session: AsyncSession, icb_code: str) -> list[Ward]:
+    """Wards of the ICB that are not closed, by name."""
+    query = (
+        select(Ward)
+        .where(Ward.icb_code == icb_code, Ward.status != "closed")
+        .order_by(Ward.name, Ward.id)
+    )
+    return list((await session.scalars(query)).all())
+
+
+async def beds_at(
+    session: AsyncSession, ward_ids: list[uuid.UUID], at: datetime
+) -> dict[uuid.UUID, int]:
+    """Commissioned beds of each ward in force at `at` (wards not yet commissioned absent)."""
+    latest = (
+        select(
+            WardCapacityChange.ward_id,
+            WardCapacityChange.beds,
+            func.row_number()
+            .over(
+                partition_by=WardCapacityChange.ward_id,
+                order_by=(WardCapacityChange.effective_from.desc(), WardCapacityChange.id.desc()),
+            )
+            .label("rank"),
+        )
+        .where(WardCapacityChange.ward_id.in_(ward_ids), WardCapacityChange.effective_from <= at)
+        .subquery()
+    )
+    query = select(latest.c.ward_id, latest.c.beds).where(latest.c.rank == 1)
+    return {w: int(b) for w, b in (await session.execute(query)).all()}

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
+from typing import Self
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from services.ward_api.domain.capacity import PopulationBasis
 from services.ward_api.domain.length_of_stay import Pathway
 
 MAX_BEDS = 5000  # no virtual ward has anywhere near this; above it is a typo
@@ -20,6 +22,34 @@ class WardStatus(StrEnum):
     CLOSED = "closed"
 
 
+class Catchment(BaseModel):
+    """Who the ward serves: sub-ICB locations of its ICB, or a population on a named basis.
+
+    With sub-ICB locations the population is their summed denominator at the plan's date;
+    a population given outright needs its basis and the date it describes.
+    """
+
+    sub_icb_codes: list[str] | None = Field(
+        None, min_length=1, max_length=50, description="E38… or ODS codes, within the ICB"
+    )
+    population: int | None = Field(None, gt=0, le=20_000_000)
+    basis: PopulationBasis | None = None
+    effective: date | None = Field(None, description="Date the population describes")
+    source: str | None = Field(None, max_length=200)
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> Self:
+        by_area = self.sub_icb_codes is not None
+        by_count = self.population is not None
+        if by_area == by_count:
+            raise ValueError("give either sub_icb_codes or population (with basis and effective)")
+        if by_count and (self.basis is None or self.effective is None):
+            raise ValueError("a catchment population needs its basis and effective date")
+        if by_area and (self.basis or self.effective or self.source):
+            raise ValueError("basis, effective and source go with a population, not sub-ICBs")
+        return self
+
+
 class WardCreate(BaseModel):
     name: str = Field(min_length=1, max_length=200)
     icb_code: str = Field(description="E54… or Q…")
@@ -30,6 +60,7 @@ class WardCreate(BaseModel):
     status: WardStatus = WardStatus.OPEN
     beds: int = Field(ge=0, le=MAX_BEDS)
     reason: str = Field("initial commissioned capacity", min_length=1, max_length=500)
+    catchment: Catchment | None = None
 
 
 class WardUpdate(BaseModel):
@@ -39,6 +70,7 @@ class WardUpdate(BaseModel):
     pathways: list[Pathway] | None = Field(None, min_length=1)
     operating_hours: str | None = Field(None, min_length=1, max_length=200)
     status: WardStatus | None = None
+    catchment: Catchment | None = Field(None, description="Replaces the catchment; null clears it")
 
 
 class CapacityChangeIn(BaseModel):
@@ -70,4 +102,5 @@ class WardOut(BaseModel):
     status: WardStatus
     beds: int
     occupied: int = 0
+    catchment: Catchment | None = None
     created_at: datetime

@@ -14,6 +14,7 @@ from services.ward_api.wards.models import Ward, WardCapacityChange
 from services.ward_api.wards.schemas import (
     CapacityChangeIn,
     CapacityChangeOut,
+    Catchment,
     WardCreate,
     WardOut,
     WardUpdate,
@@ -41,8 +42,51 @@ async def get_visible(session: AsyncSession, principal: Principal, ward_id: uuid
     return ward
 
 
-def _out(ward: Ward, occupied: int) -> WardOut:
-    return WardOut.model_validate(ward).model_copy(update={"occupied": occupied})
+def catchment_of(ward: Ward, sub_icb_codes: list[str] | None) -> Catchment | None:
+    """The ward's catchment as stored: its sub-ICB locations, or its named-basis population."""
+    if sub_icb_codes:
+        return Catchment(sub_icb_codes=sub_icb_codes)
+    if ward.catchment_population is None:
+        return None
+    return Catchment(
+        population=ward.catchment_population,
+        basis=ward.catchment_basis,  # type: ignore[arg-type]
+        effective=ward.catchment_effective,
+        source=ward.catchment_source,
+    )
+
+
+def _out(ward: Ward, occupied: int, sub_icb_codes: list[str] | None = None) -> WardOut:
+    return WardOut.model_validate(ward).model_copy(
+        update={"occupied": occupied, "catchment": catchment_of(ward, sub_icb_codes)}
+    )
+
+
+async def _set_catchment(session: AsyncSession, ward: Ward, catchment: Catchment | None) -> None:
+    """Store the catchment (replacing any); sub-ICB locations must lie in the ward's ICB."""
+    codes: list[str] = []
+    if catchment is not None and catchment.sub_icb_codes is not None:
+        wanted = sorted(set(catchment.sub_icb_codes))
+        found = await repository.sub_icbs_in(session, ward.icb_code, wanted)
+        known = {s.code for s in found} | {s.ods_code for s in found}
+        unknown = [c for c in wanted if c not in known]
+        if unknown:
+            raise Unprocessable(
+                f"not sub-ICB locations of ICB {ward.icb_code}: {unknown}",
+                slug="unknown-sub-icb",
+                sub_icb_codes=unknown,
+            )
+        codes = sorted({s.code for s in found})
+    by_count = catchment is not None and catchment.population is not None
+    ward.catchment_population = catchment.population if by_count else None  # type: ignore[union-attr]
+    ward.catchment_basis = str(catchment.basis) if by_count else None  # type: ignore[union-attr]
+    ward.catchment_effective = catchment.effective if by_count else None  # type: ignore[union-attr]
+    ward.catchment_source = catchment.source if by_count else None  # type: ignore[union-attr]
+    await repository.replace_catchment_areas(session, ward.id, codes)
+
+
+async def _sub_icb_codes(session: AsyncSession, ward: Ward) -> list[str]:
+    return (await repository.catchment_areas(session, [ward.id])).get(ward.id, [])
 
 
 async def create(session: AsyncSession, principal: Principal, data: WardCreate) -> WardOut:
@@ -65,6 +109,7 @@ async def create(session: AsyncSession, principal: Principal, data: WardCreate) 
     )
     session.add(ward)
     await session.flush()
+    await _set_catchment(session, ward, data.catchment)
     session.add(
         WardCapacityChange(
             ward_id=ward.id,
@@ -77,7 +122,7 @@ async def create(session: AsyncSession, principal: Principal, data: WardCreate) 
     )
     await session.flush()
     await session.refresh(ward)
-    return _out(ward, 0)
+    return _out(ward, 0, await _sub_icb_codes(session, ward))
 
 
 async def update(
@@ -85,6 +130,9 @@ async def update(
 ) -> WardOut:
     ward = await get_or_raise(session, ward_id, lock=True)
     changes = data.model_dump(exclude_unset=True, exclude_none=True)
+    changes.pop("catchment", None)
+    if "catchment" in data.model_fields_set:
+        await _set_catchment(session, ward, data.catchment)
     if "pathways" in changes:
         changes["pathways"] = sorted({str(p) for p in data.pathways or ()})
     if "status" in changes:
@@ -100,7 +148,8 @@ async def update(
         setattr(ward, name, value)
     await session.flush()
     await session.refresh(ward)
-    return _out(ward, await repository.occupied(session, ward.id))
+    occupied = await repository.occupied(session, ward.id)
+    return _out(ward, occupied, await _sub_icb_codes(session, ward))
 
 
 async def change_capacity(
@@ -130,12 +179,13 @@ async def change_capacity(
     ward.beds = data.beds
     await session.flush()
     await session.refresh(ward)
-    return _out(ward, occupied)
+    return _out(ward, occupied, await _sub_icb_codes(session, ward))
 
 
 async def get(session: AsyncSession, principal: Principal, ward_id: uuid.UUID) -> WardOut:
     ward = await get_visible(session, principal, ward_id)
-    return _out(ward, await repository.occupied(session, ward.id))
+    occupied = await repository.occupied(session, ward.id)
+    return _out(ward, occupied, await _sub_icb_codes(session, ward))
 
 
 async def list_wards(
@@ -160,8 +210,10 @@ async def list_wards(
             )
         )
     ]
-    counts = await repository.occupancy(session, [w.id for w in visible])
-    return [_out(w, counts.get(w.id, 0)) for w in visible]
+    ids = [w.id for w in visible]
+    counts = await repository.occupancy(session, ids)
+    areas = await repository.catchment_areas(session, ids)
+    return [_out(w, counts.get(w.id, 0), areas.get(w.id)) for w in visible]
 
 
 async def capacity_history(

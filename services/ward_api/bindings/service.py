@@ -1,0 +1,63 @@
+"""Write binding commands with the admission or discharge that needs them (the outbox).
+
+Nothing here calls monitoring_ingest: the command row commits or rolls back with the
+admission, and bindings/worker.py delivers it afterwards, outside any ward lock.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.ward_api.admissions.models import Admission
+from services.ward_api.bindings import repository
+from services.ward_api.bindings.schemas import BindingCommandOut, CommandKind
+
+DEFAULT_INTERVAL_MINUTES = 240
+
+
+async def enqueue_bind(session: AsyncSession, admission: Admission) -> bool:
+    """Queue the device binding of a new admission; False when it has no device."""
+    if admission.device_vendor_id is None or admission.device_id is None:
+        return False
+    admission.binding_status, admission.binding_detail = "pending", None
+    await repository.enqueue(
+        session,
+        admission_id=admission.id,
+        kind=CommandKind.BIND,
+        vendor_id=admission.device_vendor_id,
+        device_id=admission.device_id,
+        payload={
+            "ward_id": str(admission.ward_id),
+            "expected_interval_minutes": admission.expected_interval_minutes
+            or DEFAULT_INTERVAL_MINUTES,
+            "bound_at": admission.admitted_at.isoformat(),
+        },
+    )
+    return True
+
+
+async def enqueue_unbind(session: AsyncSession, admission: Admission) -> bool:
+    """Queue the unbinding of a discharged admission whose device is (or will be) bound."""
+    if (
+        admission.device_vendor_id is None
+        or admission.device_id is None
+        or admission.binding_status not in ("bound", "pending")
+    ):
+        return False
+    assert admission.discharged_at is not None
+    admission.binding_status, admission.binding_detail = "unbind_pending", None
+    await repository.enqueue(
+        session,
+        admission_id=admission.id,
+        kind=CommandKind.UNBIND,
+        vendor_id=admission.device_vendor_id,
+        device_id=admission.device_id,
+        payload={"unbound_at": admission.discharged_at.isoformat()},
+    )
+    return True
+
+
+async def commands(session: AsyncSession, admission: Admission) -> list[BindingCommandOut]:
+    """The admission's commands, oldest first, for its binding history."""
+    found = await repository.for_admission(session, admission.id)
+    return [BindingCommandOut.model_validate(c) for c in found]
