@@ -11,10 +11,26 @@ LOADER_MODULES = (
     "services.ward_api.reference_data",
     "services.equity_audit.reference_data",
 )
+SYNTHETIC_DIR = Path(__file__).resolve().parent.parent / ".vward" / "synthetic-reference"
+
+
+def resolve_data_dir(data_dir: Path) -> tuple[Path, bool]:
+    """The real data directory, or a generated synthetic one when the real files are absent.
+
+    Every service then reads the same areas, so the quick start works on any machine; the
+    synthetic set is labelled SYNTHETIC in every output.
+    """
+    from services.equity_audit.domain.reference.descriptors import SYNTHETIC_MARKER
+    from services.equity_audit.domain.synthetic import ensure_reference_data
+
+    source = ensure_reference_data(Path(data_dir), SYNTHETIC_DIR)
+    return source, (source / SYNTHETIC_MARKER).exists()
 
 
 def load_all(database_url: str, data_dir: Path) -> list[str]:
-    """Run every service's loader that exists; returns their summaries."""
+    """Run every service's loader on the same data; returns their summaries."""
+    source, synthetic = resolve_data_dir(data_dir)
+    label = f"SYNTHETIC data in {source}: " if synthetic else ""
     summaries = []
     for name in LOADER_MODULES:
         try:
@@ -23,5 +39,8 @@ def load_all(database_url: str, data_dir: Path) -> list[str]:
             if exc.name != name:
                 raise
             continue
-        summaries.append(f"{name.split('.')[1]}: {module.load(database_url, data_dir)}")
+        summary = module.load(database_url, source)
+        if "SYNTHETIC" not in summary:
+            summary = label + summary
+        summaries.append(f"{name.split('.')[1]}: {summary}")
     return summaries

@@ -29,17 +29,21 @@ def _asyncpg_dsn(database_url: str) -> str:
 
 def load(database_url: str, data_dir: Path) -> str:
     """Load every reference table from `data_dir`; a one-line summary of what was loaded."""
-    missing = [n for n in (LSOA_ICB_FILE, IMD_FILE, SITREP_FILE) if not (data_dir / n).is_file()]
+    missing = [n for n in (LSOA_ICB_FILE, IMD_FILE) if not (data_dir / n).is_file()]
     if missing:
         return f"no reference data loaded: {data_dir} lacks {', '.join(missing)}"
     geography = load_geography(data_dir)
     lsoa_rows = _lsoa_rows(data_dir)
-    sitrep = load_sitrep(data_dir)
+    # The sitrep is NHS England's published history; a synthetic set has none.
+    sitrep = load_sitrep(data_dir) if (data_dir / SITREP_FILE).is_file() else []
     asyncio.run(_load(_asyncpg_dsn(database_url), geography, lsoa_rows, sitrep))
     periods = sorted({r.period for r in sitrep})
+    history = (
+        f"sitrep {periods[0]}–{periods[-1]} ({len(sitrep)} rows)" if sitrep else "no sitrep history"
+    )
     return (
         f"{len(geography.icbs)} ICBs, {len(geography.sub_icbs)} sub-ICBs, {len(lsoa_rows)} LSOAs, "
-        f"sitrep {periods[0]}–{periods[-1]} ({len(sitrep)} rows)"
+        f"{history}"
     )
 
 
