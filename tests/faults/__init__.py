@@ -1,0 +1,1 @@
+"""Fault injection across the real services: kills, restarts, outages and races (slow)."""
