@@ -147,6 +147,36 @@ def _validation_errors(exc: RequestValidationError) -> tuple[str, str, list[dict
     return "validation-error", "Validation error", errors
 
 
+DATABASE_RETRY_AFTER_SECONDS = 2
+
+
+def database_unavailable(exc: BaseException) -> bool:
+    """True when `exc` (or what caused it) means the database could not be reached."""
+    import asyncpg
+    from sqlalchemy import exc as sa_exc
+
+    lost = (
+        ConnectionError,  # refused or reset: not any OSError (a missing file is a bug)
+        TimeoutError,
+        sa_exc.TimeoutError,  # pool exhausted while connections hang
+        asyncpg.PostgresConnectionError,
+        asyncpg.CannotConnectNowError,
+        asyncpg.AdminShutdownError,
+        asyncpg.ConnectionDoesNotExistError,
+        asyncpg.InterfaceError,
+    )
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if isinstance(current, lost):
+            return True
+        if isinstance(current, sa_exc.DBAPIError) and current.connection_invalidated:
+            return True
+        current = getattr(current, "orig", None) or current.__cause__ or current.__context__
+    return False
+
+
 def install_problem_handlers(app: FastAPI) -> None:
     """Render every error, ours or the framework's, as problem+json; never leak internals."""
 
@@ -196,6 +226,25 @@ def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         request_id = getattr(request.state, "request_id", None)
+        if database_unavailable(exc):
+            # Not a bug and not the client's fault: tell it to come back shortly.
+            logger.warning(
+                "database unavailable",
+                extra={"path": request.url.path, "request_id": request_id,
+                       "error_type": type(exc).__qualname__},
+            )  # fmt: skip
+            headers = {"Retry-After": str(DATABASE_RETRY_AFTER_SECONDS)}
+            if request_id:
+                headers["X-Request-ID"] = request_id
+            return problem_response(
+                request,
+                status=503,
+                type_=problem_type("database-unavailable"),
+                title="Service unavailable",
+                detail="The database cannot be reached right now; nothing was changed. "
+                "Retry after the delay given.",
+                headers=headers,
+            )
         # The error's type and where it happened; never its message, which may quote
         # values (a database DETAIL line can carry an NHS number).
         logger.error(

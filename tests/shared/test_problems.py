@@ -172,3 +172,25 @@ async def test_a_write_that_fails_to_commit_is_never_reported_as_success(
         response = await c.post("/v1/deferred-clash", headers=auth(Role.admin))
     assert response.status_code == 500
     assert response.headers["content-type"] == "application/problem+json"
+
+
+async def test_database_down_is_503_with_retry_after(auth) -> None:
+    from shared.embedded_pg import free_port
+
+    router = APIRouter()
+
+    @router.get("/v1/needs-db")
+    async def needs_db(
+        session: SessionDep, _: Annotated[Principal, Depends(allow(Role.admin))]
+    ) -> dict[str, int]:
+        return {"one": (await session.execute(text("SELECT 1"))).scalar_one()}
+
+    settings = _Settings(database_url=f"postgresql://postgres@127.0.0.1:{free_port()}/none")
+    app = build_app(
+        service="probe", settings=settings, title="probe", description="probe", routers=[router]
+    )
+    async with serve_in_process(app) as c:
+        response = await c.get("/v1/needs-db", headers=auth(Role.admin))
+    body = _is_problem(response, 503)
+    assert body["type"].endswith("/database-unavailable")
+    assert response.headers["retry-after"] == "2"
