@@ -8,6 +8,7 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from fastapi import FastAPI, Request
 
 from services.monitoring_ingest.alerts import relay as outbox
+from services.monitoring_ingest.alerts.endpoints import router as alerts_router
 from services.monitoring_ingest.clients.ward_api import WardApiClient
 from services.monitoring_ingest.devices.endpoints import internal as bindings_internal
 from services.monitoring_ingest.devices.endpoints import router as bindings_router
@@ -35,6 +36,7 @@ TAGS = [
     {"name": "readings", "description": "Clinician entry, quarantine and reading queries."},
     {"name": "news2", "description": "NEWS2 results, SpO2 scale and per-patient thresholds."},
     {"name": "bindings", "description": "Devices bound to admissions."},
+    {"name": "alerts", "description": "The alert outbox and its delivery state (operators)."},
     {"name": "vendors", "description": "Vendor registry, API keys and devices (admin)."},
 ]
 
@@ -84,6 +86,7 @@ def create_app(settings: IngestSettings | None = None) -> FastAPI:
             scoring_internal,
             bindings_internal,
             bindings_router,
+            alerts_router,
             vendors_router,
         ],
         extra_lifespan=peers,

@@ -22,9 +22,14 @@ SettingsDep = Annotated[IngestSettings, Depends(get_settings)]
 async def vendor_auth(
     request: Request, session: SessionDep, settings: SettingsDep
 ) -> vendors.VendorCaller:
-    """Vendor requests: API key plus HMAC signature over timestamp, method, path and body."""
+    """Vendor requests: API key plus HMAC signature over timestamp, method, path and body.
+
+    Then the vendor's rate limit (429 with Retry-After), counted only for authenticated
+    requests so nobody can spend another vendor's budget. A refused request rolls back with
+    its transaction, replay record included, so the vendor may resend it as signed.
+    """
     headers = request.headers
-    return await vendors.authenticate(
+    caller = await vendors.authenticate(
         session,
         pepper=settings.key_pepper.get_secret_value().encode(),
         max_age_seconds=settings.signature_max_age_seconds,
@@ -36,6 +41,8 @@ async def vendor_auth(
         path=request.url.path,
         body=await request.body(),
     )
+    request.app.state.rate_limiter.check(f"vendor:{caller.vendor_id}")
+    return caller
 
 
 setattr(vendor_auth, POLICY_ATTR, frozenset({"vendor"}))

@@ -264,3 +264,77 @@ async def test_missed_readings_alert_once_per_silence(ingest_client, vendor, dat
     assert [(a["kind"], a["news2_score"], a["risk"]) for a in alerts] == [
         ("missed_readings", None, None)
     ]
+
+
+def _csv_round(device_id: str, minutes_ago: float, **values) -> list[str]:
+    """One round of observations as CSV rows, taken over three minutes ending `minutes_ago`."""
+    rows = []
+    for i, reading in enumerate(full_set(ago(0), **values)):
+        at = ago(minutes_ago + 3 - i / 2)  # spread, not simultaneous: still one set
+        value = str(reading["value"]).lower()
+        rows.append(f"{device_id},,{reading['code']},{value},{reading.get('unit', '')},{at},")
+    return rows
+
+
+async def test_backfill_scores_every_set_and_alerts_only_within_the_horizon(
+    ingest_client, bound, database_url
+) -> None:
+    high = {"rr": 25, "spo2": 91, "hr": 131}  # 9: high
+    medium = {"rr": 22, "spo2": 94, "hr": 95, "temp": 38.5}  # 5: medium
+    rounds = [(30 * 60, {}), (26 * 60, high), (22 * 60, medium), (7 * 60, high), (20, high)]
+    rows = ["device_id,reading_id,code,value,unit,observed_at,provenance"]
+    for minutes_ago, values in rounds:
+        rows += _csv_round(bound.device_id, minutes_ago, **values)
+    response = await post_signed(
+        ingest_client,
+        bound.vendor,
+        "/v1/readings/csv",
+        ("\n".join(rows) + "\n").encode(),
+        content_type="text/csv",
+    )
+    assert set(statuses(response)) == {"stored"}, response.text
+    history = await ingest_client.get(
+        f"/v1/admissions/{bound.admission_id}/news2", headers=bound.clinician
+    )
+    oldest_first = list(reversed(history.json()))
+    assert [(r["aggregate"], r["risk"], r["complete"]) for r in oldest_first] == [
+        (0, "low", True),
+        (9, "high", True),
+        (5, "medium", True),
+        (9, "high", True),
+        (9, "high", True),
+    ]
+    # Each set ends at its round's last reading and starts one window before.
+    for result, (minutes_ago, _) in zip(oldest_first, rounds, strict=True):
+        end = datetime.fromisoformat(result["window_end"])
+        expected = datetime.now(UTC) - timedelta(minutes=minutes_ago)
+        assert abs((end - expected).total_seconds()) < 60
+        start = datetime.fromisoformat(result["window_start"])
+        assert end - start == timedelta(minutes=15)
+    # Only the set inside the alert horizon (6 h) pages anyone: one alert, for that set.
+    (alert,) = await _alerts(database_url, bound.admission_id)
+    assert (alert["kind"], alert["news2_score"]) == ("news2_high", 9)
+    assert response.json()["alerts"] == [str(alert["id"])]
+    newest_end = datetime.fromisoformat(oldest_first[-1]["window_end"]).astimezone(UTC)
+    assert alert["detail"].endswith(f"set ending {newest_end.isoformat()}")
+
+
+async def test_backfill_older_than_the_horizon_never_alerts(
+    ingest_client, bound, database_url
+) -> None:
+    rows = ["device_id,reading_id,code,value,unit,observed_at,provenance"]
+    for hours_ago in (40, 36, 32, 28):
+        rows += _csv_round(bound.device_id, hours_ago * 60, rr=25, spo2=91, hr=131)
+    response = await post_signed(
+        ingest_client,
+        bound.vendor,
+        "/v1/readings/csv",
+        ("\n".join(rows) + "\n").encode(),
+        content_type="text/csv",
+    )
+    assert set(statuses(response)) == {"stored"} and response.json()["alerts"] == []
+    history = await ingest_client.get(
+        f"/v1/admissions/{bound.admission_id}/news2", headers=bound.clinician
+    )
+    assert [r["aggregate"] for r in history.json()] == [9, 9, 9, 9]
+    assert await _alerts(database_url, bound.admission_id) == []

@@ -17,7 +17,7 @@ from services.monitoring_ingest.settings import IngestSettings
 from shared.auth import TokenCodec
 from shared.database import async_url
 from tests.conftest import TEST_JWT_SECRET
-from tests.monitoring_ingest.helpers import ago, full_set, post_signed
+from tests.monitoring_ingest.helpers import ADMIN, SERVICE, ago, full_set, post_signed
 
 
 class StubWardApi:
@@ -206,3 +206,57 @@ def test_backoff_grows_and_is_capped(database_url) -> None:
     assert 0.5 <= relay.backoff(0) <= 1
     assert 4 <= relay.backoff(3) <= 8
     assert 30 <= relay.backoff(20) <= 60
+
+
+async def _outbox(ingest_client, headers, **params) -> list[dict]:
+    response = await ingest_client.get("/v1/alerts", params=params, headers=headers)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+async def test_operators_see_a_stuck_outbox_and_its_recovery(
+    ingest_client, bound, relay_parts
+) -> None:
+    relay, stub = relay_parts
+    stub.down = True
+    ids = await _raise_high_alerts(ingest_client, bound, 2)
+    for _ in range(3):
+        await relay.deliver_once()
+    pending = [a for a in await _outbox(ingest_client, ADMIN, state="pending") if a["id"] in ids]
+    assert [a["id"] for a in pending] == ids  # oldest first: the stuck head on top
+    assert all(a["attempts"] >= 1 and "connection refused" in a["last_error"] for a in pending)
+    assert all(a["status"] == "pending" and a["delivered_at"] is None for a in pending)
+
+    stub.down = False
+    await _deliver_until(relay, stub, ids)
+    delivered = await _outbox(ingest_client, SERVICE, state="delivered", limit=1000)
+    mine = {a["id"]: a for a in delivered if a["id"] in ids}
+    assert set(mine) == set(ids)
+    assert all(a["delivered_at"] and a["last_error"] is None for a in mine.values())
+    still = await _outbox(ingest_client, ADMIN, state="pending", limit=1000)
+    assert not {a["id"] for a in still} & set(ids)
+
+
+async def test_rejected_alerts_are_listed_with_the_reason(
+    ingest_client, bound, relay_parts
+) -> None:
+    relay, stub = relay_parts
+    (alert_id,) = await _raise_high_alerts(ingest_client, bound, 1)
+    newest = await _outbox(ingest_client, ADMIN, limit=10)
+    (alert,) = [a for a in newest if a["id"] == alert_id]
+    stub.unknown_admissions.add(alert["admission_id"])
+    await relay.drain(within_seconds=2)
+    (rejected,) = await _outbox(
+        ingest_client, ADMIN, state="rejected", admission_id=alert["admission_id"]
+    )
+    assert rejected["id"] == alert_id and "admission-not-found" in rejected["last_error"]
+    by_ward = await _outbox(ingest_client, ADMIN, ward_id=alert["ward_id"])
+    assert [a["id"] for a in by_ward] == [alert_id]
+
+
+async def test_outbox_listing_is_for_operators_only(ingest_client, bound) -> None:
+    denied = await ingest_client.get("/v1/alerts", headers=bound.clinician)
+    assert denied.status_code == 403
+    assert (await ingest_client.get("/v1/alerts")).status_code == 401
+    bad = await ingest_client.get("/v1/alerts", params={"state": "lost"}, headers=ADMIN)
+    assert bad.status_code == 422

@@ -157,3 +157,45 @@ async def test_register_device_then_bind(ingest_client, vendor) -> None:
     listing = await ingest_client.get(path, headers=ADMIN)
     assert [d["device_id"] for d in listing.json()] == ["REG-1"]
     await bind(ingest_client, vendor, device_id="REG-1")
+
+
+async def test_vendor_over_its_rate_limit_gets_429_and_others_do_not(
+    ingest_client, database_url
+) -> None:
+    from services.monitoring_ingest.app import create_app
+    from services.monitoring_ingest.settings import IngestSettings
+    from tests.conftest import serve_in_process
+
+    busy = await bind(ingest_client, await new_vendor(ingest_client))
+    quiet = await bind(ingest_client, await new_vendor(ingest_client))
+    settings = IngestSettings(
+        database_url=database_url, rate_limit_per_second=0.5, rate_limit_burst=2
+    )
+    async with serve_in_process(create_app(settings)) as limited:
+        for _ in range(2):
+            ok = await post_signed(limited, busy.vendor, PATH, _batch(busy.device_id))
+            assert ok.status_code == 200, ok.text
+        body = orjson.dumps(_batch(busy.device_id))
+        headers = {**busy.vendor.headers("POST", PATH, body), "content-type": "application/json"}
+        refused = await limited.post(PATH, content=body, headers=headers)
+        assert refused.status_code == 429
+        assert _slug(refused) == "rate-limited"
+        assert int(refused.headers["retry-after"]) >= 1
+        assert refused.json()["retry_after_seconds"] == int(refused.headers["retry-after"])
+        for _ in range(2):  # another vendor has its own budget
+            other = await post_signed(limited, quiet.vendor, PATH, _batch(quiet.device_id))
+            assert other.status_code == 200, other.text
+
+    # The refused request left no replay record: resent as signed, once allowed, it is stored.
+    engine = create_async_engine(async_url(database_url))
+    try:
+        async with engine.connect() as conn:
+            seen = await conn.scalar(
+                text("SELECT count(*) FROM monitoring.seen_signatures WHERE signature = :s"),
+                {"s": bytes.fromhex(headers["X-Signature"])},
+            )
+    finally:
+        await engine.dispose()
+    assert seen == 0
+    resent = await ingest_client.post(PATH, content=body, headers=headers)
+    assert resent.status_code == 200 and resent.json()["counts"]["stored"] == 1

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -14,7 +14,7 @@ from services.monitoring_ingest.domain.canonical import (
 )
 from services.monitoring_ingest.domain.news2 import ObservationSet, Parameter
 
-__all__ = ["DEFAULT_WINDOW", "FormedSet", "form_observation_set"]
+__all__ = ["DEFAULT_WINDOW", "FormedSet", "form_observation_set", "window_ends"]
 
 DEFAULT_WINDOW = timedelta(minutes=15)
 
@@ -77,6 +77,25 @@ def form_observation_set(
         temperature=value(Parameter.TEMPERATURE),
     )
     return FormedSet(observations, tuple(chosen.values()), start, end)
+
+
+def window_ends(times: Sequence[datetime], *, window: timedelta = DEFAULT_WINDOW) -> list[datetime]:
+    """Where each observation set in a run of readings ends, oldest first.
+
+    Readings are grouped greedily: a set opens at the earliest reading not yet in a set and
+    takes every reading up to `window` later (inclusive); it ends at the last of them. So one
+    round of observations is one set, and hours of continuous data become one set per
+    `window`. The newest time is always the last end, which is the set live ingest scores.
+    """
+    ends: list[datetime] = []
+    opened: datetime | None = None
+    for at in sorted(times):
+        if opened is None or at - opened > window:
+            opened = at
+            ends.append(at)
+        else:
+            ends[-1] = at
+    return ends
 
 
 def _on_oxygen(reading: CanonicalReading) -> bool:

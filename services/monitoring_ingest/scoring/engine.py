@@ -3,6 +3,10 @@
 Runs in the same transaction as the readings, so an alert exists if and only if the
 reading that caused it does (transactional outbox).
 
+Every observation set a batch completes is scored (domain.observation_sets.window_ends), so
+a back-fill spanning days leaves a NEWS2 history, not only its newest set; a live batch is
+one set, as before.
+
 Alert de-duplication rule (per admission):
 - NEWS2 kinds are ranked news2_red_single < news2_medium < news2_high. A candidate is not
   raised if an alert of the same or higher rank was raised for the admission within
@@ -31,7 +35,11 @@ from services.monitoring_ingest.domain.canonical import (
     Provenance,
 )
 from services.monitoring_ingest.domain.news2 import News2Result, RiskBand, SpO2Scale, score
-from services.monitoring_ingest.domain.observation_sets import form_observation_set
+from services.monitoring_ingest.domain.observation_sets import (
+    FormedSet,
+    form_observation_set,
+    window_ends,
+)
 from services.monitoring_ingest.domain.thresholds import Direction, ThresholdRule, breaches
 from services.monitoring_ingest.settings import IngestSettings
 
@@ -64,22 +72,23 @@ SELECT a.admission_id,
 FROM unnest($1::uuid[]) AS a(admission_id)
 """
 
-# Only the newest non-superseded reading of each code in each admission's window comes back:
-# that is all form_observation_set uses, and it keeps the transfer constant per admission.
+# For each (admission, window end) asked for, only the newest non-superseded reading of each
+# code in that window comes back: that is all form_observation_set uses, and it keeps the
+# transfer constant per window however dense the readings are.
 _WINDOW = """
 WITH win AS MATERIALIZED (
-    SELECT r.admission_id, r.reading_key, r.device_id, r.code, r.value, r.unit, r.observed_at,
-           r.provenance, r.vendor_reading_id, r.code_value, r.supersedes
+    SELECT r.admission_id, w.window_end, r.reading_key, r.device_id, r.code, r.value, r.unit,
+           r.observed_at, r.provenance, r.vendor_reading_id, r.code_value, r.supersedes
     FROM unnest($1::uuid[], $2::timestamptz[]) AS w(admission_id, window_end)
     JOIN monitoring.readings r
       ON r.admission_id = w.admission_id
      AND r.observed_at BETWEEN w.window_end - $3::interval AND w.window_end
     WHERE r.code = ANY($4::text[])
 )
-SELECT DISTINCT ON (admission_id, code) *
+SELECT DISTINCT ON (admission_id, window_end, code) *
 FROM win
 WHERE NOT EXISTS (SELECT 1 FROM win c WHERE c.supersedes = win.reading_key)
-ORDER BY admission_id, code, observed_at DESC, reading_key
+ORDER BY admission_id, window_end, code, observed_at DESC, reading_key
 """
 
 _UPSERT_NEWS2 = """
@@ -121,6 +130,37 @@ def _news2_alert(result: News2Result) -> tuple[str, str] | None:
     return None
 
 
+def _form(
+    rows: Sequence[asyncpg.Record], window: timedelta
+) -> tuple[FormedSet | None, list[bytes]]:
+    """The observation set from one window's rows, and the keys of the readings it used."""
+    readings = [
+        CanonicalReading(
+            row[3], row[4], row[5], row[6], row[7], Provenance(row[8]), row[9], row[10]
+        )
+        for row in rows
+    ]
+    formed = form_observation_set(readings, window=window)
+    if formed is None:
+        return None, []
+    used = {id(r) for r in formed.used}
+    return formed, [row[2] for r, row in zip(readings, rows, strict=True) if id(r) in used]
+
+
+def _news2_detail(result: News2Result, risk: str, scale: SpO2Scale, end: datetime) -> str:
+    """What the alert says: score or what is missing, scale, red parameters, set time."""
+    state = (
+        f"NEWS2 {result.aggregate} ({risk} risk)"
+        if result.complete
+        else f"incomplete set, missing {', '.join(map(str, result.missing))}"
+    )
+    red = [str(p) for p, s in result.parameter_scores.items() if s == 3]
+    detail = f"{state}; SpO2 scale {int(scale)}"
+    if red:
+        detail += f"; scoring 3: {', '.join(red)}"
+    return detail + f"; set ending {end.astimezone(UTC).isoformat()}"
+
+
 async def after_store(
     conn: asyncpg.Connection,
     stored: Sequence[tuple[CanonicalReading, Attribution, bytes]],
@@ -132,13 +172,11 @@ async def after_store(
     now = now or datetime.now(UTC)
     alert_after = now - timedelta(minutes=settings.alert_max_age_minutes)
     wards: dict[uuid.UUID, uuid.UUID] = {}
-    window_ends: dict[uuid.UUID, datetime] = {}
+    news2_times: dict[uuid.UUID, list[datetime]] = {}
     for reading, target, _ in stored:
         wards[target.admission_id] = target.ward_id
         if MEASURE_BY_CODE[reading.code] in NEWS2_MEASURES:
-            end = window_ends.get(target.admission_id)
-            if end is None or reading.observed_at > end:
-                window_ends[target.admission_id] = reading.observed_at
+            news2_times.setdefault(target.admission_id, []).append(reading.observed_at)
     admissions = list(wards)
     context = {row[0]: (row[1], _rules(row[2])) for row in await conn.fetch(_CONTEXT, admissions)}
 
@@ -159,29 +197,27 @@ async def after_store(
                  uuid.UUID(breach.rule.rule_id))
             )  # fmt: skip
 
-    if window_ends:
+    if news2_times:
         window = timedelta(minutes=settings.observation_window_minutes)
-        ids = list(window_ends)
-        rows = await conn.fetch(_WINDOW, ids, [window_ends[a] for a in ids], window, NEWS2_CODES)
-        by_admission: dict[uuid.UUID, list[asyncpg.Record]] = {}
+        # Every set the batch completes is scored (a back-fill has many), oldest first.
+        sets = [
+            (admission_id, end)
+            for admission_id, times in news2_times.items()
+            for end in window_ends(times, window=window)
+        ]
+        rows = await conn.fetch(
+            _WINDOW, [a for a, _ in sets], [end for _, end in sets], window, NEWS2_CODES
+        )
+        by_set: dict[tuple[uuid.UUID, datetime], list[asyncpg.Record]] = {}
         for row in rows:
-            by_admission.setdefault(row[0], []).append(row)
+            by_set.setdefault((row[0], row[1]), []).append(row)
         results = []
-        for admission_id, admission_rows in by_admission.items():
-            readings = [
-                CanonicalReading(
-                    row[2], row[3], row[4], row[5], row[6], Provenance(row[7]), row[8], row[9]
-                )
-                for row in admission_rows
-            ]
-            keys = [row[1] for row in admission_rows]
-            formed = form_observation_set(readings, window=window)
+        for admission_id, end in sets:
+            formed, used_keys = _form(by_set.get((admission_id, end), ()), window)
             if formed is None:
                 continue
             scale = SpO2Scale(context.get(admission_id, (None, []))[0] or 1)
             result = score(formed.observations, scale=scale)
-            used = {id(r) for r in formed.used}
-            used_keys = [k for r, k in zip(readings, keys, strict=True) if id(r) in used]
             results.append(
                 (
                     admission_id,
@@ -201,16 +237,7 @@ async def after_store(
             alert = _news2_alert(result)
             if alert is not None and formed.window_end >= alert_after:
                 kind, risk = alert
-                state = (
-                    f"NEWS2 {result.aggregate} ({risk} risk)"
-                    if result.complete
-                    else f"incomplete set, missing {', '.join(map(str, result.missing))}"
-                )
-                red = [str(p) for p, s in result.parameter_scores.items() if s == 3]
-                detail = f"{state}; SpO2 scale {int(scale)}"
-                if red:
-                    detail += f"; scoring 3: {', '.join(red)}"
-                detail += f"; set ending {formed.window_end.astimezone(UTC).isoformat()}"
+                detail = _news2_detail(result, risk, scale, formed.window_end)
                 candidates.append(
                     (admission_id, kind, result.aggregate, risk or None, detail, None)
                 )

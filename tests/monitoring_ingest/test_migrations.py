@@ -1,0 +1,39 @@
+"""monitoring_ingest's own revisions step down and up again on their branch alone."""
+
+from __future__ import annotations
+
+import asyncio
+
+import asyncpg
+from sqlalchemy.engine import make_url
+
+from shared.migrate import downgrade, upgrade
+from tests.conftest import _drop_database, fresh_database
+
+
+def _indexes(url: str) -> set[str]:
+    async def _fetch() -> set[str]:
+        conn = await asyncpg.connect(url)
+        try:
+            rows = await conn.fetch(
+                "SELECT indexname FROM pg_indexes WHERE schemaname = 'monitoring'"
+            )
+            return {r["indexname"] for r in rows}
+        finally:
+            await conn.close()
+
+    return asyncio.run(_fetch())
+
+
+def test_alert_state_index_revision_downgrades_and_upgrades(database_server_url: str) -> None:
+    url = fresh_database(database_server_url, prefix="vward_ingest_migrations")
+    try:
+        upgrade(url, "monitoring_ingest@head")
+        assert "ix_alerts_status_raised_at" in _indexes(url)
+        downgrade(url, "monitoring_ingest_0002")
+        indexes = _indexes(url)
+        assert "ix_alerts_status_raised_at" not in indexes and "ix_alerts_pending" in indexes
+        upgrade(url, "monitoring_ingest@head")
+        assert "ix_alerts_status_raised_at" in _indexes(url)
+    finally:
+        _drop_database(database_server_url, make_url(url).database or "")
