@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
 
 .DEFAULT_GOAL := help
-.PHONY: help install up test test-fast lint format bench
+.PHONY: help install up demo test test-fast lint format bench docs
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -19,6 +19,9 @@ install: $(STAMP) ## Create .venv with the pinned dependencies
 
 up: install ## Start database, migrations, reference data and all three services
 	$(BIN)/vward up
+
+demo: install ## Like `up`, plus a simulated integrated care system feeding all three services
+	$(BIN)/vward up --demo
 
 test: install ## Run the whole test suite (embedded PostgreSQL unless DATABASE_URL is set)
 	$(BIN)/python -m pytest
@@ -36,3 +39,6 @@ format: install ## Apply ruff fixes and formatting
 
 bench: install ## Run the benchmarks under bench/ and print their figures
 	$(BIN)/python -m bench
+
+docs: install ## Regenerate the README's configuration table and problem catalogue
+	$(BIN)/python -m vward.readme

@@ -1,0 +1,28 @@
+"""Keep the README's generated sections (configuration, problem types) in step with the code."""
+
+from __future__ import annotations
+
+import re
+
+from shared.settings import REPO_ROOT
+from vward.problems_doc import markdown_list
+from vward.settings_doc import markdown_table
+
+README = REPO_ROOT / "README.md"
+SECTIONS = {"configuration": markdown_table, "problem-types": markdown_list}
+
+
+def _block(name: str) -> re.Pattern[str]:
+    return re.compile(rf"(<!-- generated:{name} -->\n)(.*?)(<!-- /generated:{name} -->)", re.DOTALL)
+
+
+def render(text: str) -> str:
+    """The README text with every generated section rebuilt."""
+    for name, build in SECTIONS.items():
+        text = _block(name).sub(lambda m, b=build: f"{m[1]}{b()}\n{m[3]}", text)
+    return text
+
+
+if __name__ == "__main__":
+    README.write_text(render(README.read_text(encoding="utf-8")), encoding="utf-8")
+    print(f"regenerated {', '.join(SECTIONS)} in {README.name}")
