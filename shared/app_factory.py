@@ -9,7 +9,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 
-from shared.auth import TokenCodec, public
+from shared.auth import TokenCodec, public, refusal_before_body
 from shared.database import create_engine, create_sessionmaker, ping
 from shared.db_url import resolve_database_url
 from shared.observability import (
@@ -74,7 +74,7 @@ def build_app(
         audience=settings.jwt_audience,
     )
     app.state.rate_limiter = RateLimiter(settings.rate_limit_per_second, settings.rate_limit_burst)
-    install_problem_handlers(app)
+    install_problem_handlers(app, precheck=refusal_before_body)
     app.include_router(_operations_router())
     for router in routers:
         app.include_router(router)

@@ -19,7 +19,7 @@ from fastapi import Depends, FastAPI, Request
 from fastapi.routing import APIRoute, iter_route_contexts
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from shared.problems import Forbidden, Unauthorized
+from shared.problems import Forbidden, ProblemError, Unauthorized
 
 ALL = "*"
 ALGORITHM = "HS256"
@@ -205,6 +205,45 @@ def route_policy(route: APIRoute) -> frozenset[str] | None:
         if policy is not None:
             return frozenset(policy)
         stack.extend(dependant.dependencies)
+    return None
+
+
+def _uses_bearer(route: APIRoute) -> bool:
+    stack = [route.dependant]
+    while stack:
+        dependant = stack.pop()
+        if dependant.call is authenticate:
+            return True
+        stack.extend(dependant.dependencies)
+    return False
+
+
+def refusal_before_body(request: Request) -> ProblemError | None:
+    """The 401/403 a bearer-protected route owes a caller, judged without reading the body.
+
+    FastAPI parses the body before running dependencies, so a refused caller sending broken
+    JSON would otherwise learn about the body (400) instead of being refused (401/403).
+    """
+    route = request.scope.get("route")
+    if not isinstance(route, APIRoute) or not _uses_bearer(route):
+        return None
+    policy = route_policy(route)
+    if not policy:
+        return None
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return Unauthorized("a bearer token is required", slug="token-missing", headers=_CHALLENGE)
+    try:
+        principal = request.app.state.token_codec.verify(token.strip())
+    except Unauthorized as exc:
+        exc.headers = _CHALLENGE
+        return exc
+    if principal.role not in policy:
+        return Forbidden(
+            f"role {principal.role} may not call this endpoint",
+            slug="wrong-role",
+            allowed_roles=sorted(policy),
+        )
     return None
 
 

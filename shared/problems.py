@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import traceback
+from collections.abc import Callable
 from typing import Any, ClassVar
 
 from fastapi import FastAPI, Request
@@ -165,20 +166,44 @@ def database_unavailable(exc: BaseException) -> bool:
         asyncpg.ConnectionDoesNotExistError,
         asyncpg.InterfaceError,
     )
-    seen: set[int] = set()
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        if isinstance(current, lost):
+    for cause in _causes(exc):
+        if isinstance(cause, lost):
             return True
-        if isinstance(current, sa_exc.DBAPIError) and current.connection_invalidated:
+        if isinstance(cause, sa_exc.DBAPIError) and cause.connection_invalidated:
             return True
-        current = getattr(current, "orig", None) or current.__cause__ or current.__context__
     return False
 
 
-def install_problem_handlers(app: FastAPI) -> None:
-    """Render every error, ours or the framework's, as problem+json; never leak internals."""
+def refused_by_database_as_text(exc: BaseException) -> bool:
+    """True when PostgreSQL refused a text value (NUL byte, untranslatable, too long)."""
+    import asyncpg
+
+    refused = (
+        asyncpg.CharacterNotInRepertoireError,  # 22021: NUL in text
+        asyncpg.UntranslatableCharacterError,  # 22P05
+        asyncpg.StringDataRightTruncationError,  # 22001: longer than the column allows
+    )
+    return any(isinstance(cause, refused) for cause in _causes(exc))
+
+
+def _causes(exc: BaseException) -> list[BaseException]:
+    """`exc` and everything behind it (SQLAlchemy's `orig`, causes, contexts)."""
+    chain: list[BaseException] = []
+    current: BaseException | None = exc
+    while current is not None and all(current is not seen for seen in chain):
+        chain.append(current)
+        current = getattr(current, "orig", None) or current.__cause__ or current.__context__
+    return chain
+
+
+def install_problem_handlers(
+    app: FastAPI, *, precheck: Callable[[Request], ProblemError | None] | None = None
+) -> None:
+    """Render every error, ours or the framework's, as problem+json; never leak internals.
+
+    `precheck` runs before a body-validation problem is answered, so that a caller who may
+    not call the route at all is refused (401/403) rather than told about the body.
+    """
 
     @app.exception_handler(ProblemError)
     async def _problem(request: Request, exc: ProblemError) -> JSONResponse:
@@ -194,6 +219,9 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        refusal = precheck(request) if precheck else None
+        if refusal is not None:
+            return await _problem(request, refusal)
         slug, title, errors = _validation_errors(exc)
         status = 400 if slug == "malformed-json" else 422
         detail = (
@@ -226,6 +254,17 @@ def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         request_id = getattr(request.state, "request_id", None)
+        if refused_by_database_as_text(exc):
+            # PostgreSQL text cannot hold NUL (U+0000) or exceed a column's length: the
+            # client sent it, so it is the client's mistake, never a 500.
+            return problem_response(
+                request,
+                status=422,
+                type_=problem_type("invalid-text"),
+                title="Validation error",
+                detail="A text value contains a NUL (U+0000) character or is too long for "
+                "its field.",
+            )
         if database_unavailable(exc):
             # Not a bug and not the client's fault: tell it to come back shortly.
             logger.warning(
