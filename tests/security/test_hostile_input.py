@@ -242,6 +242,7 @@ async def test_invalid_utf8_vendor_payload_is_400(
 
 # ---- NUL characters -------------------------------------------------------------------------
 
+
 def _nul_cases(world: World) -> dict[str, tuple[str, str, str, dict | None, dict]]:
     admin, clinician = {"role": Role.admin}, {"role": Role.clinician, "wards": [world.ward_a]}
     ward = {
