@@ -19,6 +19,7 @@ from shared.observability import (
     RequestContextMiddleware,
     configure_logging,
 )
+from shared.openapi import install_problem_docs
 from shared.problems import install_problem_handlers
 from shared.rate_limit import RateLimiter
 from shared.settings import ServiceSettings
@@ -78,6 +79,7 @@ def build_app(
     app.include_router(_operations_router())
     for router in routers:
         app.include_router(router)
+    install_problem_docs(app)
     # Outermost first: request id wraps everything so even a 413 carries one.
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(MetricsMiddleware, metrics=metrics)
