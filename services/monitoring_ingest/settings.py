@@ -47,6 +47,17 @@ class IngestSettings(ServiceSettings):
     relay_breaker_threshold: int = Field(5, ge=1, description="Failures that open the breaker.")
     relay_breaker_cooldown_seconds: float = Field(30.0, gt=0)
     maintenance_interval_seconds: float = Field(60.0, gt=0)
+    # Retention is a records-management policy, not a tuning knob: see readings/retention.py.
+    reading_retention_months: int = Field(
+        0,
+        ge=0,
+        le=1200,
+        description=(
+            "Drop monthly reading partitions wholly older than this many months; 0 keeps "
+            "every reading (the default). Set only as the data controller's records policy "
+            "directs (NHS Records Management Code of Practice)."
+        ),
+    )
 
     @model_validator(mode="after")
     def _refuse_placeholder_pepper(self) -> IngestSettings:

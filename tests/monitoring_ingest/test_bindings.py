@@ -147,3 +147,82 @@ async def test_quarantine_reattributed_exactly_once(ingest_client, vendor) -> No
     assert statuses(resent) == ["duplicate"]
     open_entries = await ingest_client.get("/v1/quarantine", headers=b.clinician)
     assert key not in {e["key"] for e in open_entries.json()}
+
+
+def _hr(at: datetime, value: int = 70) -> dict:
+    return {"code": "hr", "value": value, "unit": "/min", "at": at.isoformat()}
+
+
+async def test_unbind_at_discharge_time_ends_attribution_and_expectation(
+    ingest_client, vendor
+) -> None:
+    bound_at = datetime.now(UTC) - timedelta(hours=10, minutes=1)
+    discharged_at = bound_at + timedelta(hours=5)
+    b = await bind(ingest_client, vendor, interval=60, bound_at=bound_at)
+    # Two readings during the stay, and one after discharge sent while the unbind was late.
+    before = [_hr(bound_at + timedelta(minutes=m), 70 + m) for m in (5, 70)]
+    after = [_hr(bound_at + timedelta(hours=6))]
+    response = await post_signed(
+        ingest_client, vendor, NATIVE, {"device_id": b.device_id, "readings": before + after}
+    )
+    assert statuses(response) == ["stored"] * 3
+
+    path = f"/v1/internal/bindings/{vendor.vendor_id}/{b.device_id}"
+    params = {"admission_id": b.admission_id, "unbound_at": discharged_at.isoformat()}
+    first = await ingest_client.delete(path, params=params, headers=SERVICE)
+    assert first.status_code == 200, first.text
+    body = first.json()
+    # Five hourly slots up to discharge, not ten up to the (late) call; two of them had data.
+    assert (body["readings_expected"], body["readings_received"]) == (5, 2)
+    assert datetime.fromisoformat(body["unbound_at"]) == discharged_at
+
+    # Repeats answer the same, whatever time (or none) they carry: the first ending wins.
+    for repeat in (params, {"admission_id": b.admission_id}, {**params, "unbound_at": ago(1)}):
+        again = await ingest_client.delete(path, params=repeat, headers=SERVICE)
+        assert (again.status_code, again.json()) == (200, body)
+
+    # Readings observed after discharge are quarantined; late ones from the stay still count.
+    late = await post_signed(
+        ingest_client,
+        vendor,
+        NATIVE,
+        {
+            "device_id": b.device_id,
+            "readings": [
+                _hr(discharged_at + timedelta(minutes=30), 90),
+                _hr(discharged_at),
+                _hr(bound_at + timedelta(hours=3, minutes=10), 80),
+            ],
+        },
+    )
+    assert statuses(late) == ["quarantined", "quarantined", "stored"]
+    assert [i.get("reason") for i in late.json()["items"][:2]] == ["discharged", "discharged"]
+    final = await ingest_client.delete(path, params=params, headers=SERVICE)
+    assert (final.json()["readings_expected"], final.json()["readings_received"]) == (5, 3)
+
+
+async def test_unbind_at_refuses_naive_early_and_future_times(ingest_client, vendor) -> None:
+    bound_at = datetime.now(UTC) - timedelta(hours=2)
+    b = await bind(ingest_client, vendor, interval=60, bound_at=bound_at)
+    path = f"/v1/internal/bindings/{vendor.vendor_id}/{b.device_id}"
+    refusals = {
+        "unbound-at-naive": (bound_at + timedelta(hours=1)).replace(tzinfo=None).isoformat(),
+        "unbound-before-bound": (bound_at - timedelta(seconds=1)).isoformat(),
+        "unbound-in-future": (datetime.now(UTC) + timedelta(hours=1)).isoformat(),
+    }
+    for slug, when in refusals.items():
+        response = await ingest_client.delete(
+            path, params={"admission_id": b.admission_id, "unbound_at": when}, headers=SERVICE
+        )
+        assert response.status_code == 422, response.text
+        assert response.headers["content-type"].startswith("application/problem+json")
+        assert response.json()["type"].endswith(f"/{slug}"), response.json()
+    # Nothing was ended by the refusals; a time within the clock skew is accepted.
+    within_skew = datetime.now(UTC) + timedelta(minutes=1)
+    ok = await ingest_client.delete(
+        path,
+        params={"admission_id": b.admission_id, "unbound_at": within_skew.isoformat()},
+        headers=SERVICE,
+    )
+    assert ok.status_code == 200, ok.text
+    assert datetime.fromisoformat(ok.json()["unbound_at"]) == within_skew

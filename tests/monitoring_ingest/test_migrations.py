@@ -37,3 +37,42 @@ def test_alert_state_index_revision_downgrades_and_upgrades(database_server_url:
         assert "ix_alerts_status_raised_at" in _indexes(url)
     finally:
         _drop_database(database_server_url, make_url(url).database or "")
+
+
+def _retention_objects(url: str) -> set[str]:
+    async def _fetch() -> set[str]:
+        conn = await asyncpg.connect(url)
+        try:
+            rows = await conn.fetch(
+                "SELECT p.proname FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace "
+                "WHERE n.nspname = 'monitoring' UNION ALL "
+                "SELECT t.tgname FROM pg_trigger t "
+                "WHERE t.tgrelid = 'monitoring.reading_identities'::regclass "
+                "AND NOT t.tgisinternal UNION ALL "
+                "SELECT indexname FROM pg_indexes WHERE schemaname = 'monitoring'"
+            )
+            return {r[0] for r in rows}
+        finally:
+            await conn.close()
+
+    return asyncio.run(_fetch())
+
+
+def test_retention_revision_downgrades_and_upgrades(database_server_url: str) -> None:
+    url = fresh_database(database_server_url, prefix="vward_ingest_migrations")
+    added = {
+        "drop_expired_reading_partition",
+        "refuse_identity_change",
+        "reading_identities_no_truncate",
+    }
+    try:
+        upgrade(url, "monitoring_ingest@head")
+        assert added | {"reading_identities_append_only"} <= _retention_objects(url)
+        downgrade(url, "monitoring_ingest_0003")
+        objects = _retention_objects(url)
+        assert not added & objects
+        assert {"reading_identities_append_only", "refuse_change"} <= objects
+        upgrade(url, "monitoring_ingest@head")
+        assert added <= _retention_objects(url)
+    finally:
+        _drop_database(database_server_url, make_url(url).database or "")

@@ -1,4 +1,4 @@
-"""Periodic upkeep: missed-readings alerts, partitions ahead, and the replay store purge.
+"""Periodic upkeep: missed-readings alerts, partitions ahead, retention, replay store purge.
 
 Every step is idempotent and safe to run on several replicas at once: missed-readings
 alerts carry a deterministic dedup key (binding + start of the silence) under a unique
@@ -10,6 +10,7 @@ from __future__ import annotations
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from services.monitoring_ingest.readings import retention
 from services.monitoring_ingest.settings import IngestSettings
 
 _MISSED = text(
@@ -53,3 +54,4 @@ async def run(engine: AsyncEngine, settings: IngestSettings) -> None:
             ),
             {"s": 2 * settings.signature_max_age_seconds},
         )
+    await retention.drop_expired_partitions(engine, settings)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response
@@ -45,9 +46,17 @@ async def unbind_device(
     admission_id: Annotated[uuid.UUID, Query()],
     session: SessionDep,
     _: Service,
+    unbound_at: Annotated[
+        datetime | None,
+        Query(description="Discharge time, with UTC offset; defaults to now."),
+    ] = None,
 ) -> Unbound:
     binding, expected, received = await service.unbind(
-        session, vendor_id=vendor_id, device_id=device_id, admission_id=admission_id
+        session,
+        vendor_id=vendor_id,
+        device_id=device_id,
+        admission_id=admission_id,
+        unbound_at=unbound_at,
     )
     assert binding.unbound_at is not None
     return Unbound(

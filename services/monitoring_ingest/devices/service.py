@@ -10,9 +10,13 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.monitoring_ingest.devices.models import Binding, Device
+from services.monitoring_ingest.domain.normalise import IngestPolicy
 from services.monitoring_ingest.vendors import service as vendors
 from shared.auth import Principal
-from shared.problems import Conflict, NotFound
+from shared.problems import Conflict, NotFound, Unprocessable
+
+# The clock skew tolerated between ward_api and this service, as for readings' times.
+UNBIND_MAX_FUTURE_SKEW = IngestPolicy().max_future_skew
 
 
 async def bind(
@@ -70,9 +74,23 @@ async def unbind(
     vendor_id: uuid.UUID,
     device_id: str,
     admission_id: uuid.UUID,
+    unbound_at: datetime | None = None,
     now: datetime | None = None,
 ) -> tuple[Binding, int, int]:
-    """End the admission's binding of the device (idempotent); (binding, expected, received)."""
+    """End the admission's binding of the device at `unbound_at` (default now); idempotent.
+
+    Returns (binding, expected, received). The first ending wins: a repeat answers with the
+    binding as it was ended, whatever `unbound_at` it carries, so a retried discharge
+    delivery always gets the same answer. A new ending time must be timezone-aware, not
+    before `bound_at` and not in the future beyond the clock skew readings are allowed.
+    """
+    now = now or datetime.now(UTC)
+    if unbound_at is not None and unbound_at.utcoffset() is None:
+        raise Unprocessable(
+            "unbound_at needs a UTC offset, or the instant of discharge is unknown",
+            slug="unbound-at-naive",
+            unbound_at=unbound_at.isoformat(),
+        )
     binding = await session.scalar(
         select(Binding)
         .where(
@@ -90,10 +108,32 @@ async def unbind(
             slug="binding-not-found",
         )
     if binding.unbound_at is None:
-        binding.unbound_at = max(now or datetime.now(UTC), binding.bound_at)
+        binding.unbound_at = _ending(binding, unbound_at, now)
         await session.flush()
     expected, received = await completeness(session, admission_id=admission_id)
     return binding, expected, received
+
+
+def _ending(binding: Binding, unbound_at: datetime | None, now: datetime) -> datetime:
+    """When a binding ends: the given discharge time, checked, or now (never before bound)."""
+    if unbound_at is None:
+        return max(now, binding.bound_at)
+    if unbound_at < binding.bound_at:
+        raise Unprocessable(
+            "unbound_at is before the device was bound",
+            slug="unbound-before-bound",
+            unbound_at=unbound_at.isoformat(),
+            bound_at=binding.bound_at.isoformat(),
+        )
+    latest = now + UNBIND_MAX_FUTURE_SKEW
+    if unbound_at > latest:
+        raise Unprocessable(
+            "unbound_at is in the future; a binding ends at or before the discharge call",
+            slug="unbound-in-future",
+            unbound_at=unbound_at.isoformat(),
+            latest=latest.isoformat(),
+        )
+    return unbound_at
 
 
 async def completeness(session: AsyncSession, *, admission_id: uuid.UUID) -> tuple[int, int]:
