@@ -105,14 +105,23 @@ async def serve_in_process(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
             yield client
 
 
+@asynccontextmanager
+async def _service_client(
+    create_app: Callable[..., FastAPI], settings: Any
+) -> AsyncIterator[httpx.AsyncClient]:
+    """One service in-process on the run's database; the client carries its `app`."""
+    app = create_app(settings)
+    async with serve_in_process(app) as client:
+        client.app = app  # type: ignore[attr-defined]
+        yield client
+
+
 @pytest.fixture(scope="session")
 async def ward_client(database_url: str) -> AsyncIterator[httpx.AsyncClient]:
     from services.ward_api.app import create_app
     from services.ward_api.settings import WardSettings
 
-    app = create_app(WardSettings(database_url=database_url))
-    async with serve_in_process(app) as client:
-        client.app = app  # type: ignore[attr-defined]
+    async with _service_client(create_app, WardSettings(database_url=database_url)) as client:
         yield client
 
 
@@ -121,9 +130,7 @@ async def ingest_client(database_url: str) -> AsyncIterator[httpx.AsyncClient]:
     from services.monitoring_ingest.app import create_app
     from services.monitoring_ingest.settings import IngestSettings
 
-    app = create_app(IngestSettings(database_url=database_url))
-    async with serve_in_process(app) as client:
-        client.app = app  # type: ignore[attr-defined]
+    async with _service_client(create_app, IngestSettings(database_url=database_url)) as client:
         yield client
 
 
@@ -132,7 +139,5 @@ async def equity_client(database_url: str) -> AsyncIterator[httpx.AsyncClient]:
     from services.equity_audit.app import create_app
     from services.equity_audit.settings import EquitySettings
 
-    app = create_app(EquitySettings(database_url=database_url))
-    async with serve_in_process(app) as client:
-        client.app = app  # type: ignore[attr-defined]
+    async with _service_client(create_app, EquitySettings(database_url=database_url)) as client:
         yield client
