@@ -86,8 +86,11 @@ def _add_generic(operation: dict[str, Any], *, public: bool) -> None:
                                    "wrong-role")  # fmt: skip
         generic["429"] = _response("Rate limit exceeded; see Retry-After", 429, "rate-limited")
     if takes_input:
-        # FastAPI documents its own 422 shape; ours is a problem with `errors`.
-        responses["422"] = _response("Validation error", 422, "validation-error")
+        # FastAPI documents its own 422 shape; ours is a problem with `errors`. A route's own
+        # 422 (its domain validation problems) is kept.
+        current = responses.get("422")
+        if current is None or "HTTPValidationError" in str(current):
+            responses["422"] = _response("Validation error", 422, "validation-error")
     if operation.get("requestBody"):
         generic["400"] = _response("Malformed JSON", 400, "malformed-json")
         generic["413"] = _response("Request body too large", 413, "payload-too-large")
