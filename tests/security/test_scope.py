@@ -173,13 +173,6 @@ async def test_lists_hide_ward_a_from_ward_b_and_icb_b(clients, auth, world: Wor
         assert filtered.status_code == 200 and filtered.json() == [], filtered.text
 
 
-# get_plan (services/ward_api/capacity/plans.py) looks the plan up by id with no scope check.
-PLAN_NOT_SCOPED = (
-    "defect: GET /v1/capacity/plans/{plan_id} has no scope check; a commissioner scoped to"
-    " ICB B reads a plan made by and for ICB A (200, expected 403 wrong-icb or 404)"
-)
-
-
 @pytest.mark.parametrize(
     ("service", "path", "params"),
     [
@@ -190,12 +183,7 @@ PLAN_NOT_SCOPED = (
         ("ward_api", "/v1/capacity/history", {"code": "ENGLAND"}),
         ("ward_api", "/v1/wards/{ward_a}", {}),
         ("ward_api", "/v1/wards/{ward_a}/capacity-history", {}),
-        pytest.param(
-            "ward_api",
-            "/v1/capacity/plans/{plan_a}",
-            {},
-            marks=pytest.mark.xfail(strict=True, reason=PLAN_NOT_SCOPED),
-        ),
+        ("ward_api", "/v1/capacity/plans/{plan_a}", {}),
         ("equity_audit", "/v1/audit", {"icb": ICB_A}),
         ("equity_audit", "/v1/audit", {"icb": ICB_A_ODS}),
         ("equity_audit", "/v1/audit", {}),

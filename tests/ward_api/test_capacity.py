@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 
 import pytest
 
 from services.ward_api import reference_data
 from services.ward_api.domain.capacity import round_half_up
-from services.ward_api.domain.sitrep import load_sitrep
+from services.ward_api.domain.sitrep import SITREP_COLUMNS, load_sitrep
 from services.ward_api.domain.sources import SITREP_FILE, data_dir
 from shared.auth import Role
 
@@ -194,3 +195,64 @@ async def test_plan_bad_input(ward_client, auth, reference, body) -> None:
 
 def test_round_half_up_is_used_for_ties() -> None:
     assert round_half_up(Decimal("54.25"), 1) == Decimal("54.3")
+
+
+SITREP_HEADER = ",".join(SITREP_COLUMNS).encode()
+
+
+@pytest.mark.parametrize(
+    ("content_type", "body", "status", "slug"),
+    [
+        ("application/json", b"[" * 100_000 + b"]" * 100_000, 400, "malformed-json"),
+        ("application/json", b'{"a":' * 100_000 + b"1" + b"}" * 100_000, 400, "malformed-json"),
+        ("application/json", b'{"rows": [' + b"9" * 5000 + b"]}", 400, "malformed-json"),
+        ("application/json", b'{"rows": [1}', 400, "malformed-json"),
+        ("application/json", b'{"rows": "\xff\xfe"}', 400, "bad-encoding"),
+        ("text/csv", b"period\n\xc3\x28", 400, "bad-encoding"),
+        ("application/json", b'{"rows": [1, {"period": 2}]}', 422, "validation-error"),
+        ("text/csv", b"\n".join([SITREP_HEADER, b'"' + b"x" * 200_000]), 422, "sitrep-invalid"),
+        ("application/xml", b"<rows/>", 422, "unsupported-media-type"),
+    ],
+    ids=[
+        "nested-arrays",
+        "nested-objects",
+        "huge-integer",
+        "bad-syntax",
+        "json-not-utf8",
+        "csv-not-utf8",
+        "rows-not-objects",
+        "csv-cell-too-long",
+        "xml",
+    ],
+)
+async def test_admin_sitrep_refuses_unreadable_bodies(
+    ward_client, auth, reference, content_type: str, body: bytes, status: int, slug: str
+) -> None:
+    """Whatever the body, a client's mistake is a problem+json 4xx, never a 500."""
+    headers = {**auth(Role.admin), "content-type": content_type}
+    response = await ward_client.post("/v1/admin/sitrep", content=body, headers=headers)
+    assert response.status_code == status, response.text[:300]
+    assert response.headers["content-type"] == "application/problem+json"
+    assert response.json()["type"].endswith(f"/{slug}")
+    if slug == "validation-error":
+        assert [e["pointer"] for e in response.json()["errors"]] == ["/rows/0"]
+    if slug == "sitrep-invalid":
+        assert response.json()["errors"][0]["line"] == 2
+
+
+async def test_admin_sitrep_refuses_text_postgresql_cannot_store(
+    ward_client, auth, reference
+) -> None:
+    import csv
+    import io
+
+    rows = list(csv.DictReader(io.StringIO(_csv_rows("2031-03"))))
+    for bad, status, slug in (("a\x00b", 422, "invalid-text"), ("a\ud800b", 400, "bad-encoding")):
+        rows[0]["icb_name"] = bad
+        response = await ward_client.post(
+            "/v1/admin/sitrep",
+            content=json.dumps({"rows": rows}),
+            headers={**auth(Role.admin), "content-type": "application/json"},
+        )
+        assert response.status_code == status, response.text[:300]
+        assert response.json()["type"].endswith(f"/{slug}")

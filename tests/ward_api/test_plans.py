@@ -267,3 +267,35 @@ async def test_need_weighted_plan_records_basis_and_vintage(
     incomplete = await _plan(client, admin, **body, need_weighting=True)
     assert incomplete.status_code == 502
     assert incomplete.json()["type"].endswith("/need-weights-incomplete")
+
+
+async def test_stored_plan_is_seen_only_within_its_icbs(ward_client, auth, make_ward) -> None:
+    """A plan shows each ICB's beds and population: only callers covering all of them see it."""
+    other, other_ods = "E54000050", "QHM"  # North East and North Cumbria
+    admin = auth(Role.admin)
+    both = await _plan(ward_client, admin, new_beds=10, at="2024-07-15", icb_codes=[ICB, other_ods])
+    assert both.status_code == 201, both.text
+    ward = await make_ward(beds=5, icb=ICB_ODS, **_population(population=50_000))
+    ward_level = await _plan(
+        ward_client, admin, new_beds=3, level="ward", icb=ICB, ward_ids=[ward["id"]]
+    )
+    assert ward_level.status_code == 201, ward_level.text
+
+    async def get(plan: dict, **scope: list[str]) -> httpx.Response:
+        return await ward_client.get(
+            f"/v1/capacity/plans/{plan['id']}", headers=auth(Role.commissioner, **scope)
+        )
+
+    for plan in (both.json(), ward_level.json()):
+        refused = await get(plan, icbs=[other])
+        assert refused.status_code == 403, refused.text
+        assert refused.json()["type"].endswith("/wrong-icb")
+        for scope in ([ICB, other], [ICB_ODS, other_ods], ["*"]):
+            seen = await get(plan, icbs=scope)
+            assert seen.status_code == 200, (scope, seen.text)
+            assert seen.json()["id"] == plan["id"]
+    # Half the ICBs of a plan is not enough; the lone ICB of a ward plan is.
+    assert (await get(both.json(), icbs=[ICB])).status_code == 403
+    assert (await get(ward_level.json(), icbs=[ICB_ODS])).status_code == 200
+    missing = await get({"id": uuid.uuid4()}, icbs=["*"])
+    assert missing.status_code == 404 and missing.json()["type"].endswith("/plan-not-found")

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 
 from services.ward_api.admissions import caseload as caseload_service
+from services.ward_api.admissions import responses as problems
 from services.ward_api.admissions import service
 from services.ward_api.admissions.schemas import (
     AdmissionOut,
@@ -32,7 +33,11 @@ _clinician = allow(Role.clinician)
 
 
 @router.post(
-    "/v1/patients", status_code=201, response_model=PatientOut, summary="Register a patient"
+    "/v1/patients",
+    status_code=201,
+    response_model=PatientOut,
+    summary="Register a patient",
+    responses=problems.CREATE_PATIENT,
 )
 async def create_patient(
     body: PatientCreate,
@@ -49,7 +54,11 @@ async def create_patient(
     )
 
 
-@router.get("/v1/patients/{patient_id}", summary="A patient on a ward in the caller's scope")
+@router.get(
+    "/v1/patients/{patient_id}",
+    summary="A patient on a ward in the caller's scope",
+    responses=problems.GET_PATIENT,
+)
 async def get_patient(
     patient_id: uuid.UUID, session: SessionDep, principal: Annotated[Principal, Depends(_clinician)]
 ) -> PatientOut:
@@ -62,8 +71,13 @@ async def get_patient(
     response_model=AdmissionOut,
     summary="Admit into a free bed (201) or wait-list the patient (409 `ward-full`)",
     description="A device is bound in the background: the answer says `binding_status` "
-    "`pending`, and GET /v1/admissions/{id} shows it become `bound` (or `failed`).",
-    responses={409: {"description": "`ward-full` with `waitlist_position`, or `already-admitted`"}},
+    "`pending`, and GET /v1/admissions/{id} shows it become `bound` (or `failed`).\n\n"
+    "An admission recorded late gives `admitted_at`. Beds are allocated on current "
+    "occupancy only: a full ward wait-lists the patient (409 `ward-full`) whatever the "
+    "time; otherwise the patient takes the lowest bed free now that has been free since "
+    "`admitted_at`, so stays in one bed never overlap (409 `bed-not-free-since`, with "
+    "`earliest_admitted_at`). A late admission's device is bound from when it is entered.",
+    responses=problems.ADMIT,
 )
 async def admit(
     request: Request,
@@ -104,6 +118,7 @@ async def admit(
 @router.get(
     "/v1/admissions/{admission_id}",
     summary="One admission, with its device binding status and binding commands",
+    responses=problems.GET_ADMISSION,
 )
 async def get_admission(
     admission_id: uuid.UUID,
@@ -116,6 +131,7 @@ async def get_admission(
 @router.post(
     "/v1/admissions/{admission_id}/discharge",
     summary="Discharge with an outcome; the freed bed goes to the wait-list head",
+    responses=problems.DISCHARGE,
 )
 async def discharge(
     admission_id: uuid.UUID,
@@ -126,14 +142,22 @@ async def discharge(
     return await service.discharge(session, principal, admission_id, body)
 
 
-@router.get("/v1/wards/{ward_id}/waitlist", summary="The ward's wait-list in offer order")
+@router.get(
+    "/v1/wards/{ward_id}/waitlist",
+    summary="The ward's wait-list in offer order",
+    responses=problems.WARD_SCOPED,
+)
 async def waitlist(
     ward_id: uuid.UUID, session: SessionDep, principal: Annotated[Principal, Depends(_clinician)]
 ) -> list[WaitlistEntryOut]:
     return await service.waitlist(session, principal, ward_id)
 
 
-@router.get("/v1/wards/{ward_id}/caseload", summary="Patients on the ward, highest risk first")
+@router.get(
+    "/v1/wards/{ward_id}/caseload",
+    summary="Patients on the ward, highest risk first",
+    responses=problems.WARD_SCOPED,
+)
 async def caseload(
     request: Request,
     ward_id: uuid.UUID,

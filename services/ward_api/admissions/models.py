@@ -65,6 +65,7 @@ class Admission(Base):
             "discharged_at IS NULL OR discharged_at >= admitted_at", name="discharge_after_admit"
         ),
         CheckConstraint("bed_number >= 1", name="bed_number_positive"),
+        CheckConstraint("recorded_at >= admitted_at", name="recorded_after_admit"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
@@ -76,6 +77,10 @@ class Admission(Base):
     urgency: Mapped[str] = mapped_column(String(10))
     referred_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     admitted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # When the admission was entered: later than admitted_at when it was recorded late.
+    recorded_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now()
+    )
     discharged_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     outcome: Mapped[str | None] = mapped_column(String(30))
     length_of_stay_days: Mapped[int | None] = mapped_column(Integer)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 
 from sqlalchemy import exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -77,3 +78,30 @@ async def has_open_admission(session: AsyncSession, patient_id: uuid.UUID) -> bo
         exists().where(Admission.patient_id == patient_id, Admission.discharged_at.is_(None))
     )
     return bool(await session.scalar(query))
+
+
+async def bed_last_ends(session: AsyncSession, ward_id: uuid.UUID) -> dict[int, datetime | None]:
+    """Each bed that has held a stay: when its latest stay ended, or None while occupied."""
+    occupied = func.bool_or(Admission.discharged_at.is_(None))
+    query = (
+        select(Admission.bed_number, occupied, func.max(Admission.discharged_at))
+        .where(Admission.ward_id == ward_id)
+        .group_by(Admission.bed_number)
+    )
+    return {
+        bed: None if now_occupied else last_end
+        for bed, now_occupied, last_end in (await session.execute(query)).all()
+    }
+
+
+async def stay_ending_after(
+    session: AsyncSession, patient_id: uuid.UUID, moment: datetime
+) -> Admission | None:
+    """The patient's latest finished stay if it ended after `moment` (it would overlap)."""
+    query = (
+        select(Admission)
+        .where(Admission.patient_id == patient_id, Admission.discharged_at > moment)
+        .order_by(Admission.discharged_at.desc())
+        .limit(1)
+    )
+    return await session.scalar(query)

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from services.ward_api.bindings.schemas import BindingCommandOut
 from services.ward_api.domain.length_of_stay import DischargeOutcome, Pathway, ReferralSource
@@ -74,14 +74,22 @@ class AdmissionRequest(BaseModel):
     pathway: Pathway
     referral_source: ReferralSource
     urgency: Urgency = Urgency.URGENT
-    referred_at: datetime | None = Field(None, description="Default: now")
+    referred_at: datetime | None = Field(
+        None, description="Default: the admission time. Not in the future (5 min skew allowed)."
+    )
+    admitted_at: datetime | None = Field(
+        None,
+        description="When the patient was admitted, for an admission recorded late (default: "
+        "now). Not in the future beyond 5 min of clock skew, nor before referred_at. The bed "
+        "must have been free since then: see 409 `bed-not-free-since`.",
+    )
     device: DeviceIn | None = None
 
-    @field_validator("referred_at")
+    @field_validator("referred_at", "admitted_at")
     @classmethod
-    def _aware(cls, value: datetime | None) -> datetime | None:
+    def _aware(cls, value: datetime | None, info: ValidationInfo) -> datetime | None:
         if value is not None and value.utcoffset() is None:
-            raise ValueError("referred_at needs a time zone")
+            raise ValueError(f"{info.field_name} needs a time zone")
         return value
 
 
@@ -109,6 +117,9 @@ class AdmissionOut(BaseModel):
     urgency: str
     referred_at: datetime
     admitted_at: datetime
+    recorded_at: datetime = Field(
+        description="When the admission was entered; later than admitted_at if recorded late"
+    )
     discharged_at: datetime | None
     outcome: str | None
     length_of_stay_days: int | None

@@ -10,6 +10,12 @@ referrals to a virtual ward are already clinically accepted, so offering the bed
 for an answer would only leave it empty. Wait-listed patients already on another ward are
 skipped.
 
+An admission may be recorded late, with the time it really happened (`admitted_at`), so its
+length of stay, long-stay flag and monthly aggregates are right. Beds are still allocated on
+their current occupancy (domain/beds.py): a late admission takes a bed free now that has been
+free since its admission time, so no two stays in one bed ever overlap; nor may the patient's
+own stays overlap. The audit log records who entered it, when, and how late.
+
 Device binding goes through an outbox: the admission (or discharge) writes a bind (or unbind)
 command in its own transaction and answers `pending` (or `unbind_pending`) at once; the
 binding worker (bindings/worker.py) calls monitoring_ingest afterwards, with no ward lock
@@ -20,7 +26,7 @@ ward, and a binding is never forgotten.
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -39,6 +45,7 @@ from services.ward_api.admissions.schemas import (
 )
 from services.ward_api.audit import service as audit
 from services.ward_api.bindings import service as bindings
+from services.ward_api.domain.beds import choose_bed
 from services.ward_api.domain.length_of_stay import length_of_stay_days, measure_stay
 from services.ward_api.domain.nhs_number import check_nhs_number
 from services.ward_api.domain.waitlist import Urgency, is_core20, order_waitlist
@@ -51,6 +58,8 @@ from shared.auth import Principal
 from shared.problems import Conflict, Forbidden, NotFound, Unprocessable
 
 LONDON = ZoneInfo("Europe/London")
+# Clock skew tolerated for times the client sends (as monitoring_ingest allows for readings).
+MAX_FUTURE_SKEW = timedelta(minutes=5)
 
 
 def _local_date(moment: datetime):
@@ -162,20 +171,51 @@ def _ordered(entries: list[WaitlistEntry]) -> list[WaitlistEntry]:
     return [by_id[d.id] for d in order_waitlist(domain)]
 
 
+def _not_future(value: datetime | None, now: datetime, *, field: str, slug: str) -> datetime | None:
+    """`value` clamped to now within the tolerated clock skew; 422 `slug` beyond it."""
+    if value is None or value <= now:
+        return value
+    if value > now + MAX_FUTURE_SKEW:
+        raise Unprocessable(
+            f"{field} is in the future", slug=slug, field=field, now=now.isoformat()
+        )
+    return now
+
+
 async def _place(
-    session: AsyncSession, ward: Ward, *, patient_id: uuid.UUID, admitted_by: str, **fields: object
+    session: AsyncSession,
+    ward: Ward,
+    *,
+    patient_id: uuid.UUID,
+    admitted_by: str,
+    admitted_at: datetime,
+    recorded_at: datetime,
+    **fields: object,
 ) -> Admission | None:
-    """Put the patient in the lowest free bed of a locked ward; None when all are taken."""
-    taken = await wards.occupied_beds(session, ward.id)
-    if len(taken) >= ward.beds:
+    """Put the patient in the lowest bed of a locked ward free now and since `admitted_at`.
+
+    None when the ward is full now; 409 `bed-not-free-since` when beds are free now but each
+    held a stay after `admitted_at` (domain/beds.py).
+    """
+    choice = choose_bed(ward.beds, await repository.bed_last_ends(session, ward.id), admitted_at)
+    if choice.full:
         return None
-    bed = next(n for n in range(1, ward.beds + 1) if n not in taken)
+    if choice.bed is None:
+        assert choice.free_from is not None
+        raise Conflict(
+            "every free bed held another patient after admitted_at; stays in one bed "
+            "cannot overlap",
+            slug="bed-not-free-since",
+            admitted_at=admitted_at.isoformat(),
+            earliest_admitted_at=choice.free_from.isoformat(),
+        )
     admission = Admission(
         id=uuid.uuid4(),
         patient_id=patient_id,
         ward_id=ward.id,
-        bed_number=bed,
-        admitted_at=datetime.now(UTC),
+        bed_number=choice.bed,
+        admitted_at=admitted_at,
+        recorded_at=recorded_at,
         admitted_by=admitted_by,
         binding_status="none",
         readings_expected=0,
@@ -213,7 +253,29 @@ async def admit(
             admission_id=str(current.id),
             ward_id=str(current.ward_id),
         )
-    referred_at = data.referred_at or datetime.now(UTC)
+    now = datetime.now(UTC)
+    given = _not_future(data.admitted_at, now, field="admitted_at", slug="admission-in-future")
+    admitted_at = given or now
+    referred_at = (
+        _not_future(data.referred_at, now, field="referred_at", slug="referral-in-future")
+        or admitted_at
+    )
+    if admitted_at < referred_at:
+        raise Unprocessable(
+            "admitted_at is before referred_at",
+            slug="admission-before-referral",
+            admitted_at=admitted_at.isoformat(),
+            referred_at=referred_at.isoformat(),
+        )
+    earlier = await repository.stay_ending_after(session, patient.id, admitted_at)
+    if earlier is not None:
+        assert earlier.discharged_at is not None
+        raise Conflict(
+            "the patient was on a virtual ward after admitted_at; stays cannot overlap",
+            slug="overlapping-stay",
+            admission_id=str(earlier.id),
+            discharged_at=earlier.discharged_at.isoformat(),
+        )
     device = data.device
     fields = {
         "pathway": str(data.pathway),
@@ -225,7 +287,13 @@ async def admit(
         "expected_interval_minutes": device.expected_interval_minutes if device else None,
     }
     admission = await _place(
-        session, ward, patient_id=patient.id, admitted_by=principal.subject, **fields
+        session,
+        ward,
+        patient_id=patient.id,
+        admitted_by=principal.subject,
+        admitted_at=admitted_at,
+        recorded_at=now,
+        **fields,
     )
     if admission is None:
         entry = await repository.waiting_entry(session, ward.id, patient.id)
@@ -255,10 +323,19 @@ async def admit(
         waiting.status, waiting.admission_id = "admitted", admission.id
     await bindings.enqueue_bind(session, admission)
     await session.flush()
+    detail: dict[str, object] = {"bed": admission.bed_number, "binding": admission.binding_status}
+    if data.admitted_at is not None:
+        # Who entered it (the actor), when (the event's time), and for when.
+        late_by = now - admitted_at
+        detail |= {
+            "admitted_at": admitted_at.isoformat(),
+            "recorded_at": now.isoformat(),
+            "late_entry": late_by > MAX_FUTURE_SKEW,
+            "late_by_minutes": int(late_by.total_seconds() // 60),
+        }
     await audit.record(
         session, principal, "admit", "admission",
-        entity_id=admission.id, patient_id=patient.id, ward_id=ward.id,
-        detail={"bed": admission.bed_number, "binding": admission.binding_status},
+        entity_id=admission.id, patient_id=patient.id, ward_id=ward.id, detail=detail,
     )  # fmt: skip
     return await _out_with_binding(session, admission)
 
@@ -266,6 +343,7 @@ async def admit(
 async def _admit_from_waitlist(
     session: AsyncSession, principal: Principal, ward: Ward
 ) -> Admission | None:
+    now = datetime.now(UTC)
     for entry in _ordered(await repository.waiting(session, ward.id)):
         if await repository.has_open_admission(session, entry.patient_id):
             continue
@@ -274,6 +352,8 @@ async def _admit_from_waitlist(
             ward,
             patient_id=entry.patient_id,
             admitted_by=f"waitlist:{principal.subject}",
+            admitted_at=now,
+            recorded_at=now,
             pathway=entry.pathway,
             referral_source=entry.referral_source,
             urgency=entry.urgency,

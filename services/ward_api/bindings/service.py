@@ -30,7 +30,9 @@ async def enqueue_bind(session: AsyncSession, admission: Admission) -> bool:
             "ward_id": str(admission.ward_id),
             "expected_interval_minutes": admission.expected_interval_minutes
             or DEFAULT_INTERVAL_MINUTES,
-            "bound_at": admission.admitted_at.isoformat(),
+            # From when it was entered, not a back-dated admission time: readings from
+            # before then cannot be known to be this patient's.
+            "bound_at": admission.recorded_at.isoformat(),
         },
     )
     return True
@@ -52,7 +54,8 @@ async def enqueue_unbind(session: AsyncSession, admission: Admission) -> bool:
         kind=CommandKind.UNBIND,
         vendor_id=admission.device_vendor_id,
         device_id=admission.device_id,
-        payload={"unbound_at": admission.discharged_at.isoformat()},
+        # Never before the binding began (a late admission is bound from when it was entered).
+        payload={"unbound_at": max(admission.discharged_at, admission.recorded_at).isoformat()},
     )
     return True
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import uuid
 from datetime import date
 from decimal import Decimal
@@ -13,6 +12,7 @@ from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 
 from services.ward_api.capacity import plans, service, sitrep_import
+from services.ward_api.capacity import responses as problems
 from services.ward_api.capacity.schemas import (
     CapacityReport,
     HistoryReport,
@@ -20,14 +20,13 @@ from services.ward_api.capacity.schemas import (
     PlanOut,
     PlanRequest,
     SitrepImportResult,
-    SitrepJson,
 )
 from services.ward_api.domain.capacity import PopulationBasis
 from services.ward_api.idempotency.http import IdempotencyKey, run_idempotent
 from services.ward_api.idempotency.service import StoredResponse
 from shared.auth import Principal, Role, allow
 from shared.database import SessionDep
-from shared.problems import BadRequest, Unprocessable
+from shared.problems import Unprocessable
 
 router = APIRouter(prefix="/v1/capacity", tags=["capacity"])
 admin_router = APIRouter(prefix="/v1/admin", tags=["capacity"])
@@ -41,7 +40,11 @@ def _cost(request: Request) -> Decimal:
     return Decimal(request.app.state.settings.cost_per_bed_gbp)
 
 
-@router.get("", summary="Beds per 100k against the 40–50 band, per ICB or for England")
+@router.get(
+    "",
+    summary="Beds per 100k against the 40–50 band, per ICB or for England",
+    responses=problems.CAPACITY,
+)
 async def get_capacity(
     request: Request,
     session: SessionDep,
@@ -56,7 +59,11 @@ async def get_capacity(
     )
 
 
-@router.get("/history", summary="Monthly capacity history of an ICB (or ENGLAND) for trends")
+@router.get(
+    "/history",
+    summary="Monthly capacity history of an ICB (or ENGLAND) for trends",
+    responses=problems.HISTORY,
+)
 async def get_history(
     request: Request,
     session: SessionDep,
@@ -104,7 +111,7 @@ def _with_query(body: PlanRequest, **given: str | None) -> PlanRequest:
     description="ICB plans may be need-weighted (weights from equity_audit). With "
     "`level=ward&icb=…` (query or body) the ICB's wards are planned on their catchments.",
     response_model=PlanOut,
-    responses={503: {"description": "need weighting asked for but equity_audit is down"}},
+    responses=problems.CREATE_PLAN,
 )
 async def create_plan(
     request: Request,
@@ -132,20 +139,24 @@ async def create_plan(
     )
 
 
-@router.get("/plans/{plan_id}", summary="A stored capacity plan")
+@router.get(
+    "/plans/{plan_id}",
+    summary="A stored capacity plan, if the caller's scope covers all its ICBs",
+    responses=problems.GET_PLAN,
+)
 async def get_plan(
     plan_id: uuid.UUID,
     session: SessionDep,
-    _: Annotated[Principal, Depends(allow(Role.commissioner, Role.admin))],
+    principal: Annotated[Principal, Depends(allow(Role.commissioner, Role.admin))],
 ) -> dict[str, Any]:
-    return await plans.get_plan(session, plan_id)
+    return await plans.get_plan(session, principal, plan_id)
 
 
 @admin_router.post(
     "/sitrep",
     status_code=201,
     summary="Load sitrep months: CSV body (text/csv) or JSON {rows: [...]}; all or nothing",
-    responses={422: {"description": "`sitrep-invalid`, with every bad row by line"}},
+    responses=problems.IMPORT_SITREP,
 )
 async def import_sitrep(
     request: Request,
@@ -153,21 +164,7 @@ async def import_sitrep(
     principal: Annotated[Principal, Depends(allow(Role.admin))],
 ) -> SitrepImportResult:
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    raw = await request.body()
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise BadRequest("the body is not UTF-8", slug="bad-encoding") from exc
-    if content_type == "application/json":
-        try:
-            rows = SitrepJson.model_validate(json.loads(text)).rows
-        except json.JSONDecodeError as exc:
-            raise BadRequest("the body is not valid JSON", slug="malformed-json") from exc
-        except ValidationError as exc:
-            raise Unprocessable('expected {"rows": [...]}', errors=exc.errors()) from exc
-        text = sitrep_import.rows_to_csv(rows)
-    elif content_type not in ("text/csv", "text/plain"):
-        raise Unprocessable("send text/csv or application/json", slug="unsupported-media-type")
+    text = sitrep_import.body_as_csv(content_type, await request.body())
     return await sitrep_import.import_sitrep(
         session,
         text,

@@ -17,13 +17,14 @@ from typing import Any
 from fastapi.encoders import jsonable_encoder
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.ward_api.access import may_see_icb
+from services.ward_api.access import may_see_icb, require_icb
 from services.ward_api.capacity.models import CapacityPlan
 from services.ward_api.capacity.schemas import PlanAreaOut, PlanOut, PlanRequest
 from services.ward_api.capacity.service import assess_icbs
 from services.ward_api.capacity.ward_plans import ward_areas
 from services.ward_api.clients.peers import EquityAuditClient, NeedWeightsResponse
 from services.ward_api.domain.planning import NeedWeights, PlanningArea, plan_beds, plan_budget
+from services.ward_api.geography import repository as geography
 from shared.auth import Principal
 from shared.http_client import PeerError, PeerUnavailable
 from shared.problems import NotFound, ProblemError, ServiceUnavailable, Unprocessable
@@ -184,8 +185,26 @@ async def create_plan(
     return out
 
 
-async def get_plan(session: AsyncSession, plan_id: uuid.UUID) -> dict[str, Any]:
+def plan_icb_codes(result: dict[str, Any]) -> set[str]:
+    """The ICBs a stored plan covers: its one ICB at level=ward, else each area's code."""
+    if result.get("level") == "ward":
+        return {str(result["icb_code"])}
+    return {str(area["code"]) for area in result.get("areas", [])}
+
+
+async def get_plan(
+    session: AsyncSession, principal: Principal, plan_id: uuid.UUID
+) -> dict[str, Any]:
+    """A stored plan, for callers whose scope covers every ICB in it (403 `wrong-icb`).
+
+    A plan shows other ICBs' beds, populations and weights, so a commissioner sees it only
+    when it lies wholly within their ICBs, as with the rest of the capacity API.
+    """
     record = await session.get(CapacityPlan, plan_id)
     if record is None:
         raise NotFound(f"no capacity plan {plan_id}", slug="plan-not-found")
+    if not principal.is_national:
+        ods = {icb.code: icb.ods_code for icb in await geography.list_icbs(session)}
+        for code in sorted(plan_icb_codes(record.result)):
+            require_icb(principal, code, ods.get(code))
     return record.result

@@ -8,22 +8,27 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from pydantic import ValidationError
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.ward_api.capacity import repository
 from services.ward_api.capacity.models import SitrepImport
-from services.ward_api.capacity.schemas import RowErrorOut, SitrepImportResult
+from services.ward_api.capacity.schemas import RowErrorOut, SitrepImportResult, SitrepJson
 from services.ward_api.domain.errors import RowError
 from services.ward_api.domain.sitrep import SITREP_COLUMNS, SitrepRow, parse_sitrep
 from services.ward_api.geography import repository as geography
 from services.ward_api.geography.models import PopulationDenominator
 from services.ward_api.reference_data import SITREP_COLUMNS as DB_COLUMNS
 from services.ward_api.reference_data import sitrep_records
-from shared.problems import Unprocessable
+from shared.problems import BadRequest, Unprocessable
+
+CSV_TYPES = ("text/csv", "text/plain")
+JSON_TYPE = "application/json"
 
 
 class SitrepInvalid(Unprocessable):
@@ -39,6 +44,47 @@ def rows_to_csv(rows: Iterable[Mapping[str, Any]]) -> str:
     for row in rows:
         writer.writerow({k: "" if v is None else v for k, v in row.items()})
     return out.getvalue()
+
+
+def body_as_csv(content_type: str, raw: bytes) -> str:
+    """The request body as sitrep CSV text; 400/422 problems for anything unreadable.
+
+    The JSON is decoded here rather than by FastAPI (the route takes either type), so every
+    way json.loads can fail is the client's: bad syntax, nesting deep enough to exhaust the
+    recursion limit, or an integer longer than Python will convert.
+    """
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise BadRequest("the body is not UTF-8", slug="bad-encoding") from exc
+    if content_type in CSV_TYPES:
+        return text
+    if content_type != JSON_TYPE:
+        raise Unprocessable("send text/csv or application/json", slug="unsupported-media-type")
+    try:
+        document = json.loads(text)
+    except (ValueError, RecursionError) as exc:  # JSONDecodeError is a ValueError
+        raise BadRequest("the body is not valid JSON", slug="malformed-json") from exc
+    try:
+        rows = SitrepJson.model_validate(document).rows
+    except ValidationError as exc:
+        errors = [
+            {
+                "pointer": "/" + "/".join(str(p) for p in e["loc"]),
+                "message": e["msg"],
+                "code": e["type"],
+            }
+            for e in exc.errors()
+        ]
+        raise Unprocessable('expected {"rows": [...]}', errors=errors) from exc
+    text = rows_to_csv(rows)
+    try:
+        text.encode("utf-8")  # a JSON escape such as \ud800 decodes to no character at all
+    except UnicodeEncodeError as exc:
+        raise BadRequest(
+            "the JSON carries a lone surrogate escape, which is not text", slug="bad-encoding"
+        ) from exc
+    return text
 
 
 async def _known_icbs(session: AsyncSession, rows: Iterable[SitrepRow]) -> list[RowError]:

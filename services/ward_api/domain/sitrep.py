@@ -263,13 +263,23 @@ def _parse_row(raw: Mapping[str, str | None], line: int) -> tuple[SitrepRow | No
 def parse_sitrep(lines: Iterable[str]) -> SitrepParse:
     """Validate every row of the sitrep CSV text; bad rows go to ``errors`` with line numbers."""
     reader = csv.DictReader(lines)
-    bad_header = header_error(reader.fieldnames, SITREP_COLUMNS)
+    try:
+        bad_header = header_error(reader.fieldnames, SITREP_COLUMNS)
+    except csv.Error as exc:  # e.g. a cell past the csv module's 131,072-character limit
+        return SitrepParse((), (RowError(max(reader.line_num, 1), "header", str(exc)),))
     if bad_header is not None:
         return SitrepParse((), (bad_header,))
     rows: list[SitrepRow] = []
     errors: list[RowError] = []
     seen: dict[tuple[str, str], int] = {}
-    for raw in reader:
+    while True:
+        try:
+            raw = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:  # the reader cannot go on past an unreadable row
+            errors.append(RowError(reader.line_num + 1, "row", str(exc)))
+            break
         line = reader.line_num
         if None in raw:
             errors.append(RowError(line, "row", "has more cells than the header"))

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse, Response
 
+from services.ward_api.exports import responses as problems
 from services.ward_api.exports import service
 from services.ward_api.exports.schemas import AggregateReport, SitrepExport
 from shared.auth import Principal, Role, allow
@@ -46,6 +47,7 @@ async def export_sitrep(
 @router.get(
     "/v1/internal/aggregates/admissions",
     summary="Admission aggregates for equity_audit (service; no identifiers)",
+    responses=problems.AGGREGATES,
 )
 async def aggregates(
     session: SessionDep,

@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends
 
+from services.ward_api.geography import responses as problems
 from services.ward_api.geography import service
 from services.ward_api.geography.schemas import IcbDetail, IcbOut
 from shared.auth import Principal, Role, allow
@@ -22,7 +23,11 @@ async def list_icbs(
     return await service.list_icbs(session)
 
 
-@router.get("/{code}", summary="One ICB (by E54… or Q… code) with its sub-ICB locations")
+@router.get(
+    "/{code}",
+    summary="One ICB (by E54… or Q… code) with its sub-ICB locations",
+    responses=problems.GET_ICB,
+)
 async def get_icb(
     code: str, session: SessionDep, _: Annotated[Principal, Depends(_readers)]
 ) -> IcbDetail:

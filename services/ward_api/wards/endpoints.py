@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends
 
 from services.ward_api.idempotency.http import IdempotencyKey, run_idempotent
 from services.ward_api.idempotency.service import StoredResponse
+from services.ward_api.wards import responses as problems
 from services.ward_api.wards import service
 from services.ward_api.wards.schemas import (
     CapacityChangeIn,
@@ -25,7 +26,13 @@ _admin = allow(Role.admin)
 _readers = allow(Role.admin, Role.commissioner, Role.clinician, Role.service)
 
 
-@router.post("", status_code=201, summary="Create a virtual ward (admin)", response_model=WardOut)
+@router.post(
+    "",
+    status_code=201,
+    summary="Create a virtual ward (admin)",
+    response_model=WardOut,
+    responses=problems.CREATE_WARD,
+)
 async def create_ward(
     body: WardCreate,
     session: SessionDep,
@@ -42,7 +49,7 @@ async def create_ward(
     )
 
 
-@router.get("", summary="Wards the caller may see")
+@router.get("", summary="Wards the caller may see", responses=problems.LIST_WARDS)
 async def list_wards(
     session: SessionDep,
     principal: Annotated[Principal, Depends(_readers)],
@@ -51,14 +58,20 @@ async def list_wards(
     return await service.list_wards(session, principal, icb_code=icb_code)
 
 
-@router.get("/{ward_id}", summary="One ward with its current occupancy")
+@router.get(
+    "/{ward_id}", summary="One ward with its current occupancy", responses=problems.READ_WARD
+)
 async def get_ward(
     ward_id: uuid.UUID, session: SessionDep, principal: Annotated[Principal, Depends(_readers)]
 ) -> WardOut:
     return await service.get(session, principal, ward_id)
 
 
-@router.patch("/{ward_id}", summary="Update a ward's details or status (admin)")
+@router.patch(
+    "/{ward_id}",
+    summary="Update a ward's details or status (admin)",
+    responses=problems.UPDATE_WARD,
+)
 async def update_ward(
     ward_id: uuid.UUID,
     body: WardUpdate,
@@ -71,7 +84,7 @@ async def update_ward(
 @router.post(
     "/{ward_id}/capacity",
     summary="Change commissioned beds (admin); appended to the history, never overwritten",
-    responses={409: {"description": "`capacity-below-occupancy`"}},
+    responses=problems.CHANGE_CAPACITY,
 )
 async def change_capacity(
     ward_id: uuid.UUID,
@@ -82,7 +95,11 @@ async def change_capacity(
     return await service.change_capacity(session, principal, ward_id, body)
 
 
-@router.get("/{ward_id}/capacity-history", summary="Every capacity change: who, when, why")
+@router.get(
+    "/{ward_id}/capacity-history",
+    summary="Every capacity change: who, when, why",
+    responses=problems.READ_WARD,
+)
 async def capacity_history(
     ward_id: uuid.UUID, session: SessionDep, principal: Annotated[Principal, Depends(_readers)]
 ) -> list[CapacityChangeOut]:
