@@ -8,7 +8,7 @@ from services.equity_audit.datasets.models import (
     LsoaGeography,
 )
 from services.equity_audit.db import Base
-from services.equity_audit.snapshots.models import Snapshot, UptakeRow
+from services.equity_audit.snapshots.models import Snapshot, UptakeRow, UptakeTotal
 
 __all__ = [
     "Base",
@@ -19,4 +19,5 @@ __all__ = [
     "LsoaGeography",
     "Snapshot",
     "UptakeRow",
+    "UptakeTotal",
 ]

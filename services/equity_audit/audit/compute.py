@@ -113,8 +113,10 @@ def _area_keys(areas: Areas, cut: str) -> tuple[NDArray[np.int64], list[str], li
                 "Other areas (IMD deciles 3-10)",
             ],
         )
-    column = areas.icb if cut == "icb" else areas.sub_icb
-    keys_arr, inverse = np.unique(column, return_inverse=True)
+    if cut == "icb":
+        keys_arr, inverse = areas.icb_groups()
+    else:
+        keys_arr, inverse = np.unique(areas.sub_icb, return_inverse=True)
     keys = keys_arr.tolist()
     labels = [
         f"{k} {areas.icb_names[k][1]}" if cut == "icb" and k in areas.icb_names else k for k in keys
@@ -208,7 +210,7 @@ def digital_counts(areas: Areas, uptake: Uptake, icb: str | None) -> list[Digita
 
 def icb_need(areas: Areas, uptake: Uptake) -> list[IcbNeed]:
     """Every ICB's Core20 admissions and the Core20 share of its need (population x IMD score)."""
-    codes, area_icb_index = np.unique(areas.icb, return_inverse=True)
+    codes, area_icb_index = areas.icb_groups()
     n = codes.size
     weight = areas.population * areas.imd_score
     core20 = areas.core20

@@ -45,10 +45,19 @@ class Areas:
     digital_quintile: NDArray[np.int64]
     icb_names: dict[str, tuple[str, str]] = field(default_factory=dict)  # code -> (ods, name)
     index: dict[str, int] = field(default_factory=dict)
+    _icb_groups: tuple[NDArray[np.str_], NDArray[np.intp]] | None = field(
+        default=None, repr=False, compare=False
+    )
 
     def __post_init__(self) -> None:
         if not self.index:
             self.index = {code: i for i, code in enumerate(self.codes.tolist())}
+
+    def icb_groups(self) -> tuple[NDArray[np.str_], NDArray[np.intp]]:
+        """The ICB codes in order and each area's index into them, sorted once per Areas."""
+        if self._icb_groups is None:
+            self._icb_groups = np.unique(self.icb, return_inverse=True)
+        return self._icb_groups
 
     @property
     def imd_quintile(self) -> NDArray[np.int64]:

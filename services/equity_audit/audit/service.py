@@ -92,7 +92,12 @@ async def run_audit(
     scope = resolve_scope(areas, icb, principal)
     status = await snapshots.current(session, client, settings)
     uptake, months = await repository.load_uptake(
-        session, areas, cut=cut, from_month=from_month, to_month=to_month
+        session,
+        areas,
+        cut=cut,
+        from_month=from_month,
+        to_month=to_month,
+        snapshot_id=status.snapshot.id,
     )
     built = await asyncio.to_thread(
         build_audit,

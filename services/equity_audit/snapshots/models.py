@@ -50,3 +50,30 @@ class UptakeRow(Base):
     escalations: Mapped[int] = mapped_column(Integer)
     readings_expected: Mapped[int] = mapped_column(BigInteger)
     readings_received: Mapped[int] = mapped_column(BigInteger)
+
+
+class UptakeTotal(Base):
+    """Uptake summed over every month per LSOA and ward ICB, rebuilt by each refresh.
+
+    The audit's grain for area cuts over the whole period (~33k rows, not one per month, age
+    band, sex and outcome). An unknown LSOA or ICB is stored as '' so both can be the key.
+    `snapshot_id` is the snapshot the totals were built for; a reader asking for another one
+    finds no rows and sums `uptake` itself.
+    """
+
+    __tablename__ = "uptake_totals"
+
+    lsoa11cd: Mapped[str] = mapped_column(Text, primary_key=True)
+    icb_code: Mapped[str] = mapped_column(Text, primary_key=True)
+    snapshot_id: Mapped[int] = mapped_column(BigInteger)
+    admissions: Mapped[int] = mapped_column(BigInteger)
+    discharged: Mapped[int] = mapped_column(BigInteger)
+    escalated: Mapped[int] = mapped_column(BigInteger)
+    los_days_sum: Mapped[int] = mapped_column(BigInteger)
+    stays_over_14_days: Mapped[int] = mapped_column(BigInteger)
+    readings_expected: Mapped[int] = mapped_column(BigInteger)
+    readings_received: Mapped[int] = mapped_column(BigInteger)
+    own_device_yes: Mapped[int] = mapped_column(BigInteger)
+    own_device_no: Mapped[int] = mapped_column(BigInteger)
+    broadband_yes: Mapped[int] = mapped_column(BigInteger)
+    broadband_no: Mapped[int] = mapped_column(BigInteger)

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
+import asyncpg
 from sqlalchemy import delete, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -19,6 +20,27 @@ _COLUMNS = (
     "los_days_sum", "stays_over_14_days", "escalations", "readings_expected",
     "readings_received",
 )  # fmt: skip
+# What the audit needs from a set of uptake rows, one bigint per column (0 when none).
+TOTAL_FIELDS = (
+    "admissions", "discharged", "escalated", "los_days_sum", "stays_over_14_days",
+    "readings_expected", "readings_received", "own_device_yes", "own_device_no",
+    "broadband_yes", "broadband_no",
+)  # fmt: skip
+UPTAKE_SUMS = """
+    coalesce(sum(admissions), 0)::int8 AS admissions,
+    coalesce(sum(admissions) FILTER (WHERE outcome <> 'ongoing'), 0)::int8 AS discharged,
+    coalesce(sum(admissions) FILTER (WHERE outcome = 'escalated_to_hospital'), 0)::int8
+        AS escalated,
+    coalesce(sum(los_days_sum), 0)::int8 AS los_days_sum,
+    coalesce(sum(stays_over_14_days), 0)::int8 AS stays_over_14_days,
+    coalesce(sum(readings_expected), 0)::int8 AS readings_expected,
+    coalesce(sum(readings_received), 0)::int8 AS readings_received,
+    coalesce(sum(admissions) FILTER (WHERE own_device), 0)::int8 AS own_device_yes,
+    coalesce(sum(admissions) FILTER (WHERE NOT own_device), 0)::int8 AS own_device_no,
+    coalesce(sum(admissions) FILTER (WHERE broadband), 0)::int8 AS broadband_yes,
+    coalesce(sum(admissions) FILTER (WHERE NOT broadband), 0)::int8 AS broadband_no"""
+# Enough memory to hash ~250k rows into ~33k groups without an external sort on disk.
+AGGREGATE_WORK_MEM = "64MB"
 
 
 async def latest(session: AsyncSession) -> Snapshot | None:
@@ -59,10 +81,28 @@ async def replace_from_month(
         for r in rows
         if r.month >= first_month
     ]  # fmt: skip
+    conn = await driver_connection(session)
     if records:
-        conn = await driver_connection(session)
         await conn.copy_records_to_table(
             "uptake", schema_name="equity", columns=list(_COLUMNS), records=records
         )
+    await rebuild_totals(conn, snapshot_id=snapshot.id)
     await session.refresh(snapshot)
     return snapshot
+
+
+async def rebuild_totals(conn: asyncpg.Connection, *, snapshot_id: int) -> None:
+    """Sum every uptake row per LSOA and ward ICB into `uptake_totals`, as of `snapshot_id`.
+
+    Runs in the refresh's transaction, so readers see the old totals or the new, never a mix.
+    """
+    await conn.execute("SELECT set_config('work_mem', $1, true)", AGGREGATE_WORK_MEM)
+    await conn.execute("DELETE FROM equity.uptake_totals")
+    await conn.execute(
+        f"""INSERT INTO equity.uptake_totals
+                (lsoa11cd, icb_code, snapshot_id, {", ".join(TOTAL_FIELDS)})
+            SELECT coalesce(lsoa11cd, ''), coalesce(icb_code, ''), $1::int8, {UPTAKE_SUMS}
+            FROM equity.uptake
+            GROUP BY 1, 2""",  # noqa: S608 (fixed column lists)
+        snapshot_id,
+    )
