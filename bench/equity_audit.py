@@ -22,13 +22,11 @@ import shutil
 import statistics
 import tempfile
 import time
-import uuid
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any, cast
 
 import numpy as np
-from sqlalchemy.engine import make_url
 
 from services.equity_audit.audit.frame import Areas, Uptake
 from services.equity_audit.audit.report import build_audit
@@ -282,40 +280,10 @@ def _took(started: float, areas: Areas) -> str:
 
 def with_database() -> list[tuple[str, str]]:
     """Fresh database on DATABASE_URL's server, else a throwaway embedded PostgreSQL."""
-    from shared.db_url import ensure_database
-    from shared.migrate import upgrade
+    from shared.scratch_db import scratch_database
 
-    server = os.environ.get("DATABASE_URL")
-    embedded = root = None
-    if not server:
-        from shared.embedded_pg import EmbeddedPostgres, free_port
-
-        root = Path(tempfile.mkdtemp(prefix="vward-bench-"))
-        embedded = EmbeddedPostgres(root=root, port=free_port())
-        server = embedded.start()
-    name = f"vward_bench_{uuid.uuid4().hex[:8]}"
-    ensure_database(server, name)
-    url = make_url(server).set(database=name).render_as_string(hide_password=False)
-    try:
-        upgrade(url)
+    with scratch_database("vward_bench") as url:
         return asyncio.run(_measure_with_database(url))
-    finally:
-        if embedded is not None:
-            embedded.stop(mode="immediate")
-            shutil.rmtree(root or "", ignore_errors=True)
-        else:
-            asyncio.run(_drop_database(server, name))
-
-
-async def _drop_database(server: str, name: str) -> None:
-    import asyncpg
-
-    admin = make_url(server).set(drivername="postgresql", database="postgres")
-    conn = await asyncpg.connect(admin.render_as_string(hide_password=False))
-    try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await conn.close()
 
 
 def run() -> list[tuple[str, str]]:

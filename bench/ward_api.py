@@ -8,15 +8,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
-import shutil
 import statistics
-import tempfile
 import time
 import uuid
-from pathlib import Path
-
-from sqlalchemy.engine import make_url
 
 WARDS = 300
 ADMISSIONS = 600
@@ -109,37 +103,7 @@ async def _measure(url: str) -> list[tuple[str, str]]:
 
 
 def run() -> list[tuple[str, str]]:
-    from shared.db_url import ensure_database
+    from shared.scratch_db import scratch_database
 
-    server = os.environ.get("DATABASE_URL")
-    embedded = root = None
-    if not server:
-        from shared.embedded_pg import EmbeddedPostgres, free_port
-
-        root = Path(tempfile.mkdtemp(prefix="vward-bench-"))
-        embedded = EmbeddedPostgres(root=root, port=free_port())
-        server = embedded.start()
-    name = f"vward_bench_{uuid.uuid4().hex[:8]}"
-    ensure_database(server, name)
-    url = make_url(server).set(database=name).render_as_string(hide_password=False)
-    try:
-        from shared.migrate import upgrade
-
-        upgrade(url)
+    with scratch_database("vward_bench") as url:
         return asyncio.run(_measure(url))
-    finally:
-        if embedded is not None:
-            embedded.stop(mode="immediate")
-            shutil.rmtree(root or "", ignore_errors=True)
-        else:
-            import asyncpg
-
-            async def _drop() -> None:
-                admin = make_url(server).set(drivername="postgresql", database="postgres")
-                conn = await asyncpg.connect(admin.render_as_string(hide_password=False))
-                try:
-                    await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-                finally:
-                    await conn.close()
-
-            asyncio.run(_drop())

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
 import shutil
 import tempfile
-import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -22,21 +20,11 @@ TEST_JWT_SECRET = "test-secret-for-the-vward-suite-only-0123456789"
 os.environ["VWARD_JWT_SECRET"] = TEST_JWT_SECRET
 
 from shared.auth import Role, TokenCodec  # noqa: E402
-from shared.db_url import ensure_database  # noqa: E402
+from shared.scratch_db import create_database, drop_database  # noqa: E402
 
 
 def _drop_database(server_url: str, name: str) -> None:
-    import asyncpg
-
-    async def _drop() -> None:
-        dsn = make_url(server_url).set(drivername="postgresql", database="postgres")
-        conn = await asyncpg.connect(dsn.render_as_string(hide_password=False), timeout=10)
-        try:
-            await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        finally:
-            await conn.close()
-
-    asyncio.run(_drop())
+    drop_database(server_url, name)
 
 
 @pytest.fixture(scope="session")
@@ -60,9 +48,7 @@ def database_server_url() -> Iterator[str]:
 
 def fresh_database(server_url: str, prefix: str = "vward_test") -> str:
     """Create an empty database on the server and return its URL."""
-    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
-    ensure_database(server_url, name)
-    return make_url(server_url).set(database=name).render_as_string(hide_password=False)
+    return create_database(server_url, prefix)
 
 
 @pytest.fixture(scope="session")
