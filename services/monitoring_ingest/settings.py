@@ -17,6 +17,14 @@ class IngestSettings(ServiceSettings):
     port: int = 8002
     ward_api_url: str = "http://127.0.0.1:8001"
     max_body_bytes: int = Field(16 * 1_048_576, ge=1024)  # bulk back-fills are large
+    max_items_per_request: int = Field(
+        10_000,
+        ge=1,
+        description=(
+            "Most items (readings, Bundle entries, data points, CSV rows) one ingest or "
+            "clinician-entry request may carry; more is 413 too-many-items."
+        ),
+    )
 
     # Vendor credentials: API keys are stored only as HMAC-SHA256(pepper, key); each key's
     # signing secret is derived from key and pepper, so the database holds no usable secret.
@@ -46,6 +54,10 @@ class IngestSettings(ServiceSettings):
     relay_backoff_max_seconds: float = Field(300.0, gt=0)
     relay_breaker_threshold: int = Field(5, ge=1, description="Failures that open the breaker.")
     relay_breaker_cooldown_seconds: float = Field(30.0, gt=0)
+    relay_lease_seconds: float = Field(
+        60.0, ge=1, description="How long a relay holds claimed alerts while it posts them."
+    )
+    relay_concurrency: int = Field(8, ge=1, description="Alerts posted at once by one relay.")
     maintenance_interval_seconds: float = Field(60.0, gt=0)
     # Retention is a records-management policy, not a tuning knob: see readings/retention.py.
     reading_retention_months: int = Field(

@@ -76,3 +76,41 @@ def test_retention_revision_downgrades_and_upgrades(database_server_url: str) ->
         assert added <= _retention_objects(url)
     finally:
         _drop_database(database_server_url, make_url(url).database or "")
+
+
+def _lease_and_lock(url: str) -> tuple[set[str], bool]:
+    """The alerts' lease columns, and whether ensure_reading_partitions takes its lock."""
+
+    async def _fetch() -> tuple[set[str], bool]:
+        conn = await asyncpg.connect(url)
+        try:
+            columns = await conn.fetch(
+                "SELECT column_name FROM information_schema.columns WHERE table_schema = "
+                "'monitoring' AND table_name = 'alerts' AND column_name IN "
+                "('locked_until', 'lease_token')"
+            )
+            source = await conn.fetchval(
+                "SELECT prosrc FROM pg_proc WHERE proname = 'ensure_reading_partitions'"
+            )
+            return {r[0] for r in columns}, "pg_advisory_xact_lock" in source
+        finally:
+            await conn.close()
+
+    return asyncio.run(_fetch())
+
+
+def test_lease_and_partition_lock_revisions_downgrade_and_upgrade(
+    database_server_url: str,
+) -> None:
+    url = fresh_database(database_server_url, prefix="vward_ingest_migrations")
+    try:
+        upgrade(url, "monitoring_ingest@head")
+        assert _lease_and_lock(url) == ({"locked_until", "lease_token"}, True)
+        downgrade(url, "monitoring_ingest_0005")
+        assert _lease_and_lock(url) == ({"locked_until", "lease_token"}, False)
+        downgrade(url, "monitoring_ingest_0004")
+        assert _lease_and_lock(url) == (set(), False)
+        upgrade(url, "monitoring_ingest@head")
+        assert _lease_and_lock(url) == ({"locked_until", "lease_token"}, True)
+    finally:
+        _drop_database(database_server_url, make_url(url).database or "")

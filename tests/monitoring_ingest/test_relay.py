@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
+from collections import Counter
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 
 import asyncpg
@@ -11,7 +15,8 @@ import orjson
 import pytest
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from services.monitoring_ingest.alerts.relay import AlertRelay, CircuitBreaker
+from services.monitoring_ingest.alerts import maintenance
+from services.monitoring_ingest.alerts.relay import AlertRelay, CircuitBreaker, running
 from services.monitoring_ingest.clients.ward_api import WardApiClient
 from services.monitoring_ingest.settings import IngestSettings
 from shared.auth import TokenCodec
@@ -29,6 +34,8 @@ class StubWardApi:
         self.down = False
         self.lose_next_response = False
         self.unknown_admissions: set[str] = set()
+        self.posts: Counter[str] = Counter()
+        self.delay = 0.0
 
     async def __call__(self, scope, receive, send) -> None:
         assert scope["type"] == "http" and scope["path"] == "/v1/internal/alerts"
@@ -40,6 +47,9 @@ class StubWardApi:
                 break
         alert = orjson.loads(body)
         self.calls += 1
+        self.posts[alert["alert_id"]] += 1
+        if self.delay:
+            await asyncio.sleep(self.delay)
         if alert["admission_id"] in self.unknown_admissions:
             status = 404
             answer = {"type": "https://vward.dev/problems/admission-not-found", "status": 404}
@@ -63,13 +73,21 @@ class StubWardApi:
 
 
 class Flaky(httpx.AsyncBaseTransport):
-    """The stub behind a switchable network: down refuses connections, or loses answers."""
+    """The stub behind a switchable network: down refuses connections, or loses answers.
+
+    `attempts` counts every call tried; `before`, if set, runs with the alert first.
+    """
 
     def __init__(self, stub: StubWardApi) -> None:
         self.stub = stub
         self.inner = httpx.ASGITransport(app=stub)
+        self.attempts = 0
+        self.before: Callable[[dict[str, Any]], Awaitable[None]] | None = None
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        self.attempts += 1
+        if self.before is not None:
+            await self.before(orjson.loads(request.content))
         if self.stub.down:
             raise httpx.ConnectError("connection refused", request=request)
         response = await self.inner.handle_async_request(request)
@@ -80,30 +98,55 @@ class Flaky(httpx.AsyncBaseTransport):
         return response
 
 
+@dataclass
+class RelayParts:
+    relay: AlertRelay
+    stub: StubWardApi
+    network: Flaky
+
+
 @pytest.fixture
-async def relay_parts(database_url):
-    stub = StubWardApi()
-    settings = IngestSettings(
-        database_url=database_url,
-        relay_backoff_base_seconds=0.01,
-        relay_backoff_max_seconds=0.05,
-        relay_breaker_threshold=3,
-        relay_breaker_cooldown_seconds=0.05,
-        relay_batch_size=500,
-    )
-    client = WardApiClient(
-        "http://ward-api.test",
-        codec=TokenCodec(TEST_JWT_SECRET),
-        caller="monitoring_ingest",
-        retries=0,
-        transport=Flaky(stub),
-    )
-    engine = create_async_engine(async_url(database_url))
+async def make_relay(database_url):
+    """`make_relay(**settings)`: a relay with its own engine and stub ward_api."""
+    made: list[tuple[WardApiClient, Any]] = []
+
+    def _make(**overrides: Any) -> RelayParts:
+        stub = StubWardApi()
+        network = Flaky(stub)
+        settings = IngestSettings(
+            database_url=database_url,
+            **{
+                "relay_backoff_base_seconds": 0.01,
+                "relay_backoff_max_seconds": 0.05,
+                "relay_breaker_threshold": 3,
+                "relay_breaker_cooldown_seconds": 0.05,
+                "relay_batch_size": 500,
+                **overrides,
+            },
+        )
+        client = WardApiClient(
+            "http://ward-api.test",
+            codec=TokenCodec(TEST_JWT_SECRET),
+            caller="monitoring_ingest",
+            retries=0,
+            transport=network,
+        )
+        engine = create_async_engine(async_url(database_url))
+        made.append((client, engine))
+        return RelayParts(AlertRelay(engine, client, settings), stub, network)
+
     try:
-        yield AlertRelay(engine, client, settings), stub
+        yield _make
     finally:
-        await client.aclose()
-        await engine.dispose()
+        for client, engine in made:
+            await client.aclose()
+            await engine.dispose()
+
+
+@pytest.fixture
+async def relay_parts(make_relay):
+    parts = make_relay()
+    return parts.relay, parts.stub
 
 
 async def _raise_high_alerts(ingest_client, bound, n: int) -> list[str]:
@@ -119,20 +162,24 @@ async def _raise_high_alerts(ingest_client, bound, n: int) -> list[str]:
     return ids
 
 
-async def _status(database_url: str, ids: list[str]) -> dict[str, str]:
+async def _rows(database_url: str, ids: list[str]) -> dict[str, asyncpg.Record]:
     conn = await asyncpg.connect(database_url)
     try:
         rows = await conn.fetch(
-            "SELECT id::text, status FROM monitoring.alerts WHERE id = ANY($1::uuid[])", ids
+            "SELECT id::text, admission_id::text, status, attempts, last_error, locked_until, "
+            "lease_token FROM monitoring.alerts WHERE id = ANY($1::uuid[])",
+            ids,
         )
     finally:
         await conn.close()
-    return {r["id"]: r["status"] for r in rows}
+    return {r["id"]: r for r in rows}
+
+
+async def _status(database_url: str, ids: list[str]) -> dict[str, str]:
+    return {i: r["status"] for i, r in (await _rows(database_url, ids)).items()}
 
 
 async def _deliver_until(relay: AlertRelay, stub: StubWardApi, ids: list[str], rounds: int = 200):
-    import asyncio
-
     for _ in range(rounds):
         await relay.deliver_once()
         if all(i in stub.alerts for i in ids):
@@ -260,3 +307,151 @@ async def test_outbox_listing_is_for_operators_only(ingest_client, bound) -> Non
     assert (await ingest_client.get("/v1/alerts")).status_code == 401
     bad = await ingest_client.get("/v1/alerts", params={"state": "lost"}, headers=ADMIN)
     assert bad.status_code == 422
+
+
+async def _clear_backlog(parts: RelayParts) -> None:
+    """Deliver whatever other tests left pending, so a test sees only its own alerts."""
+    await parts.relay.drain(within_seconds=10)
+
+
+async def test_two_relays_deliver_each_alert_once(
+    ingest_client, bound, make_relay, database_url
+) -> None:
+    one, two = (make_relay(relay_batch_size=3, relay_concurrency=2) for _ in range(2))
+    await _clear_backlog(one)
+    ids = await _raise_high_alerts(ingest_client, bound, 12)
+    for parts in (one, two):
+        parts.stub.delay = 0.02  # calls overlap: each relay claims while the other posts
+
+    async def work(parts: RelayParts) -> None:
+        for _ in range(100):
+            await parts.relay.deliver_once()
+            if set(ids) <= set(one.stub.alerts) | set(two.stub.alerts):
+                return
+            await asyncio.sleep(0.01)
+
+    await asyncio.gather(work(one), work(two))
+    posts = one.stub.posts + two.stub.posts
+    assert {i: posts[i] for i in ids} == dict.fromkeys(ids, 1)  # each posted exactly once
+    assert one.stub.posts.keys() & set(ids) and two.stub.posts.keys() & set(ids)  # both worked
+    rows = await _rows(database_url, ids)
+    assert {r["status"] for r in rows.values()} == {"delivered"}
+    assert {r["attempts"] for r in rows.values()} == {1}
+    assert all(r["lease_token"] is None and r["locked_until"] is None for r in rows.values())
+
+
+async def test_no_lock_or_transaction_is_held_while_posting(
+    ingest_client, bound, make_relay, database_url
+) -> None:
+    parts = make_relay()
+    await _clear_backlog(parts)
+    (alert_id,) = await _raise_high_alerts(ingest_client, bound, 1)
+    seen: dict[str, Any] = {}
+
+    async def during_the_call(alert: dict[str, Any]) -> None:
+        if alert["alert_id"] != alert_id:
+            return
+        conn = await asyncpg.connect(database_url)
+        try:
+            async with conn.transaction():  # would fail at once if the relay held the row
+                seen["row"] = await conn.fetchrow(
+                    "SELECT locked_until > now() AS leased, lease_token, attempts "
+                    "FROM monitoring.alerts WHERE id = $1 FOR UPDATE NOWAIT",
+                    uuid.UUID(alert_id),
+                )
+            seen["in_transaction"] = await conn.fetchval(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND state LIKE 'idle in transaction%'"
+            )
+        finally:
+            await conn.close()
+
+    parts.network.before = during_the_call
+    await parts.relay.drain(within_seconds=5)
+    assert seen["row"]["leased"] and seen["row"]["lease_token"] is not None
+    assert seen["row"]["attempts"] == 1 and seen["in_transaction"] == 0
+    row = (await _rows(database_url, [alert_id]))[alert_id]
+    assert row["status"] == "delivered" and row["lease_token"] is None
+
+
+async def test_a_lost_lease_records_nothing(ingest_client, bound, make_relay, database_url) -> None:
+    late, other = make_relay(), make_relay()
+    await _clear_backlog(other)
+    (alert_id,) = await _raise_high_alerts(ingest_client, bound, 1)
+    admission = (await _rows(database_url, [alert_id]))[alert_id]["admission_id"]
+    late.stub.unknown_admissions.add(admission)  # the late relay would record `rejected`
+
+    async def lease_runs_out(alert: dict[str, Any]) -> None:
+        if alert["alert_id"] != alert_id:
+            return
+        conn = await asyncpg.connect(database_url)
+        try:
+            await conn.execute(
+                "UPDATE monitoring.alerts SET locked_until = now() - interval '1 second' "
+                "WHERE id = $1",
+                uuid.UUID(alert_id),
+            )
+        finally:
+            await conn.close()
+        assert await other.relay.deliver_once() >= 1  # takes the alert over and delivers it
+
+    late.network.before = lease_runs_out
+    await late.relay.deliver_once()
+    row = (await _rows(database_url, [alert_id]))[alert_id]
+    assert row["status"] == "delivered" and row["last_error"] is None  # not `rejected`
+    assert row["attempts"] == 2 and row["lease_token"] is None
+    assert alert_id in other.stub.alerts and late.stub.posts[alert_id] == 1
+
+
+async def test_half_open_breaker_probes_with_one_alert_then_resumes_all(
+    ingest_client, bound, make_relay, database_url
+) -> None:
+    parts = make_relay()
+    relay, stub, network = parts.relay, parts.stub, parts.network
+    await _clear_backlog(parts)
+    stub.down = True
+    ids = await _raise_high_alerts(ingest_client, bound, 4)
+    for _ in range(5):
+        await relay.deliver_once()
+        if relay.breaker.state != "closed":
+            break
+    assert relay.breaker.state == "open"
+
+    await asyncio.sleep(0.1)  # past the cool-down and every alert's backoff
+    assert relay.breaker.state == "half_open"
+    tried = network.attempts
+    assert await relay.deliver_once() == 0
+    assert network.attempts == tried + 1  # one probe, not the batch
+    assert relay.breaker.state == "open"
+    assert set((await _status(database_url, ids)).values()) == {"pending"}
+
+    stub.down = False
+    await asyncio.sleep(0.1)
+    tried = network.attempts
+    done = await relay.deliver_round()  # the probe gets through: the rest follow at once
+    assert relay.breaker.state == "closed"
+    assert set(ids) <= set(stub.alerts) and done.delivered == len(ids) == network.attempts - tried
+    assert set((await _status(database_url, ids)).values()) == {"delivered"}
+
+
+async def test_alerts_are_delivered_while_maintenance_fails(
+    ingest_client, bound, make_relay, monkeypatch
+) -> None:
+    parts = make_relay(relay_poll_seconds=0.02, maintenance_interval_seconds=0.01)
+    await _clear_backlog(parts)
+    rounds = 0
+
+    async def broken(engine, settings) -> list[str]:
+        nonlocal rounds
+        rounds += 1
+        raise RuntimeError("maintenance is broken")
+
+    monkeypatch.setattr(maintenance, "run", broken)
+    ids = await _raise_high_alerts(ingest_client, bound, 2)
+    async with running(parts.relay):
+        for _ in range(200):
+            if set(ids) <= set(parts.stub.alerts):
+                break
+            await asyncio.sleep(0.02)
+    assert set(ids) <= set(parts.stub.alerts)
+    assert rounds >= 2  # it kept failing, and kept being retried, while alerts went out

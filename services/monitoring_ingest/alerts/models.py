@@ -12,6 +12,8 @@ from services.monitoring_ingest.db import Base
 
 
 class Alert(Base):
+    """One escalation for ward_api; a relay holds it while `locked_until` is in the future."""
+
     __tablename__ = "alerts"
 
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
@@ -31,3 +33,5 @@ class Alert(Base):
     )
     delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     last_error: Mapped[str | None] = mapped_column(String)
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    lease_token: Mapped[uuid.UUID | None]

@@ -7,7 +7,14 @@ from enum import StrEnum
 
 from services.monitoring_ingest.domain.canonical import CanonicalReading
 
-__all__ = ["ItemOutcome", "MalformedPayload", "Refusal", "RefusalReason"]
+__all__ = [
+    "ItemOutcome",
+    "MalformedPayload",
+    "Refusal",
+    "RefusalReason",
+    "TooManyItems",
+    "check_item_count",
+]
 
 
 class RefusalReason(StrEnum):
@@ -46,3 +53,21 @@ ItemOutcome = CanonicalReading | Refusal
 
 class MalformedPayload(ValueError):
     """The payload as a whole cannot be read, so there are no items to judge."""
+
+
+class TooManyItems(ValueError):
+    """The payload holds more items than one request may carry; split it and send again.
+
+    `count` is how many items were found, or `limit + 1` when counting stopped there (CSV).
+    """
+
+    def __init__(self, count: int, limit: int) -> None:
+        super().__init__(f"{count:,} items in one request; at most {limit:,} are accepted")
+        self.count = count
+        self.limit = limit
+
+
+def check_item_count(count: int, max_items: int | None) -> None:
+    """Refuse a payload of more than `max_items` items before any of them is judged."""
+    if max_items is not None and count > max_items:
+        raise TooManyItems(count, max_items)

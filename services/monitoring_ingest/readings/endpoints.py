@@ -6,6 +6,12 @@ items are stored even when others are refused. A payload unreadable as a whole i
 `malformed-payload`; credentials 401 (`signature-invalid`, `signature-expired`,
 `request-replayed`, `api-key-invalid`, ...); a device registered to another vendor 403
 `wrong-vendor` (nothing stored); CSV sent as anything but text/csv 415.
+
+Size: a body over `INGEST_MAX_BODY_BYTES` is 413 `payload-too-large`; a payload of more than
+`INGEST_MAX_ITEMS_PER_REQUEST` items (default 10,000 native or clinician readings, Bundle
+entries, Open mHealth data points or CSV data rows) is 413 `too-many-items`, refused before
+any item is judged or stored, with the cap in `max_items`. 413 rather than 422: nothing in
+the payload is invalid, it is only more than one request may carry; send it in parts.
 """
 
 from __future__ import annotations
@@ -37,7 +43,9 @@ Clinician = Annotated[Principal, Depends(allow(Role.clinician))]
 
 _SIGNED = (
     "Vendor-signed: headers X-Vendor-Id, X-Api-Key, X-Timestamp (Unix seconds) and "
-    "X-Signature = hex(HMAC-SHA256(signing_secret, f'{timestamp}.{METHOD}.{path}.' + body))."
+    "X-Signature = hex(HMAC-SHA256(signing_secret, f'{timestamp}.{METHOD}.{path}.' + body)). "
+    "At most INGEST_MAX_ITEMS_PER_REQUEST items (default 10,000) per request: more is 413 "
+    "`too-many-items`, nothing stored."
 )
 _REPORT = {200: {"model": IngestReportOut, "description": "Per-item outcomes."}}
 
@@ -129,6 +137,8 @@ async def post_csv(
 @router.post(
     "/admissions/{admission_id}/readings",
     summary="Enter readings for a patient (clinician_entered)",
+    description="At most INGEST_MAX_ITEMS_PER_REQUEST readings (default 10,000) per request: "
+    "more is 413 `too-many-items`, nothing stored.",
     responses=_REPORT,
 )
 async def enter_readings(

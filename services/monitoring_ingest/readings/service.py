@@ -18,12 +18,14 @@ from services.monitoring_ingest.domain.outcomes import (
     MalformedPayload,
     Refusal,
     RefusalReason,
+    TooManyItems,
+    check_item_count,
 )
 from services.monitoring_ingest.readings import pipeline
 from services.monitoring_ingest.readings.models import QuarantinedReading, Reading
 from services.monitoring_ingest.settings import IngestSettings
 from shared.auth import ALL, Principal, Role
-from shared.problems import BadRequest, Conflict, NotFound
+from shared.problems import BadRequest, Conflict, NotFound, PayloadTooLarge
 
 
 async def raw_connection(session: AsyncSession) -> asyncpg.Connection:
@@ -33,12 +35,24 @@ async def raw_connection(session: AsyncSession) -> asyncpg.Connection:
     return raw.driver_connection  # type: ignore[return-value]
 
 
-def parse(format_name: str, payload: object) -> list[ItemOutcome]:
-    """Run the format's adapter; a payload unreadable as a whole is a 400."""
+def too_many_items(exc: TooManyItems) -> PayloadTooLarge:
+    """413, like an oversized body: the request is well formed but more than we take at once."""
+    return PayloadTooLarge(
+        f"{exc}; split the batch and send the parts",
+        slug="too-many-items",
+        title="Too many items",
+        max_items=exc.limit,
+    )
+
+
+def parse(format_name: str, payload: object, *, max_items: int | None = None) -> list[ItemOutcome]:
+    """Run the format's adapter; unreadable as a whole is 400, over the item cap 413."""
     try:
-        return get_adapter(format_name)(payload)
+        return get_adapter(format_name)(payload, max_items=max_items)
     except MalformedPayload as exc:
         raise BadRequest(str(exc), slug="malformed-payload", format=format_name) from exc
+    except TooManyItems as exc:
+        raise too_many_items(exc) from exc
 
 
 async def ingest_from_vendor(
@@ -49,7 +63,7 @@ async def ingest_from_vendor(
     payload: bytes,
     settings: IngestSettings,
 ) -> pipeline.IngestReport:
-    outcomes = parse(format_name, payload)
+    outcomes = parse(format_name, payload, max_items=settings.max_items_per_request)
     conn = await raw_connection(session)
     return await pipeline.ingest(conn, outcomes, settings=settings, vendor_id=vendor_id)
 
@@ -72,6 +86,10 @@ async def ingest_from_clinician(
     )
     if not isinstance(payload, dict) or not isinstance(payload.get("readings"), list):
         raise BadRequest("body needs a 'readings' array", slug="malformed-payload")
+    try:
+        check_item_count(len(payload["readings"]), settings.max_items_per_request)
+    except TooManyItems as exc:
+        raise too_many_items(exc) from exc
     items = []
     corrections: dict[int, str] = {}
     for index, raw in enumerate(payload["readings"]):

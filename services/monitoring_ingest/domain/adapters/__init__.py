@@ -1,8 +1,10 @@
 """Vendor format adapters, registered by format name.
 
-Every adapter is a `parse(payload, *, normaliser=None) -> list[ItemOutcome]` that judges
-items one by one and raises MalformedPayload only when the payload as a whole is
-unreadable. Adding a format means adding one module here and one line to ADAPTERS.
+Every adapter is a `parse(payload, *, normaliser=None, max_items=None) -> list[ItemOutcome]`
+that judges items one by one and raises MalformedPayload only when the payload as a whole is
+unreadable, or TooManyItems when it holds more than `max_items` items (native readings,
+Bundle entries, Open mHealth data points, CSV data rows), counted before any is judged.
+Adding a format means adding one module here and one line to ADAPTERS.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ class Adapter(Protocol):
     """Parses one vendor payload into per-item outcomes."""
 
     def __call__(
-        self, payload: object, *, normaliser: Normaliser | None = None
+        self, payload: object, *, normaliser: Normaliser | None = None, max_items: int | None = None
     ) -> list[ItemOutcome]: ...
 
 

@@ -17,6 +17,7 @@ from services.monitoring_ingest.domain.outcomes import (
     MalformedPayload,
     Refusal,
     RefusalReason,
+    TooManyItems,
 )
 
 from .native import CODE_BY_NAME
@@ -27,8 +28,10 @@ COLUMNS = ("device_id", "reading_id", "code", "value", "unit", "observed_at", "p
 _PROVENANCE: dict[str, Provenance] = {p.value: p for p in Provenance}
 
 
-def parse(payload: object, *, normaliser: Normaliser | None = None) -> list[ItemOutcome]:
-    """Parse a CSV upload into one outcome per data row."""
+def parse(
+    payload: object, *, normaliser: Normaliser | None = None, max_items: int | None = None
+) -> list[ItemOutcome]:
+    """Parse a CSV upload into one outcome per data row (at most `max_items` rows)."""
     if isinstance(payload, bytes | bytearray):
         try:
             payload = payload.decode("utf-8-sig")
@@ -54,6 +57,8 @@ def parse(payload: object, *, normaliser: Normaliser | None = None) -> list[Item
             if not any(cell.strip() for cell in row):
                 line = reader.line_num
                 continue
+            if max_items is not None and item >= max_items:
+                raise TooManyItems(item + 1, max_items)  # stop counting: it is over already
             # A quoted field may span lines: a row is located by the line it starts on.
             outcomes.append(_row(row, columns, len(header), item, f"line {line + 1}", n))
             item += 1

@@ -33,6 +33,7 @@ from services.monitoring_ingest.domain.outcomes import (
     MalformedPayload,
     Refusal,
     RefusalReason,
+    check_item_count,
 )
 
 from ._payload import load_json
@@ -78,7 +79,9 @@ _ACVPU_BY_SNOMED = {
 _CLINICIAN_REFERENCES = ("Practitioner/", "PractitionerRole/")
 
 
-def parse(payload: object, *, normaliser: Normaliser | None = None) -> list[ItemOutcome]:
+def parse(
+    payload: object, *, normaliser: Normaliser | None = None, max_items: int | None = None
+) -> list[ItemOutcome]:
     """Parse an Observation or Bundle into outcomes, entry by entry."""
     resource = load_json(payload)
     if not isinstance(resource, dict):
@@ -96,6 +99,7 @@ def parse(payload: object, *, normaliser: Normaliser | None = None) -> list[Item
     entries = resource.get("entry", [])
     if not isinstance(entries, list):
         raise MalformedPayload("Bundle.entry must be an array")
+    check_item_count(len(entries), max_items)
     outcomes: list[ItemOutcome] = []
     for index, entry in enumerate(entries):
         pointer = f"/entry/{index}/resource"

@@ -30,6 +30,7 @@ from services.monitoring_ingest.domain.outcomes import (
     MalformedPayload,
     Refusal,
     RefusalReason,
+    check_item_count,
 )
 
 from ._payload import load_json
@@ -60,7 +61,9 @@ _PROVENANCE: dict[str, Provenance] = {p.value: p for p in Provenance}
 _MISSING = RefusalReason.MISSING_FIELD
 
 
-def parse(payload: object, *, normaliser: Normaliser | None = None) -> list[ItemOutcome]:
+def parse(
+    payload: object, *, normaliser: Normaliser | None = None, max_items: int | None = None
+) -> list[ItemOutcome]:
     """Parse a native batch into one outcome per reading, in order."""
     batch = load_json(payload)
     if not isinstance(batch, dict):
@@ -68,6 +71,7 @@ def parse(payload: object, *, normaliser: Normaliser | None = None) -> list[Item
     readings = batch.get("readings")
     if not isinstance(readings, list):
         raise MalformedPayload("native batch needs a 'readings' array")
+    check_item_count(len(readings), max_items)
     batch_provenance = _provenance(batch.get("provenance", "device"))
     if batch_provenance is None:
         raise MalformedPayload(f"unknown batch provenance {batch.get('provenance')!r}")

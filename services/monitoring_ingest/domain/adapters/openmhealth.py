@@ -18,6 +18,7 @@ from services.monitoring_ingest.domain.outcomes import (
     MalformedPayload,
     Refusal,
     RefusalReason,
+    check_item_count,
 )
 
 from ._payload import load_json
@@ -56,7 +57,9 @@ _UCUM_BY_OMH_UNIT = {
 _PROVENANCE_BY_MODALITY = {"sensed": Provenance.DEVICE, "self-reported": Provenance.SELF_REPORTED}
 
 
-def parse(payload: object, *, normaliser: Normaliser | None = None) -> list[ItemOutcome]:
+def parse(
+    payload: object, *, normaliser: Normaliser | None = None, max_items: int | None = None
+) -> list[ItemOutcome]:
     """Parse one data point or an array of them into outcomes, point by point."""
     decoded = load_json(payload)
     if isinstance(decoded, dict):
@@ -65,6 +68,7 @@ def parse(payload: object, *, normaliser: Normaliser | None = None) -> list[Item
         points, pointers = decoded, [f"/{i}" for i in range(len(decoded))]
     else:
         raise MalformedPayload("Open mHealth payload must be a data point or an array of them")
+    check_item_count(len(points), max_items)
     n = normaliser or Normaliser()
     outcomes: list[ItemOutcome] = []
     for index, (point, pointer) in enumerate(zip(points, pointers, strict=True)):
