@@ -170,3 +170,74 @@ async def test_methods_roles(equity_client, auth, role):
         headers=auth(role),
     )
     assert response.status_code == 403
+
+
+async def test_a_rate_that_is_not_finite_is_refused(equity_client, auth):
+    """A denominator so small the rate overflows: 422 naming the item, never a 200 of nulls."""
+    response = await equity_client.post(
+        "/v1/methods/rates",
+        json={"items": [{"count": 1, "denominator": 10}, {"count": 0, "denominator": 5e-324}]},
+        headers=auth(Role.admin),
+    )
+    assert response.status_code == 422, response.text
+    body = response.json()
+    assert body["type"].endswith("/method-input")
+    assert (body["item"], body["field"]) == (1, "denominator")
+
+
+@pytest.mark.parametrize(
+    ("path", "item", "field"),
+    [
+        ("/v1/methods/rates", {"count": 1e13, "denominator": 1e13}, "count"),
+        ("/v1/methods/rates", {"count": 1, "denominator": 1e13}, "denominator"),
+        ("/v1/methods/proportions", {"numerator": 4.49e307, "denominator": 7.75e307}, "numerator"),
+        ("/v1/methods/proportions", {"numerator": 1, "denominator": 1e13}, "denominator"),
+    ],
+)
+async def test_counts_above_a_trillion_are_refused(equity_client, auth, path, item, field):
+    response = await equity_client.post(path, json={"items": [item]}, headers=auth(Role.admin))
+    assert response.status_code == 422, response.text
+    pointers = [e["pointer"] for e in response.json()["errors"]]
+    assert f"/body/items/0/{field}" in pointers, pointers
+
+
+async def test_largest_allowed_counts_give_finite_limits(equity_client, auth):
+    rates = await equity_client.post(
+        "/v1/methods/rates",
+        json={"items": [{"count": 1e12, "denominator": 1e-3}], "multiplier": 1e9},
+        headers=auth(Role.admin),
+    )
+    proportions = await equity_client.post(
+        "/v1/methods/proportions",
+        json={"items": [{"numerator": 1e12 - 1, "denominator": 1e12}], "multiplier": 1e9},
+        headers=auth(Role.admin),
+    )
+    for response in (rates, proportions):
+        assert response.status_code == 200, response.text
+        item = response.json()["items"][0]
+        numbers = [item["estimate"], *(v for lim in item["limits"] for v in lim.values())]
+        assert all(isinstance(n, float) and np.isfinite(n) for n in numbers), item
+
+
+async def test_sii_that_overflows_is_refused(equity_client, auth):
+    # A standard error of 1,000 on the log scale: exp() of the draws leaves the float range.
+    quantiles = [{"quantile": q, "population": 100, "value": 5.0, "se": 1e3} for q in range(1, 6)]
+    response = await equity_client.post(
+        "/v1/methods/sii",
+        json={
+            "quantiles": quantiles,
+            "value_type": "rate",
+            "transform": True,
+            "repetitions": 1000,
+        },
+        headers=auth(Role.admin),
+    )
+    assert response.status_code == 422, response.text
+    assert response.json()["type"].endswith("/method-input")
+
+
+async def test_openapi_documents_the_bounds(equity_client):
+    schemas = (await equity_client.get("/openapi.json")).json()["components"]["schemas"]
+    assert schemas["RateItem"]["properties"]["count"]["maximum"] == 1e12
+    assert schemas["ProportionItem"]["properties"]["denominator"]["maximum"] == 1e12
+    assert schemas["SiiQuantile"]["properties"]["population"]["maximum"] == 1e12

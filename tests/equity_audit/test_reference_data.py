@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy.engine import make_url
 from typer.testing import CliRunner
 
+from services.equity_audit.domain.reference.housing import HOUSING_LAYOUT
 from shared.auth import Role
 from tests.conftest import _drop_database, fresh_database
 
@@ -131,6 +132,34 @@ async def test_import_rejects_unknown_layout_and_lsoa21_vintage(
     vintage = await equity_client.post("/v1/admin/datasets/imd", content=iod2025, headers=headers)
     assert vintage.status_code == 422, vintage.text
     assert "LSOA 2021" in vintage.json()["detail"]
+
+
+HOUSING_HEADER = ",".join(HOUSING_LAYOUT.headers).encode()
+
+
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        (HOUSING_HEADER + b"\nE01000001,\xff\xfe\xc3\x28\n", "not UTF-8"),
+        (HOUSING_HEADER + b'\n"' + b"x" * 200_000 + b'",1\n', "not a readable CSV file"),
+    ],
+    ids=["not-utf8", "oversized-field"],
+)
+async def test_import_refuses_an_unreadable_file(
+    equity_client, reference_loaded, auth, body: bytes, reason: str
+):
+    """A client's bad file is a 422 with a report line, never a 500 from the CSV reader."""
+    response = await equity_client.post(
+        "/v1/admin/datasets/housing",
+        content=body,
+        headers={**auth(Role.admin), "content-type": "text/csv"},
+    )
+    assert response.status_code == 422, response.text
+    problem = response.json()
+    assert problem["type"].endswith("/dataset-rejected")
+    assert reason in problem["detail"] and "known LSOA" not in problem["detail"]
+    (rejection,) = problem["report"]["rejected"]
+    assert rejection["row_number"] == 2 and reason in rejection["reason"]
 
 
 async def test_reimporting_the_active_file_is_unchanged(

@@ -179,11 +179,6 @@ async def test_vendor_batch_over_the_item_cap_is_refused(clients) -> None:
 
 # ---- invalid UTF-8 --------------------------------------------------------------------------
 
-# read_table (equity_audit/domain/reference/_table.py) decodes with utf-8-sig, uncaught.
-DATASET_UTF8 = (
-    "defect: POST /v1/admin/datasets/{kind} with a non-UTF-8 CSV body raises"
-    " UnicodeDecodeError in read_table -> 500; expected 422 dataset-rejected (or 400)"
-)
 BAD_UTF8 = b'{"name": "\xff\xfe\xc3\x28 ward"}'
 
 
@@ -195,12 +190,7 @@ BAD_UTF8 = b'{"name": "\xff\xfe\xc3\x28 ward"}'
         ("ward_api", "/v1/admin/sitrep", "text/csv"),
         ("monitoring_ingest", "/v1/admin/vendors", "application/json"),
         ("equity_audit", "/v1/methods/rates", "application/json"),
-        pytest.param(
-            "equity_audit",
-            "/v1/admin/datasets/housing",
-            "text/csv",
-            marks=pytest.mark.xfail(strict=True, reason=DATASET_UTF8),
-        ),
+        ("equity_audit", "/v1/admin/datasets/housing", "text/csv"),
     ],
 )
 async def test_invalid_utf8_body_is_400_or_422(

@@ -49,17 +49,7 @@ CONFIG = schemathesis.Config.from_dict({"generation": {"allow-x00": False}})
 ADMIN = bearer(Role.admin, icbs=["*"], wards=["*"])
 
 # "service METHOD path" -> the defect it shows; the lead empties this as fixes land.
-KNOWN_DEFECTS: dict[str, str] = {
-    "equity_audit POST /v1/methods/rates": (
-        "defect: {items: [{count: 0, denominator: 5e-324}]} answers 200 with estimate and"
-        " limits null, which the schema types as numbers; expected 422 method-input"
-    ),
-    "equity_audit POST /v1/methods/proportions": (
-        "defect: {items: [{numerator: 4.49e307, denominator: 7.75e307}]} overflows in"
-        " wilson_limits (RuntimeWarning, a 500 under warnings-as-errors) and answers 200 with"
-        " limits null; expected 422 method-input or finite limits"
-    ),
-}
+KNOWN_DEFECTS: dict[str, str] = {}
 
 
 # ---- peers stood in by stubs, so generated requests never depend on other processes -------

@@ -8,6 +8,13 @@ from pydantic import BaseModel, ConfigDict, Field
 
 MAX_ITEMS = 5_000
 MAX_REPETITIONS = 1_000_000
+# Counts, denominators and populations: a trillion is past any English aggregate (the
+# population is ~57 million; person-years over decades stay far below), and keeps every
+# estimate and limit well inside the float range.
+MAX_COUNT = 1e12
+# Indicator values, their limits and standard errors, and the SII multiplier.
+MAX_MAGNITUDE = 1e12
+MAX_MULTIPLIER = 1e9
 
 Level = Annotated[float, Field(gt=0, lt=1, description="0.95 for 95%.")]
 Levels = Annotated[list[Level], Field(min_length=1, max_length=5)]
@@ -18,36 +25,53 @@ class _Strict(BaseModel):
 
 
 class RateItem(_Strict):
-    count: float = Field(ge=0, allow_inf_nan=False, description="Events (e.g. admissions).")
-    denominator: float = Field(gt=0, allow_inf_nan=False, description="Population or person-years.")
+    count: float = Field(
+        ge=0, le=MAX_COUNT, allow_inf_nan=False, description="Events (e.g. admissions)."
+    )
+    denominator: float = Field(
+        gt=0, le=MAX_COUNT, allow_inf_nan=False, description="Population or person-years."
+    )
 
 
 class RatesRequest(_Strict):
     items: list[RateItem] = Field(min_length=1, max_length=MAX_ITEMS)
-    multiplier: float = Field(100_000, gt=0, le=1e9, allow_inf_nan=False)
+    multiplier: float = Field(100_000, gt=0, le=MAX_MULTIPLIER, allow_inf_nan=False)
     confidence: Levels = [0.95, 0.998]
 
 
 class ProportionItem(_Strict):
-    numerator: float = Field(ge=0, allow_inf_nan=False)
-    denominator: float = Field(gt=0, allow_inf_nan=False)
+    numerator: float = Field(ge=0, le=MAX_COUNT, allow_inf_nan=False)
+    denominator: float = Field(gt=0, le=MAX_COUNT, allow_inf_nan=False)
 
 
 class ProportionsRequest(_Strict):
     items: list[ProportionItem] = Field(min_length=1, max_length=MAX_ITEMS)
-    multiplier: float = Field(1, gt=0, le=1e9, allow_inf_nan=False)
+    multiplier: float = Field(1, gt=0, le=MAX_MULTIPLIER, allow_inf_nan=False)
     confidence: Levels = [0.95, 0.998]
 
 
 class SiiQuantile(_Strict):
     quantile: int = Field(ge=1, le=100, description="1 = most deprived.")
-    population: float = Field(gt=0, allow_inf_nan=False)
-    value: float = Field(allow_inf_nan=False)
-    lower: float | None = Field(None, allow_inf_nan=False, description="95% lower limit.")
-    upper: float | None = Field(None, allow_inf_nan=False, description="95% upper limit.")
+    population: float = Field(gt=0, le=MAX_COUNT, allow_inf_nan=False)
+    value: float = Field(ge=-MAX_MAGNITUDE, le=MAX_MAGNITUDE, allow_inf_nan=False)
+    lower: float | None = Field(
+        None,
+        ge=-MAX_MAGNITUDE,
+        le=MAX_MAGNITUDE,
+        allow_inf_nan=False,
+        description="95% lower limit.",
+    )
+    upper: float | None = Field(
+        None,
+        ge=-MAX_MAGNITUDE,
+        le=MAX_MAGNITUDE,
+        allow_inf_nan=False,
+        description="95% upper limit.",
+    )
     se: float | None = Field(
         None,
         ge=0,
+        le=MAX_MAGNITUDE,
         allow_inf_nan=False,
         description="Standard error, on the log (rate) or logit (proportion) scale when"
         " transform is true; used instead of the limits when given.",
@@ -58,7 +82,13 @@ class SiiRequest(_Strict):
     quantiles: list[SiiQuantile] = Field(min_length=5, max_length=100)
     value_type: Literal["rate", "proportion", "other"] = "other"
     transform: bool = False
-    multiplier: float = Field(1, allow_inf_nan=False)
+    multiplier: float = Field(
+        1,
+        ge=-MAX_MULTIPLIER,
+        le=MAX_MULTIPLIER,
+        allow_inf_nan=False,
+        description="Scales the SII; a negative multiplier flips it and inverts the RII.",
+    )
     repetitions: int = Field(100_000, ge=1_000, le=MAX_REPETITIONS)
     confidence: Levels = [0.95]
 
@@ -107,13 +137,15 @@ class SiiResponse(BaseModel):
     rii: float | None = Field(
         description="PHEindicatormethods convention: fitted(1) / fitted(0), i.e. the LEAST"
         " deprived end over the MOST deprived end (below 1: higher values where deprivation is"
-        " higher); inverted by a negative multiplier. Null when fitted(0) is 0."
+        " higher); inverted by a negative multiplier. Null (with no limits) when fitted(0) is"
+        " 0 or the ratio or a simulated limit is not a finite number."
     )
     rii_limits: list[Limit]
     rii_most_over_least_deprived: float | None = Field(
         description="fitted(0) / fitted(1): the MOST deprived end over the LEAST deprived end"
         " (above 1: higher values where deprivation is higher), the reciprocal of the package's"
-        " `rii`, whatever the multiplier's sign. Null when fitted(1) is 0."
+        " `rii`, whatever the multiplier's sign. Null (with no limits) when fitted(1) is 0 or"
+        " the ratio or a simulated limit is not a finite number."
     )
     rii_most_over_least_deprived_limits: list[Limit] = Field(
         description="Simulated limits of `rii_most_over_least_deprived` (the same draws as"

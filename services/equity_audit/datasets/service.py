@@ -175,7 +175,7 @@ def parse_file(
     else:  # pragma: no cover - the endpoint and CLI only pass known kinds
         raise ValueError(f"unknown dataset kind {kind!r}")
     report = loaded.report
-    if known_lsoas is not None:
+    if known_lsoas is not None and report.layout is not None:
         missing = tuple(sorted(set(known_lsoas) - loaded.rows.keys()))
         if missing:
             report = report.with_missing(missing)

@@ -45,6 +45,8 @@ def confidence_levels(levels: Sequence[float]) -> tuple[float, ...]:
         number = finite(level, "confidence", index)
         if not 0 < number < 1:
             raise MethodInputError(index, "confidence", "must be between 0 and 1 exclusive")
+        if number + (1 - number) / 2 >= 1:
+            raise MethodInputError(index, "confidence", "is too close to 1 to have finite limits")
         checked.append(number)
     return tuple(checked)
 
@@ -52,3 +54,9 @@ def confidence_levels(levels: Sequence[float]) -> tuple[float, ...]:
 def multiplier(value: float) -> float:
     """A scaling factor such as 100,000: finite and greater than zero."""
     return positive(value, "multiplier")
+
+
+def finite_results(field: str, reason: str, *numbers: float, item: int | None = None) -> None:
+    """Refuse input whose estimate or limits overflow: a method never answers inf or NaN."""
+    if not all(math.isfinite(n) for n in numbers):
+        raise MethodInputError(item, field, reason)

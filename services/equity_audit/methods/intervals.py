@@ -5,6 +5,7 @@ Exact Poisson (chi-square form): Armitage P, Berry G. Statistical methods in med
 Wilson: Wilson EB. J Am Stat Assoc 1927;22:209-12; Newcombe RG. Stat Med 1998;17:857-72.
 """
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -31,15 +32,17 @@ def z_value(level: float) -> float:
 
 
 def byars_lower(observed: ArrayLike, level: float) -> NDArray[np.float64]:
-    """Byars' lower limit for a Poisson count."""
+    """Byars' lower limit for a Poisson count (inf, not a warning, past the float range)."""
     o = np.asarray(observed, dtype=float)
-    return o * (1 - 1 / (9 * o) - z_value(level) / (3 * np.sqrt(o))) ** 3
+    with np.errstate(over="ignore"):
+        return o * (1 - 1 / 9 / o - z_value(level) / (3 * np.sqrt(o))) ** 3
 
 
 def byars_upper(observed: ArrayLike, level: float) -> NDArray[np.float64]:
-    """Byars' upper limit for a Poisson count."""
-    o1 = np.asarray(observed, dtype=float) + 1
-    return o1 * (1 - 1 / (9 * o1) + z_value(level) / (3 * np.sqrt(o1))) ** 3
+    """Byars' upper limit for a Poisson count (inf, not a warning, past the float range)."""
+    with np.errstate(over="ignore"):
+        o1 = np.asarray(observed, dtype=float) + 1
+        return o1 * (1 - 1 / 9 / o1 + z_value(level) / (3 * np.sqrt(o1))) ** 3
 
 
 def exact_lower(observed: ArrayLike, level: float) -> NDArray[np.float64]:
@@ -68,9 +71,19 @@ def poisson_method(observed: float) -> str:
 
 
 def wilson_limits(numerator: float, denominator: float, level: float) -> tuple[float, float]:
-    """Wilson score limits for a proportion numerator / denominator."""
+    """Wilson score limits for a proportion numerator / denominator (numerator <= denominator).
+
+    (2x + z^2 +/- z sqrt(z^2 + 4x(1 - x/n))) / 2(n + z^2) is homogeneous in (x, n, z^2), so
+    large inputs are first divided by a power of four: exact, so the limits are unchanged
+    bit for bit, and no intermediate can leave the float range.
+    """
     z = z_value(level)
-    spread = z * np.sqrt(z**2 + 4 * numerator * (1 - numerator / denominator))
-    centre = 2 * numerator + z**2
-    scale = 2 * (denominator + z**2)
-    return float((centre - spread) / scale), float((centre + spread) / scale)
+    _, exponent = math.frexp(denominator)
+    halvings = max(0, (exponent + 1) // 2)  # 4**halvings >= denominator
+    x = math.ldexp(numerator, -2 * halvings)
+    n = math.ldexp(denominator, -2 * halvings)
+    z = math.ldexp(z, -halvings)
+    spread = z * math.sqrt(z * z + 4 * x * (1 - x / n))
+    centre = 2 * x + z * z
+    scale = 2 * (n + z * z)
+    return (centre - spread) / scale, (centre + spread) / scale

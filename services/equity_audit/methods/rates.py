@@ -40,15 +40,26 @@ def rate(
     observed = _checks.count(count, "count")
     population = _checks.positive(denominator, "denominator")
     scale = _checks.multiplier(multiplier) / population
+    _checks.finite_results(
+        "denominator", "is too small for the multiplier: the rate would not be finite", scale
+    )
     limits = []
     for level in _checks.confidence_levels(confidence):
         lower, upper = poisson_limits(observed, level)
         limits.append(ConfidenceLimits(level, lower * scale, upper * scale))
+    estimate = observed * scale
+    _checks.finite_results(
+        "count",
+        "is too large for the denominator and multiplier: the rate or its limits would not be"
+        " finite",
+        estimate,
+        *(x for lim in limits for x in (lim.lower, lim.upper)),
+    )
     return RateResult(
         count=observed,
         denominator=population,
         multiplier=float(multiplier),
-        estimate=observed * scale,
+        estimate=estimate,
         limits=tuple(limits),
         method=poisson_method(observed),
     )

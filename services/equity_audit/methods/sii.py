@@ -17,6 +17,7 @@ Limits come from simulating each quantile's value from a normal distribution wit
 standard error: on the log scale for rates and the logit scale for proportions.
 """
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -96,41 +97,54 @@ def slope_index_of_inequality(
     if repetitions < MIN_REPETITIONS:
         raise MethodInputError(None, "repetitions", f"must be at least {MIN_REPETITIONS}")
 
-    population = np.array([q.population for q in rows])
-    values = np.array([q.value for q in rows])
-    share = population / population.sum()
-    rank = np.cumsum(share) - share / 2
-    sqrt_share = np.sqrt(share)
-    design = np.column_stack([sqrt_share, rank * sqrt_share])
-    # Rows of `solve` map sqrt(share)-weighted values to (intercept, slope) by least squares.
-    solve = np.linalg.solve(design.T @ design, design.T)
+    # Overflow (huge values, SEs or multipliers) yields inf or NaN, refused below, not a warning.
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        population = np.array([q.population for q in rows])
+        total = population.sum()
+        if not np.isfinite(total):
+            raise MethodInputError(None, "population", "the quantiles' total is too large")
+        values = np.array([q.value for q in rows])
+        share = population / total
+        rank = np.cumsum(share) - share / 2
+        sqrt_share = np.sqrt(share)
+        design = np.column_stack([sqrt_share, rank * sqrt_share])
+        # Rows of `solve` map sqrt(share)-weighted values to (intercept, slope) by least squares.
+        solve = np.linalg.solve(design.T @ design, design.T)
 
-    intercept, slope = solve @ (values * sqrt_share)
-    rii = _rii(intercept, slope, scale)
-    reverse = _rii(intercept, slope, -1.0)
+        intercept, slope = solve @ (values * sqrt_share)
+        rii = _rii(intercept, slope, scale)
+        reverse = _rii(intercept, slope, -1.0)
 
-    centre, se = _sampling_scale(rows, values, value_type)
-    rng = np.random.default_rng(seed)
-    draws = centre + se * rng.standard_normal((repetitions, len(rows)))
-    draws = _back_transform(draws, value_type)
-    params = _fit_rows(draws * sqrt_share, solve.T)
-    sim_intercept, sim_slope = params[:, 0], params[:, 1]
-    sim_sii = scale * sim_slope
-    with np.errstate(divide="ignore", invalid="ignore"):
+        centre, se = _sampling_scale(rows, values, value_type)
+        rng = np.random.default_rng(seed)
+        draws = centre + se * rng.standard_normal((repetitions, len(rows)))
+        draws = _back_transform(draws, value_type)
+        params = _fit_rows(draws * sqrt_share, solve.T)
+        sim_intercept, sim_slope = params[:, 0], params[:, 1]
+        sim_sii = scale * sim_slope
         sim_rii = (sim_intercept + sim_slope) / sim_intercept
         sim_reverse = sim_intercept / (sim_intercept + sim_slope)
+        sii = float(scale * slope)
     if scale < 0:
         sim_rii = sim_reverse
+    sii_limits = _percentile_limits(sim_sii, levels)
+    _checks.finite_results(
+        "quantiles",
+        "values, standard errors or multiplier too large: the SII or its limits would not be"
+        " finite",
+        sii,
+        *(x for lim in sii_limits for x in (lim.lower, lim.upper)),
+    )
+    rii, rii_limits = _finite_rii(rii, sim_rii, levels)
+    reverse, reverse_limits = _finite_rii(reverse, sim_reverse, levels)
 
     return SiiResult(
-        sii=float(scale * slope),
-        sii_limits=_percentile_limits(sim_sii, levels),
+        sii=sii,
+        sii_limits=sii_limits,
         rii=rii,
-        rii_limits=_percentile_limits(sim_rii, levels) if rii is not None else (),
+        rii_limits=rii_limits,
         rii_most_over_least_deprived=reverse,
-        rii_most_over_least_deprived_limits=(
-            _percentile_limits(sim_reverse, levels) if reverse is not None else ()
-        ),
+        rii_most_over_least_deprived_limits=reverse_limits,
         value_type=value_type,
         multiplier=scale,
         repetitions=repetitions,
@@ -145,6 +159,18 @@ def _fit_rows(weighted: NDArray[np.float64], solve_t: NDArray[np.float64]) -> ND
         rows = slice(start, start + BLOCK_ROWS)
         np.matmul(weighted[rows], solve_t, out=params[rows])
     return params
+
+
+def _finite_rii(
+    rii: float | None, simulated: NDArray[np.float64], levels: tuple[float, ...]
+) -> tuple[float | None, tuple[ConfidenceLimits, ...]]:
+    """The RII and its limits, or (None, ()) when it or any limit is not a finite number."""
+    if rii is None or not math.isfinite(rii):
+        return None, ()
+    limits = _percentile_limits(simulated, levels)
+    if not all(math.isfinite(x) for lim in limits for x in (lim.lower, lim.upper)):
+        return None, ()
+    return rii, limits
 
 
 def _rii(intercept: float, slope: float, scale: float) -> float | None:

@@ -2,7 +2,7 @@
 
 import pytest
 
-from services.equity_audit.methods import proportion
+from services.equity_audit.methods import MethodInputError, proportion
 
 
 # Newcombe RG. Two-sided confidence intervals for the single proportion: comparison of seven
@@ -35,3 +35,22 @@ def test_percentage_scale_and_default_levels() -> None:
 
 def test_all_cases_gives_an_upper_limit_of_one() -> None:
     assert proportion(20, 20).at(0.95).upper == pytest.approx(1.0)
+
+
+@pytest.mark.filterwarnings("error")
+@pytest.mark.parametrize(
+    ("numerator", "denominator"),
+    [(4.49e307, 7.75e307), (1.7e308, 1.7976931348623157e308), (0, 5e-324), (5e-324, 5e-324)],
+)
+def test_extreme_counts_give_finite_limits_without_warnings(
+    numerator: float, denominator: float
+) -> None:
+    result = proportion(numerator, denominator)
+    for limit in result.limits:
+        assert 0 <= limit.lower <= result.estimate <= limit.upper <= 1
+
+
+def test_a_level_too_close_to_one_is_refused() -> None:
+    with pytest.raises(MethodInputError) as error:
+        proportion(1, 2, confidence=(0.95, 0.9999999999999999))
+    assert (error.value.item_index, error.value.field) == (1, "confidence")

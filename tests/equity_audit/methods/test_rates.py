@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from services.equity_audit.methods import rate
+from services.equity_audit.methods import MethodInputError, rate
 from services.equity_audit.methods.intervals import (
     byars_lower,
     byars_upper,
@@ -79,3 +79,23 @@ def test_multiplier_and_any_confidence_levels() -> None:
     assert result.estimate == pytest.approx(4.0)
     widths = [limit.upper - limit.lower for limit in result.limits]
     assert widths == sorted(widths)
+
+
+@pytest.mark.filterwarnings("error")
+@pytest.mark.parametrize(
+    ("count", "denominator", "field"),
+    [(0, 5e-324, "denominator"), (5, 1e-304, "denominator"), (1e308, 1, "count")],
+)
+def test_a_rate_that_would_not_be_finite_is_refused(
+    count: float, denominator: float, field: str
+) -> None:
+    with pytest.raises(MethodInputError) as error:
+        rate(count, denominator)
+    assert error.value.field == field
+
+
+@pytest.mark.filterwarnings("error")
+def test_byars_at_the_top_of_the_float_range_does_not_overflow() -> None:
+    largest = np.finfo(float).max
+    assert float(byars_lower(largest, 0.95)) == pytest.approx(largest)
+    assert float(byars_upper(largest, 0.95)) == pytest.approx(largest)

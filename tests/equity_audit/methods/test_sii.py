@@ -5,7 +5,11 @@ import time
 import numpy as np
 import pytest
 
-from services.equity_audit.methods import QuantileValue, slope_index_of_inequality
+from services.equity_audit.methods import (
+    MethodInputError,
+    QuantileValue,
+    slope_index_of_inequality,
+)
 from services.equity_audit.methods.intervals import z_value
 
 # Area1 of the phe_sii documentation example, PHEindicatormethods R/SII_function.R
@@ -156,3 +160,40 @@ def test_most_over_least_does_not_depend_on_the_multiplier_sign() -> None:
     assert flipped.rii == pytest.approx(plain.rii_most_over_least_deprived)
     assert flipped.rii_most_over_least_deprived == plain.rii_most_over_least_deprived
     assert flipped.rii_limits == plain.rii_most_over_least_deprived_limits
+
+
+def _flat(**changes: float) -> list[QuantileValue]:
+    base: dict = {"population": 100.0, "value": 1.0, "se": 0.1} | changes
+    return [QuantileValue(quantile=q, **base) for q in range(1, 6)]
+
+
+@pytest.mark.filterwarnings("error")
+@pytest.mark.parametrize(
+    ("quantiles", "kwargs", "field"),
+    [
+        (_flat(se=1e308), {}, "quantiles"),
+        (_flat(), {"multiplier": 1e308, "value_type": "normal"}, "quantiles"),
+        (_flat(value=5.0, se=1000.0), {"value_type": "rate"}, "quantiles"),
+        (_flat(population=1e308), {}, "population"),
+    ],
+)
+def test_overflow_is_refused_not_warned(quantiles, kwargs, field) -> None:
+    kwargs = {"repetitions": 1000, **kwargs}
+    if "multiplier" in kwargs:
+        quantiles = [QuantileValue(q.quantile, q.population, q.value * q.quantile, se=1e300)
+                     for q in quantiles]  # fmt: skip
+    with pytest.raises(MethodInputError) as error:
+        slope_index_of_inequality(quantiles, **kwargs)
+    assert error.value.field == field
+
+
+@pytest.mark.filterwarnings("error")
+def test_an_rii_that_is_not_finite_is_none_with_no_limits() -> None:
+    # Values of +/-1e300 around zero: fitted(0) is tiny, so the ratio overflows.
+    values = [-2e300, -1e300, 0.0, 1e300, 2e300]
+    quantiles = [QuantileValue(q, 100.0, v + 1e-300, se=1.0) for q, v in enumerate(values, 1)]
+    result = slope_index_of_inequality(quantiles, repetitions=1000)
+    assert np.isfinite(result.sii)
+    assert result.rii is None or np.isfinite(result.rii)
+    for limit in (*result.rii_limits, *result.rii_most_over_least_deprived_limits):
+        assert np.isfinite(limit.lower) and np.isfinite(limit.upper)

@@ -7,6 +7,7 @@ way: a wrong field count, a value that does not parse, a duplicate key, an unkno
 from __future__ import annotations
 
 import csv
+import io
 from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -90,9 +91,22 @@ def read_table(
     ``in_scope`` rows that fail are skipped, not rejected (Welsh LSOAs in an England and
     Wales file). ``consistent`` sees each row that passed every other check, with its line
     number, and returns a reason to reject it for disagreeing with earlier rows.
+
+    A file that is not UTF-8 text, or that no CSV reader can split (a field longer than
+    ``csv.field_size_limit()``), is refused whole: no layout, one rejection saying where.
     """
-    with path.open(newline="", encoding="utf-8-sig") as handle:
-        reader = csv.reader(handle)
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = raw[: error.start].count(b"\n") + 1
+        reason = (
+            f"the file is not UTF-8 text (byte {error.start}): save it as CSV UTF-8 and"
+            " import it again"
+        )
+        return _refused(path, layouts, descriptor, Rejection(line, reason))
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
         header = next(reader, [])
         for layout in layouts:
             positions = layout.match(header)
@@ -100,14 +114,8 @@ def read_table(
                 break
         else:
             expected = " or ".join(repr(layout.name) for layout in layouts)
-            report = ImportReport(
-                dataset=(descriptor or layouts[0].descriptor).name,
-                file_name=path.name,
-                layout=None,
-                accepted=0,
-                rejected=(Rejection(1, f"header does not match {expected}"),),
-            )
-            return LoadedDataset(descriptor or layouts[0].descriptor, {}, report)
+            rejection = Rejection(1, f"header does not match {expected}")
+            return _refused(path, layouts, descriptor, rejection)
         rows, rejected, skipped = _parse_rows(
             reader,
             width=len(header),
@@ -120,6 +128,9 @@ def read_table(
             in_scope=in_scope,
             consistent=consistent,
         )
+    except csv.Error as error:
+        reason = f"the file is not a readable CSV file: {error}"
+        return _refused(path, layouts, descriptor, Rejection(max(reader.line_num, 1), reason))
     chosen = descriptor or layout.descriptor
     report = ImportReport(
         dataset=chosen.name,
@@ -130,6 +141,20 @@ def read_table(
         skipped=skipped,
     )
     return LoadedDataset(chosen, rows, report)
+
+
+def _refused(
+    path: Path,
+    layouts: Sequence[Layout[T]],
+    descriptor: DatasetDescriptor | None,
+    rejection: Rejection,
+) -> LoadedDataset[K, T]:
+    """A whole file refused before any row was accepted: no layout, one rejection."""
+    chosen = descriptor or layouts[0].descriptor
+    report = ImportReport(
+        dataset=chosen.name, file_name=path.name, layout=None, accepted=0, rejected=(rejection,)
+    )
+    return LoadedDataset(chosen, {}, report)
 
 
 def _parse_rows(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 from pathlib import Path
 
 import pytest
@@ -286,3 +287,38 @@ def test_data_dir_comes_from_the_environment_or_defaults_beside_the_repo(tmp_pat
         resolve_data_dir({DATA_DIR_ENV: "  "}, repo_root=tmp_path)
         == (tmp_path / ".." / "shared" / "data").resolve()
     )
+
+
+# --- unreadable files -----------------------------------------------------------------------
+
+
+def test_a_file_that_is_not_utf8_is_one_rejection_with_its_line(tmp_path: Path) -> None:
+    path = tmp_path / "housing.csv"
+    good = ",".join(str(v) for v in housing_row("E01000001"))
+    path.write_bytes(
+        (",".join(HOUSING_HEADER) + "\n" + good + "\n").encode() + b"E01000002,\xff\xfe\n"
+    )
+    loaded = load_housing(path)
+    assert loaded.report.layout is None and loaded.report.accepted == 0 and not loaded.rows
+    (rejection,) = loaded.report.rejected
+    assert rejection.row_number == 3
+    assert "not UTF-8" in rejection.reason
+
+
+def test_a_utf8_byte_order_mark_is_still_read(tmp_path: Path) -> None:
+    path = tmp_path / "housing.csv"
+    good = ",".join(str(v) for v in housing_row("E01000001"))
+    path.write_bytes(("\ufeff" + ",".join(HOUSING_HEADER) + "\n" + good + "\n").encode())
+    assert set(load_housing(path).rows) == {"E01000001"}
+
+
+def test_a_field_past_the_csv_size_limit_is_one_rejection(tmp_path: Path) -> None:
+    path = tmp_path / "housing.csv"
+    huge = "x" * (csv.field_size_limit() + 1)
+    good = ",".join(str(v) for v in housing_row("E01000001"))
+    path.write_text(",".join(HOUSING_HEADER) + "\n" + good + "\n" + f'"{huge}",1\n')
+    loaded = load_housing(path)
+    assert loaded.report.layout is None and not loaded.rows
+    (rejection,) = loaded.report.rejected
+    assert rejection.row_number == 3
+    assert "not a readable CSV file" in rejection.reason
