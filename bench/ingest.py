@@ -32,6 +32,7 @@ from sqlalchemy.engine import make_url
 
 from services.monitoring_ingest.vendors.credentials import sign
 from shared.auth import Role, TokenCodec
+from shared.database import driver_free_url
 from shared.db_url import ensure_database, resolve_database_url
 from shared.embedded_pg import free_port
 from shared.settings import DEV_JWT_SECRET, REPO_ROOT
@@ -49,10 +50,6 @@ LATENCY_SECONDS = 6.0
 PATH = "/v1/readings/native"
 CODES = (("rr", 16, "/min"), ("spo2", 97, "%"), ("sbp", 125, "mm[Hg]"), ("hr", 70, "/min"),
          ("temp", 37.0, "Cel"))  # fmt: skip
-
-
-def _asyncpg_url(url: str) -> str:
-    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
 class _Readings:
@@ -148,7 +145,7 @@ async def _sustained(base: str, creds: dict, bodies: list[bytes]) -> tuple[int, 
 
 async def _copy(url: str, rows: int) -> float:
     """Rows/s of COPY of the same shape of rows into the partitioned readings table."""
-    conn = await asyncpg.connect(_asyncpg_url(url))
+    conn = await asyncpg.connect(driver_free_url(url))
     try:
         start = datetime.now(UTC) - timedelta(days=2)
         admission, ward = uuid.uuid4(), uuid.uuid4()
@@ -175,7 +172,7 @@ async def _analyze(url: str) -> None:
     outlive its growth until autovacuum's next analyse (a minute or more), and the phase
     after a big one measures that lag rather than ingest.
     """
-    conn = await asyncpg.connect(_asyncpg_url(url))
+    conn = await asyncpg.connect(driver_free_url(url))
     try:
         await conn.execute("ANALYZE monitoring.readings, monitoring.reading_identities")
     finally:

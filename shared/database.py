@@ -49,6 +49,12 @@ def async_url(url: str) -> str:
     return parsed.set(drivername="postgresql+asyncpg").render_as_string(hide_password=False)
 
 
+def driver_free_url(url: str) -> str:
+    """The same URL as asyncpg and libpq take it (`postgresql://…`, no SQLAlchemy driver)."""
+    parsed = make_url(url.replace("postgres://", "postgresql://", 1))
+    return parsed.set(drivername="postgresql").render_as_string(hide_password=False)
+
+
 def create_engine(url: str, *, pool_size: int = 10, application_name: str = "vward") -> AsyncEngine:
     """An asyncpg engine with short connect timeouts so readiness checks fail fast."""
     return create_async_engine(

@@ -28,9 +28,9 @@ def _database_url() -> str:
 async def _import(database_url: str, kind: str, path: Path) -> ImportOutcome:
     import asyncpg
 
-    from services.equity_audit.reference_data import _dsn
+    from shared.database import driver_free_url
 
-    conn = await asyncpg.connect(_dsn(database_url), timeout=10)
+    conn = await asyncpg.connect(driver_free_url(database_url), timeout=10)
     try:
         async with conn.transaction():
             return await import_file(conn, kind, path)
@@ -71,10 +71,10 @@ def datasets_command(
     """List the active reference datasets with vintage and licence."""
     import asyncpg
 
-    from services.equity_audit.reference_data import _dsn
+    from shared.database import driver_free_url
 
     async def _list() -> list[dict]:
-        conn = await asyncpg.connect(_dsn(database_url or _database_url()), timeout=10)
+        conn = await asyncpg.connect(driver_free_url(database_url or _database_url()), timeout=10)
         try:
             return await repository.list_datasets(conn, active_only=True)
         finally:

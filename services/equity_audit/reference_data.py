@@ -11,7 +11,6 @@ import asyncio
 from pathlib import Path
 
 import asyncpg
-from sqlalchemy.engine import make_url
 
 from services.equity_audit.datasets import repository
 from services.equity_audit.datasets.service import (
@@ -22,9 +21,10 @@ from services.equity_audit.datasets.service import (
     import_parsed,
     parse_file,
 )
-from services.equity_audit.domain.reference import SYNTHETIC_MARKER
+from services.equity_audit.domain.reference.catalogue import synthetic_seed
 from services.equity_audit.domain.synthetic import ensure_reference_data
 from services.equity_audit.settings import SYNTHETIC_DIR
+from shared.database import driver_free_url
 
 
 def load(database_url: str, data_dir: Path, *, synthetic_dir: Path = SYNTHETIC_DIR) -> str:
@@ -44,7 +44,7 @@ async def load_async(
     )
     paths = {kind: source / (DESCRIPTORS[kind].file_name or "") for kind in KINDS}
     checksums = await asyncio.to_thread(lambda: {k: checksum_of(p) for k, p in paths.items()})
-    conn = await asyncpg.connect(_dsn(database_url), timeout=10)
+    conn = await asyncpg.connect(driver_free_url(database_url), timeout=10)
     try:
         active = await repository.active_checksums(conn)
         if all(active.get(kind) == checksums[kind] for kind in KINDS):
@@ -76,20 +76,3 @@ async def load_async(
             text += " – " + "; ".join(outcome.problems)
         parts.append(text)
     return f"{label}: " + ", ".join(parts)
-
-
-def synthetic_seed(directory: Path) -> int | None:
-    """The seed recorded by the synthetic generator's marker file, or None for real data."""
-    marker = directory / SYNTHETIC_MARKER
-    if not marker.is_file():
-        return None
-    for line in marker.read_text(encoding="utf-8").splitlines():
-        name, _, value = line.partition("=")
-        if name.strip() == "seed" and value.strip().lstrip("-").isdigit():
-            return int(value)
-    return 0
-
-
-def _dsn(database_url: str) -> str:
-    url = make_url(database_url.replace("postgres://", "postgresql://", 1))
-    return url.set(drivername="postgresql").render_as_string(hide_password=False)

@@ -12,19 +12,14 @@ from pathlib import Path
 from typing import Any
 
 import asyncpg
-from sqlalchemy.engine import make_url
 
 from services.ward_api.domain.capacity import PopulationBasis
 from services.ward_api.domain.geography import ONS_MID_2019, Geography, load_geography
 from services.ward_api.domain.sitrep import ENGLAND_CODE, SitrepRow, load_sitrep
 from services.ward_api.domain.sources import IMD_FILE, LSOA_ICB_FILE, SITREP_FILE
+from shared.database import driver_free_url
 
 ONS_SOURCE = "ONS mid-2019 LSOA population estimates summed (LSOA11 → ICB July 2022)"
-
-
-def _asyncpg_dsn(database_url: str) -> str:
-    url = make_url(database_url.replace("postgres://", "postgresql://", 1))
-    return url.set(drivername="postgresql").render_as_string(hide_password=False)
 
 
 def load(database_url: str, data_dir: Path) -> str:
@@ -36,7 +31,7 @@ def load(database_url: str, data_dir: Path) -> str:
     lsoa_rows = _lsoa_rows(data_dir)
     # The sitrep is NHS England's published history; a synthetic set has none.
     sitrep = load_sitrep(data_dir) if (data_dir / SITREP_FILE).is_file() else []
-    asyncio.run(_load(_asyncpg_dsn(database_url), geography, lsoa_rows, sitrep))
+    asyncio.run(_load(driver_free_url(database_url), geography, lsoa_rows, sitrep))
     periods = sorted({r.period for r in sitrep})
     history = (
         f"sitrep {periods[0]}–{periods[-1]} ({len(sitrep)} rows)" if sitrep else "no sitrep history"

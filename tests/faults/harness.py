@@ -21,10 +21,10 @@ from typing import Any, TypeVar
 import asyncpg
 import httpx
 import orjson
-from sqlalchemy.engine import make_url
 
 from services.monitoring_ingest.vendors.credentials import sign
 from shared.auth import Role, TokenCodec
+from shared.database import driver_free_url
 from tests.conftest import TEST_JWT_SECRET
 from vward.platform import Platform
 
@@ -138,13 +138,8 @@ class Tally:
         print(self.line(), flush=True)
 
 
-def asyncpg_dsn(database_url: str) -> str:
-    url = make_url(database_url).set(drivername="postgresql")
-    return url.render_as_string(hide_password=False)
-
-
 async def fetch(database_url: str, sql: str, *args: Any) -> list[asyncpg.Record]:
-    conn = await asyncpg.connect(asyncpg_dsn(database_url), timeout=5)
+    conn = await asyncpg.connect(driver_free_url(database_url), timeout=5)
     try:
         return await conn.fetch(sql, *args, timeout=15)
     finally:

@@ -10,7 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.ward_api.admissions.models import Admission
 from services.ward_api.capacity.models import SitrepMonth
-from services.ward_api.wards.models import Ward, WardCapacityChange
+from services.ward_api.wards.models import Ward
+from services.ward_api.wards.repository import capacity_in_force
 
 
 async def periods(session: AsyncSession) -> list[str]:
@@ -67,20 +68,7 @@ async def upsert_months(session: AsyncSession, values: list[dict]) -> tuple[int,
 
 async def live_beds_by_icb(session: AsyncSession, at: datetime) -> dict[str, tuple[int, int]]:
     """Commissioned beds in force at `at` and ward count per ICB (wards not closed then)."""
-    latest = (
-        select(
-            WardCapacityChange.ward_id,
-            WardCapacityChange.beds,
-            func.row_number()
-            .over(
-                partition_by=WardCapacityChange.ward_id,
-                order_by=(WardCapacityChange.effective_from.desc(), WardCapacityChange.id.desc()),
-            )
-            .label("rank"),
-        )
-        .where(WardCapacityChange.effective_from <= at)
-        .subquery()
-    )
+    latest = capacity_in_force(at)
     query = (
         select(Ward.icb_code, func.sum(latest.c.beds), func.count())
         .join(latest, and_(latest.c.ward_id == Ward.id, latest.c.rank == 1))

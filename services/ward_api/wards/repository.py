@@ -7,6 +7,7 @@ from datetime import datetime
 
 from sqlalchemy import delete, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql import Subquery
 
 from services.ward_api.admissions.models import Admission
 from services.ward_api.geography.models import Icb, SubIcb
@@ -105,11 +106,12 @@ async def wards_in_icb(session: AsyncSession, icb_code: str) -> list[Ward]:
     return list((await session.scalars(query)).all())
 
 
-async def beds_at(
-    session: AsyncSession, ward_ids: list[uuid.UUID], at: datetime
-) -> dict[uuid.UUID, int]:
-    """Commissioned beds of each ward in force at `at` (wards not yet commissioned absent)."""
-    latest = (
+def capacity_in_force(at: datetime, ward_ids: list[uuid.UUID] | None = None) -> Subquery:
+    """Each ward's capacity changes up to `at`, ranked: `rank == 1` is the one in force."""
+    where = [WardCapacityChange.effective_from <= at]
+    if ward_ids is not None:
+        where.append(WardCapacityChange.ward_id.in_(ward_ids))
+    return (
         select(
             WardCapacityChange.ward_id,
             WardCapacityChange.beds,
@@ -120,8 +122,15 @@ async def beds_at(
             )
             .label("rank"),
         )
-        .where(WardCapacityChange.ward_id.in_(ward_ids), WardCapacityChange.effective_from <= at)
+        .where(*where)
         .subquery()
     )
+
+
+async def beds_at(
+    session: AsyncSession, ward_ids: list[uuid.UUID], at: datetime
+) -> dict[uuid.UUID, int]:
+    """Commissioned beds of each ward in force at `at` (wards not yet commissioned absent)."""
+    latest = capacity_in_force(at, ward_ids)
     query = select(latest.c.ward_id, latest.c.beds).where(latest.c.rank == 1)
     return {w: int(b) for w, b in (await session.execute(query)).all()}

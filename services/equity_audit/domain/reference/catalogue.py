@@ -115,7 +115,7 @@ def load_reference(data_dir: Path) -> ReferenceData:
 
     Raises FileNotFoundError only when a file is absent altogether.
     """
-    seed = _synthetic_seed(data_dir)
+    seed = synthetic_seed(data_dir)
 
     def describe(real: DatasetDescriptor) -> DatasetDescriptor:
         return real if seed is None else synthetic_descriptor(real, seed=seed)
@@ -148,7 +148,7 @@ def _with_missing(loaded: LoadedDataset[str, T], expected: Iterable[str]) -> Loa
     return replace(loaded, report=loaded.report.with_missing(missing))
 
 
-def _synthetic_seed(data_dir: Path) -> int | None:
+def synthetic_seed(data_dir: Path) -> int | None:
     """The seed recorded in the synthetic marker, or None for real data."""
     marker = data_dir / SYNTHETIC_MARKER
     if not marker.is_file():
