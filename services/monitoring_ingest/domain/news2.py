@@ -5,8 +5,15 @@ Standardising the assessment of acute-illness severity in the NHS. London: RCP, 
 Chart 1 (scoring system), Chart 3 (thresholds and triggers), Chart 4 (clinical response).
 
 The chart's bands are whole numbers (0.1 °C for temperature), so each value is first
-rounded half-up to that resolution, as it would be when charted. A set missing any of the
-seven parameters gets no aggregate score: a missing value is never scored as normal.
+rounded half-up to that resolution, as it would be when charted.
+
+A set missing any of the seven parameters gets no aggregate score: a missing value is never
+scored as normal. But every parameter scores at least 0, so the sum of the parameters that
+were observed is a lower bound on the aggregate the complete set would have ("at least N,
+incomplete"). An incomplete set is therefore banded by that lower bound as soon as it reaches
+a Chart 3 trigger on its own: at least 7 is high, at least 5 medium, any single parameter
+scoring 3 low-medium. Below those its risk is unknown (band None), never low: only a complete
+set can be low risk.
 """
 
 from __future__ import annotations
@@ -158,14 +165,15 @@ CLINICAL_RESPONSES: dict[Trigger, ClinicalResponse] = {
 
 @dataclass(frozen=True, slots=True)
 class News2Result:
-    """Scores for one observation set; aggregate and response only when complete."""
+    """Scores for one observation set: aggregate only when complete, response when known."""
 
     scale: SpO2Scale
     parameter_scores: dict[Parameter, int]
     missing: tuple[Parameter, ...]
     aggregate: int | None
     red_score: bool  # any single parameter scoring 3, even in an incomplete set
-    response: ClinicalResponse | None
+    response: ClinicalResponse | None  # for an incomplete set, only once a trigger is reached
+    lower_bound: int  # sum of the scored parameters: the aggregate, or at least it
 
     @property
     def complete(self) -> bool:
@@ -174,7 +182,7 @@ class News2Result:
 
     @property
     def band(self) -> RiskBand | None:
-        """Chart 3 clinical risk, or None for an incomplete set."""
+        """Chart 3 clinical risk; None for an incomplete set that reaches no trigger yet."""
         return self.response.band if self.response else None
 
 
@@ -241,7 +249,7 @@ def score_temperature(celsius: float) -> int:
 
 
 def score(observations: ObservationSet, *, scale: SpO2Scale = SpO2Scale.SCALE_1) -> News2Result:
-    """Score a set; incomplete sets get parameter scores but no aggregate or band."""
+    """Score a set; an incomplete one gets its lower bound and, if reached, its trigger."""
     o = observations
     present = {
         Parameter.RESPIRATION_RATE: o.respiration_rate,
@@ -275,12 +283,16 @@ def score(observations: ObservationSet, *, scale: SpO2Scale = SpO2Scale.SCALE_1)
     if o.temperature is not None:
         scores[Parameter.TEMPERATURE] = score_temperature(o.temperature)
     red_score = 3 in scores.values()
+    known = sum(scores.values())
+    trigger = _trigger(known, red_score)
     if missing:
-        return News2Result(scale, scores, missing, None, red_score, None)
-    aggregate = sum(scores.values())
-    return News2Result(
-        scale, scores, (), aggregate, red_score, CLINICAL_RESPONSES[_trigger(aggregate, red_score)]
-    )
+        # Low and routine need every parameter; the higher triggers hold on a lower bound.
+        response = None if trigger in _NEEDS_COMPLETE else CLINICAL_RESPONSES[trigger]
+        return News2Result(scale, scores, missing, None, red_score, response, known)
+    return News2Result(scale, scores, (), known, red_score, CLINICAL_RESPONSES[trigger], known)
+
+
+_NEEDS_COMPLETE = frozenset({Trigger.ROUTINE, Trigger.LOW})
 
 
 def _trigger(aggregate: int, red_score: bool) -> Trigger:

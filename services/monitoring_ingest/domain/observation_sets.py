@@ -1,8 +1,13 @@
-"""Group a patient's readings taken close together into one NEWS2 observation set."""
+"""Form one NEWS2 observation set from the readings taken close together.
+
+Which readings belong together is decided over the admission's whole history, whatever the
+order they arrived in, by scoring.engine (sets open at the earliest reading not yet in a set
+and run one window on); this module turns one such group into the set NEWS2 scores.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -14,7 +19,7 @@ from services.monitoring_ingest.domain.canonical import (
 )
 from services.monitoring_ingest.domain.news2 import ObservationSet, Parameter
 
-__all__ = ["DEFAULT_WINDOW", "FormedSet", "form_observation_set", "window_ends"]
+__all__ = ["DEFAULT_WINDOW", "FormedSet", "form_observation_set"]
 
 DEFAULT_WINDOW = timedelta(minutes=15)
 
@@ -77,25 +82,6 @@ def form_observation_set(
         temperature=value(Parameter.TEMPERATURE),
     )
     return FormedSet(observations, tuple(chosen.values()), start, end)
-
-
-def window_ends(times: Sequence[datetime], *, window: timedelta = DEFAULT_WINDOW) -> list[datetime]:
-    """Where each observation set in a run of readings ends, oldest first.
-
-    Readings are grouped greedily: a set opens at the earliest reading not yet in a set and
-    takes every reading up to `window` later (inclusive); it ends at the last of them. So one
-    round of observations is one set, and hours of continuous data become one set per
-    `window`. The newest time is always the last end, which is the set live ingest scores.
-    """
-    ends: list[datetime] = []
-    opened: datetime | None = None
-    for at in sorted(times):
-        if opened is None or at - opened > window:
-            opened = at
-            ends.append(at)
-        else:
-            ends[-1] = at
-    return ends
 
 
 def _on_oxygen(reading: CanonicalReading) -> bool:

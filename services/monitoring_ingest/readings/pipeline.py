@@ -263,5 +263,9 @@ async def ingest(
 
     alerts: list[uuid.UUID] = []
     if stored_readings:
-        alerts = await scoring.after_store(conn, stored_readings, settings=settings)
+        corrected = [supersedes[store_index[key]] for _, _, key in stored_readings
+                     if store_index[key] in supersedes]  # fmt: skip
+        alerts = await scoring.after_store(
+            conn, stored_readings, settings=settings, superseded=corrected
+        )
     return IngestReport(items, counts, alerts)

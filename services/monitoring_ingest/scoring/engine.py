@@ -3,25 +3,38 @@
 Runs in the same transaction as the readings, so an alert exists if and only if the
 reading that caused it does (transactional outbox).
 
-Every observation set a batch completes is scored (domain.observation_sets.window_ends), so
-a back-fill spanning days leaves a NEWS2 history, not only its newest set; a live batch is
-one set, as before.
+Observation sets do not depend on the order readings arrive in. An admission's NEWS2
+readings (superseded ones left out) are partitioned greedily over its whole history: a set
+opens at the earliest reading not yet in a set and takes every reading up to
+`observation_window_minutes` later (inclusive), the latest value of each parameter counting.
+A batch re-forms the sets from the one it first touches onwards (the stored set opened at or
+before its earliest reading, or a correction's superseded reading); sets before that cannot
+change. So a temperature observed half a second before the rest of its round but uploaded
+last joins that round's set and the set is re-scored, and a back-fill spanning days leaves
+one NEWS2 result per set.
 
-Alert de-duplication rule (per admission):
-- NEWS2 kinds are ranked news2_red_single < news2_medium < news2_high. A candidate is not
-  raised if an alert of the same or higher rank was raised for the admission within
-  `alert_suppress_minutes`; escalation to a higher rank is always raised.
+Alert rules (per admission), applied to every set a batch creates or changes:
+- NEWS2 kinds are ranked news2_red_single < news2_medium < news2_high; an incomplete set is
+  banded by its lower bound (domain.news2), so one already at least 7 raises news2_high. A
+  candidate is not raised if an alert of the same or higher rank was raised for the admission
+  within `alert_suppress_minutes`; escalation to a higher rank is always raised.
 - threshold_breach: at most one per threshold rule within `alert_suppress_minutes`.
 - Readings (or sets) observed more than `alert_max_age_minutes` ago are stored and scored
   but never alert: a back-fill of last week's data must not page anyone today.
-Concurrent batches for one admission serialise on a transaction-scoped advisory lock taken
-only when there is a candidate, so two replicas cannot both raise the same alert.
+- Alerts are never withdrawn: if part of a round arrives first and already warrants an alert,
+  that alert stands when the rest raises a higher one. The highest alert for the final sets
+  is the same whatever the arrival order.
+Each batch takes a transaction-scoped advisory lock per admission (in sorted order, so
+concurrent batches cannot deadlock) before it reads the sets, after its own readings are
+written: two requests completing one set at once take turns, and the second sees the
+first's readings and alert, so the set is neither missed nor alerted twice.
 """
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -35,11 +48,7 @@ from services.monitoring_ingest.domain.canonical import (
     Provenance,
 )
 from services.monitoring_ingest.domain.news2 import News2Result, RiskBand, SpO2Scale, score
-from services.monitoring_ingest.domain.observation_sets import (
-    FormedSet,
-    form_observation_set,
-    window_ends,
-)
+from services.monitoring_ingest.domain.observation_sets import FormedSet, form_observation_set
 from services.monitoring_ingest.domain.thresholds import Direction, ThresholdRule, breaches
 from services.monitoring_ingest.settings import IngestSettings
 
@@ -62,6 +71,8 @@ NEWS2_MEASURES = frozenset(
 NEWS2_CODES = sorted(code for code, m in MEASURE_BY_CODE.items() if m in NEWS2_MEASURES)
 NEWS2_RANK = {"news2_red_single": 1, "news2_medium": 2, "news2_high": 3}
 
+_LOCK = "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))"
+
 _CONTEXT = """
 SELECT a.admission_id,
        (SELECT s.scale FROM monitoring.spo2_scale_settings s
@@ -72,34 +83,81 @@ SELECT a.admission_id,
 FROM unnest($1::uuid[]) AS a(admission_id)
 """
 
-# For each (admission, window end) asked for, only the newest non-superseded reading of each
-# code in that window comes back: that is all form_observation_set uses, and it keeps the
-# transfer constant per window however dense the readings are.
-_WINDOW = """
-WITH win AS MATERIALIZED (
-    SELECT r.admission_id, w.window_end, r.reading_key, r.device_id, r.code, r.value, r.unit,
-           r.observed_at, r.provenance, r.vendor_reading_id, r.code_value, r.supersedes
-    FROM unnest($1::uuid[], $2::timestamptz[]) AS w(admission_id, window_end)
-    JOIN monitoring.readings r
-      ON r.admission_id = w.admission_id
-     AND r.observed_at BETWEEN w.window_end - $3::interval AND w.window_end
-    WHERE r.code = ANY($4::text[])
+# Where re-forming starts for each admission (the stored set opened at or before the
+# earliest time the batch touches, else that time), with the stored sets from there on.
+_STORED = """
+WITH asked AS (
+    SELECT a.admission_id,
+           coalesce((SELECT n.window_start FROM monitoring.news2_results n
+                      WHERE n.admission_id = a.admission_id AND n.window_start <= a.earliest
+                      ORDER BY n.window_end DESC LIMIT 1), a.earliest) AS restart
+    FROM unnest($1::uuid[], $2::timestamptz[]) AS a(admission_id, earliest)
 )
-SELECT DISTINCT ON (admission_id, window_end, code) *
-FROM win
-WHERE NOT EXISTS (SELECT 1 FROM win c WHERE c.supersedes = win.reading_key)
-ORDER BY admission_id, window_end, code, observed_at DESC, reading_key
+SELECT a.admission_id, a.restart, n.id, n.window_start, n.window_end, n.scale, n.aggregate,
+       n.lower_bound, n.risk, n.complete, n.red_score, n.parameter_scores, n.missing,
+       n.reading_keys
+FROM asked a
+LEFT JOIN monitoring.news2_results n
+       ON n.admission_id = a.admission_id AND n.window_start >= a.restart
 """
+
+# The sets from each restart on: openers found one index probe at a time (the first reading
+# more than a window after the previous opener), then the newest reading of each code in
+# each set's window. Superseded readings take no part.
+_SETS = """
+WITH RECURSIVE opener(admission_id, opened_at) AS (
+    SELECT a.admission_id, f.t
+    FROM unnest($1::uuid[], $2::timestamptz[]) AS a(admission_id, restart)
+    CROSS JOIN LATERAL (
+        SELECT min(r.observed_at) AS t FROM monitoring.readings r
+        WHERE r.admission_id = a.admission_id AND r.observed_at >= a.restart
+          AND r.code = ANY($4::text[])
+          AND NOT EXISTS (SELECT 1 FROM monitoring.readings c WHERE c.supersedes = r.reading_key)
+    ) f
+    WHERE f.t IS NOT NULL
+    UNION ALL
+    SELECT o.admission_id, f.t
+    FROM opener o
+    CROSS JOIN LATERAL (
+        SELECT min(r.observed_at) AS t FROM monitoring.readings r
+        WHERE r.admission_id = o.admission_id AND r.observed_at > o.opened_at + $3::interval
+          AND r.code = ANY($4::text[])
+          AND NOT EXISTS (SELECT 1 FROM monitoring.readings c WHERE c.supersedes = r.reading_key)
+    ) f
+    WHERE f.t IS NOT NULL
+)
+SELECT o.admission_id, o.opened_at, x.reading_key, x.device_id, x.code, x.value, x.unit,
+       x.observed_at, x.provenance, x.vendor_reading_id, x.code_value
+FROM opener o
+CROSS JOIN LATERAL (
+    SELECT DISTINCT ON (r.code) r.*
+    FROM monitoring.readings r
+    WHERE r.admission_id = o.admission_id
+      AND r.observed_at BETWEEN o.opened_at AND o.opened_at + $3::interval
+      AND r.code = ANY($4::text[])
+      AND NOT EXISTS (SELECT 1 FROM monitoring.readings c WHERE c.supersedes = r.reading_key)
+    ORDER BY r.code, r.observed_at DESC, r.reading_key
+) x
+ORDER BY o.admission_id, o.opened_at
+"""
+
+_SUPERSEDED_AT = """
+SELECT r.admission_id, min(r.observed_at) FROM monitoring.readings r
+WHERE r.reading_key = ANY($1::bytea[]) GROUP BY r.admission_id
+"""
+
+_DELETE_NEWS2 = "DELETE FROM monitoring.news2_results WHERE id = ANY($1::uuid[])"
 
 _UPSERT_NEWS2 = """
 INSERT INTO monitoring.news2_results (id, admission_id, ward_id, window_start, window_end, scale,
-    aggregate, risk, complete, red_score, parameter_scores, missing, reading_keys)
-VALUES (gen_random_uuid(), $1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb, $11, $12)
+    aggregate, lower_bound, risk, complete, red_score, parameter_scores, missing, reading_keys)
+VALUES (gen_random_uuid(), $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::jsonb, $12, $13)
 ON CONFLICT (admission_id, window_end) DO UPDATE SET
     window_start = EXCLUDED.window_start, scale = EXCLUDED.scale,
-    aggregate = EXCLUDED.aggregate, risk = EXCLUDED.risk, complete = EXCLUDED.complete,
-    red_score = EXCLUDED.red_score, parameter_scores = EXCLUDED.parameter_scores,
-    missing = EXCLUDED.missing, reading_keys = EXCLUDED.reading_keys, scored_at = now()
+    aggregate = EXCLUDED.aggregate, lower_bound = EXCLUDED.lower_bound, risk = EXCLUDED.risk,
+    complete = EXCLUDED.complete, red_score = EXCLUDED.red_score,
+    parameter_scores = EXCLUDED.parameter_scores, missing = EXCLUDED.missing,
+    reading_keys = EXCLUDED.reading_keys, scored_at = now()
 """
 
 _INSERT_ALERT = """
@@ -130,10 +188,45 @@ def _news2_alert(result: News2Result) -> tuple[str, str] | None:
     return None
 
 
+@dataclass(frozen=True, slots=True)
+class _Set:
+    """One scored observation set as stored in news2_results."""
+
+    window_start: datetime
+    window_end: datetime
+    scale: int
+    aggregate: int | None
+    lower_bound: int
+    risk: str | None
+    complete: bool
+    red_score: bool
+    parameter_scores: tuple[tuple[str, int], ...]
+    missing: tuple[str, ...]
+    reading_keys: tuple[bytes, ...]
+
+    @classmethod
+    def of(cls, row: asyncpg.Record) -> _Set:
+        """From a _STORED row (columns 3 onwards)."""
+        scores = row[11]
+        scores = orjson.loads(scores) if isinstance(scores, str | bytes) else scores
+        return cls(
+            row[3], row[4], row[5], row[6], row[7], row[8], row[9], row[10],
+            tuple(sorted(scores.items())), tuple(row[12]), tuple(row[13]),
+        )  # fmt: skip
+
+    def upsert_args(self, admission_id: uuid.UUID, ward_id: uuid.UUID) -> tuple[object, ...]:
+        scores = orjson.dumps(dict(self.parameter_scores)).decode()
+        return (
+            admission_id, ward_id, self.window_start, self.window_end, self.scale,
+            self.aggregate, self.lower_bound, self.risk, self.complete, self.red_score, scores,
+            list(self.missing), list(self.reading_keys),
+        )  # fmt: skip
+
+
 def _form(
     rows: Sequence[asyncpg.Record], window: timedelta
 ) -> tuple[FormedSet | None, list[bytes]]:
-    """The observation set from one window's rows, and the keys of the readings it used."""
+    """The observation set from one set's rows (a _SETS group), and the readings it used."""
     readings = [
         CanonicalReading(
             row[3], row[4], row[5], row[6], row[7], Provenance(row[8]), row[9], row[10]
@@ -148,12 +241,13 @@ def _form(
 
 
 def _news2_detail(result: News2Result, risk: str, scale: SpO2Scale, end: datetime) -> str:
-    """What the alert says: score or what is missing, scale, red parameters, set time."""
-    state = (
-        f"NEWS2 {result.aggregate} ({risk} risk)"
-        if result.complete
-        else f"incomplete set, missing {', '.join(map(str, result.missing))}"
-    )
+    """What the alert says: score (or its lower bound and what is missing), scale, red ones."""
+    if result.complete:
+        state = f"NEWS2 {result.aggregate} ({risk} risk)"
+    else:
+        missing = ", ".join(map(str, result.missing))
+        risk_text = f" ({risk} risk)" if risk else ""
+        state = f"NEWS2 at least {result.lower_bound}{risk_text}, incomplete: missing {missing}"
     red = [str(p) for p, s in result.parameter_scores.items() if s == 3]
     detail = f"{state}; SpO2 scale {int(scale)}"
     if red:
@@ -161,27 +255,38 @@ def _news2_detail(result: News2Result, risk: str, scale: SpO2Scale, end: datetim
     return detail + f"; set ending {end.astimezone(UTC).isoformat()}"
 
 
+_Candidate = tuple[uuid.UUID, str, int | None, str | None, str, uuid.UUID | None]
+
+
 async def after_store(
     conn: asyncpg.Connection,
     stored: Sequence[tuple[CanonicalReading, Attribution, bytes]],
     *,
     settings: IngestSettings,
+    superseded: Sequence[bytes] = (),
     now: datetime | None = None,
 ) -> list[uuid.UUID]:
-    """Score and check the admissions the stored readings belong to; returns alert ids."""
+    """Score and check the admissions the stored readings belong to; returns alert ids.
+
+    `superseded` names readings the stored ones correct: their sets are re-scored too.
+    """
     now = now or datetime.now(UTC)
     alert_after = now - timedelta(minutes=settings.alert_max_age_minutes)
     wards: dict[uuid.UUID, uuid.UUID] = {}
-    news2_times: dict[uuid.UUID, list[datetime]] = {}
+    earliest: dict[uuid.UUID, datetime] = {}
     for reading, target, _ in stored:
         wards[target.admission_id] = target.ward_id
         if MEASURE_BY_CODE[reading.code] in NEWS2_MEASURES:
-            news2_times.setdefault(target.admission_id, []).append(reading.observed_at)
-    admissions = list(wards)
+            at = earliest.get(target.admission_id)
+            earliest[target.admission_id] = (
+                min(at, reading.observed_at) if at else reading.observed_at
+            )
+    admissions = sorted(wards)
+    for admission_id in admissions:  # sorted, so concurrent batches cannot deadlock
+        await conn.execute(_LOCK, f"alerts:{admission_id}")
     context = {row[0]: (row[1], _rules(row[2])) for row in await conn.fetch(_CONTEXT, admissions)}
 
-    # Candidate alerts: (admission, kind, score, risk, detail, threshold id).
-    candidates: list[tuple[uuid.UUID, str, int | None, str | None, str, uuid.UUID | None]] = []
+    candidates: list[_Candidate] = []
     seen_rules: set[str] = set()
     for reading, target, _ in stored:
         rules = context.get(target.admission_id, (None, []))[1]
@@ -197,70 +302,86 @@ async def after_store(
                  uuid.UUID(breach.rule.rule_id))
             )  # fmt: skip
 
-    if news2_times:
-        window = timedelta(minutes=settings.observation_window_minutes)
-        # Every set the batch completes is scored (a back-fill has many), oldest first.
-        sets = [
-            (admission_id, end)
-            for admission_id, times in news2_times.items()
-            for end in window_ends(times, window=window)
-        ]
-        rows = await conn.fetch(
-            _WINDOW, [a for a, _ in sets], [end for _, end in sets], window, NEWS2_CODES
-        )
-        by_set: dict[tuple[uuid.UUID, datetime], list[asyncpg.Record]] = {}
-        for row in rows:
-            by_set.setdefault((row[0], row[1]), []).append(row)
-        results = []
-        for admission_id, end in sets:
-            formed, used_keys = _form(by_set.get((admission_id, end), ()), window)
-            if formed is None:
-                continue
-            scale = SpO2Scale(context.get(admission_id, (None, []))[0] or 1)
-            result = score(formed.observations, scale=scale)
-            results.append(
-                (
-                    admission_id,
-                    wards[admission_id],
-                    formed.window_start,
-                    formed.window_end,
-                    int(scale),
-                    result.aggregate,
-                    str(result.band) if result.band else None,
-                    result.complete,
-                    result.red_score,
-                    orjson.dumps({str(p): s for p, s in result.parameter_scores.items()}).decode(),
-                    [str(p) for p in result.missing],
-                    used_keys,
-                )
-            )
-            alert = _news2_alert(result)
-            if alert is not None and formed.window_end >= alert_after:
-                kind, risk = alert
-                detail = _news2_detail(result, risk, scale, formed.window_end)
-                candidates.append(
-                    (admission_id, kind, result.aggregate, risk or None, detail, None)
-                )
-        if results:
-            await conn.executemany(_UPSERT_NEWS2, results)
+    if superseded:
+        for admission_id, at in await conn.fetch(_SUPERSEDED_AT, list(superseded)):
+            if admission_id in wards:
+                earliest[admission_id] = min(earliest.get(admission_id, at), at)
+    if earliest:
+        scales = {a: SpO2Scale(context.get(a, (None, []))[0] or 1) for a in earliest}
+        candidates += await _rescore(conn, earliest, wards, scales, settings, alert_after)
     if not candidates:
         return []
     return await _raise_alerts(conn, candidates, wards, settings=settings, now=now)
 
 
+async def _rescore(
+    conn: asyncpg.Connection,
+    earliest: dict[uuid.UUID, datetime],
+    wards: dict[uuid.UUID, uuid.UUID],
+    scales: dict[uuid.UUID, SpO2Scale],
+    settings: IngestSettings,
+    alert_after: datetime,
+) -> list[_Candidate]:
+    """Re-form each admission's sets from where the batch touches them; store what changed.
+
+    Returns alert candidates for the sets that are new or changed, oldest first.
+    """
+    window = timedelta(minutes=settings.observation_window_minutes)
+    ids = sorted(earliest)
+    restart: dict[uuid.UUID, datetime] = {}
+    before: dict[tuple[uuid.UUID, datetime], tuple[uuid.UUID, _Set]] = {}
+    for row in await conn.fetch(_STORED, ids, [earliest[a] for a in ids]):
+        restart[row[0]] = row[1]
+        if row[2] is not None:
+            before[(row[0], row[3])] = (row[2], _Set.of(row))
+    groups: dict[tuple[uuid.UUID, datetime], list[asyncpg.Record]] = {}
+    for row in await conn.fetch(_SETS, ids, [restart[a] for a in ids], window, NEWS2_CODES):
+        groups.setdefault((row[0], row[1]), []).append(row)
+
+    writes: list[tuple[object, ...]] = []
+    candidates: list[_Candidate] = []
+    for (admission_id, opened), rows in groups.items():
+        formed, used_keys = _form(rows, window)
+        if formed is None:
+            continue
+        scale = scales[admission_id]
+        result = score(formed.observations, scale=scale)
+        new = _Set(
+            opened, formed.window_end, int(scale), result.aggregate, result.lower_bound,
+            str(result.band) if result.band else None, result.complete, result.red_score,
+            tuple(sorted((str(p), s) for p, s in result.parameter_scores.items())),
+            tuple(str(p) for p in result.missing), tuple(used_keys),
+        )  # fmt: skip
+        prior = before.get((admission_id, opened))
+        if prior is not None and prior[1] == new:
+            del before[(admission_id, opened)]
+            continue  # unchanged: neither written again nor alerted again
+        if prior is not None and prior[1].window_end == new.window_end:
+            del before[(admission_id, opened)]  # overwritten in place by the upsert
+        writes.append(new.upsert_args(admission_id, wards[admission_id]))
+        alert = _news2_alert(result)
+        if alert is not None and new.window_end >= alert_after:
+            kind, risk = alert
+            detail = _news2_detail(result, risk, scale, new.window_end)
+            candidates.append((admission_id, kind, result.aggregate, risk or None, detail, None))
+    stale = [set_id for set_id, _ in before.values()]  # sets the new partition no longer has
+    if stale:
+        await conn.execute(_DELETE_NEWS2, stale)
+    if writes:
+        await conn.executemany(_UPSERT_NEWS2, writes)
+    return candidates
+
+
 async def _raise_alerts(
     conn: asyncpg.Connection,
-    candidates: list[tuple[uuid.UUID, str, int | None, str | None, str, uuid.UUID | None]],
+    candidates: list[_Candidate],
     wards: dict[uuid.UUID, uuid.UUID],
     *,
     settings: IngestSettings,
     now: datetime,
 ) -> list[uuid.UUID]:
+    """Insert the candidates the de-duplication rules let through (admission locks held)."""
     admissions = sorted({c[0] for c in candidates})
-    for admission_id in admissions:  # sorted, so concurrent batches cannot deadlock
-        await conn.execute(
-            "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", f"alerts:{admission_id}"
-        )
     since = now - timedelta(minutes=settings.alert_suppress_minutes)
     recent = await conn.fetch(
         "SELECT admission_id, kind, threshold_id FROM monitoring.alerts "

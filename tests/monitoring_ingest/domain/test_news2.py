@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from services.monitoring_ingest.domain.canonical import Acvpu
 from services.monitoring_ingest.domain.news2 import (
@@ -341,12 +343,88 @@ def test_incomplete_set_has_no_aggregate_and_lists_what_is_missing(parameter: Pa
     assert len(result.parameter_scores) == 6
 
 
-def test_incomplete_set_still_shows_a_red_score_but_is_not_banded() -> None:
+def test_incomplete_set_with_a_red_score_is_at_least_low_medium() -> None:
     result = score(ObservationSet(respiration_rate=30, pulse=72))
     assert result.red_score
     assert result.parameter_scores == {Parameter.RESPIRATION_RATE: 3, Parameter.PULSE: 0}
     assert set(result.missing) == set(Parameter) - {Parameter.RESPIRATION_RATE, Parameter.PULSE}
-    assert result.aggregate is None
+    assert result.aggregate is None and result.lower_bound == 3
+    assert result.band is RiskBand.LOW_MEDIUM
+    assert result.response is CLINICAL_RESPONSES[Trigger.SINGLE_RED_SCORE]
+
+
+# Incomplete sets: the known parameters' sum is a lower bound on the aggregate (a missing
+# parameter scores at least 0), so a set already at a trigger is banded there. Each row has
+# temperature missing; (observations, lower bound, band or None for "unknown").
+INCOMPLETE_EDGES = [
+    (with_(temperature=None), 0, None),
+    (with_(temperature=None, respiration_rate=22, pulse=115), 4, None),
+    (with_(temperature=None, respiration_rate=22, pulse=115, spo2=95), 5, RiskBand.MEDIUM),
+    (with_(temperature=None, respiration_rate=22, pulse=115, spo2=93), 6, RiskBand.MEDIUM),
+    (
+        with_(temperature=None, respiration_rate=22, pulse=115, spo2=93, systolic_bp=110),
+        7,
+        RiskBand.HIGH,
+    ),
+    (with_(temperature=None, respiration_rate=25), 3, RiskBand.LOW_MEDIUM),
+    (with_(temperature=None, respiration_rate=25, pulse=95), 4, RiskBand.LOW_MEDIUM),
+    (with_(temperature=None, respiration_rate=25, on_oxygen=True), 5, RiskBand.MEDIUM),
+]
+
+
+@pytest.mark.parametrize(("observations", "lower_bound", "band"), INCOMPLETE_EDGES)
+def test_incomplete_set_is_banded_by_its_lower_bound(
+    observations: ObservationSet, lower_bound: int, band: RiskBand | None
+) -> None:
+    result = score(observations)
+    assert not result.complete and result.aggregate is None
+    assert result.lower_bound == lower_bound
+    assert result.band is band
+
+
+def test_issue_example_incomplete_set_already_high() -> None:
+    # RR 24 (2), SpO2 92 (2), pulse 125 (2), 39.5 C (2): at least 8 with four parameters missing.
+    result = score(ObservationSet(respiration_rate=24, spo2=92, pulse=125, temperature=39.5))
+    assert (result.lower_bound, result.band) == (8, RiskBand.HIGH)
+    assert result.response is CLINICAL_RESPONSES[Trigger.EMERGENCY]
+
+
+_BAND_RANK = {
+    None: 0,
+    RiskBand.LOW: 1,
+    RiskBand.LOW_MEDIUM: 2,
+    RiskBand.MEDIUM: 3,
+    RiskBand.HIGH: 4,
+}
+_VALUES = {
+    "respiration_rate": st.integers(0, 60),
+    "spo2": st.integers(70, 100),
+    "on_oxygen": st.booleans(),
+    "systolic_bp": st.integers(50, 260),
+    "pulse": st.integers(20, 200),
+    "consciousness": st.sampled_from(list(Acvpu)),
+    "temperature": st.sampled_from([33.0, 35.0, 35.1, 36.0, 36.1, 38.0, 38.1, 39.0, 39.1, 41.0]),
+}
+
+
+@given(
+    full=st.fixed_dictionaries(_VALUES),
+    hidden=st.sets(st.sampled_from(sorted(_VALUES)), min_size=1),
+    scale=st.sampled_from(list(SpO2Scale)),
+)
+def test_an_incomplete_set_never_understates_the_complete_one(
+    full: dict, hidden: set[str], scale: SpO2Scale
+) -> None:
+    """Whatever the missing parameters turn out to be, the complete set scores at least as
+    much, and is banded at least as high, as the incomplete one said; never "low" early."""
+    complete = score(ObservationSet(**full), scale=scale)
+    partial = score(ObservationSet(**{**full, **dict.fromkeys(hidden)}), scale=scale)
+    assert complete.aggregate is not None and not partial.complete
+    assert partial.aggregate is None
+    assert partial.lower_bound <= complete.aggregate
+    assert partial.band is not RiskBand.LOW
+    assert _BAND_RANK[partial.band] <= _BAND_RANK[complete.band]
+    assert complete.lower_bound == complete.aggregate
 
 
 def test_scale_2_spo2_at_93_or_more_is_unscored_without_air_or_oxygen() -> None:

@@ -7,9 +7,7 @@ from datetime import timedelta
 from services.monitoring_ingest.domain.canonical import Acvpu, CanonicalReading, Code, Provenance
 from services.monitoring_ingest.domain.news2 import ObservationSet, RiskBand, score
 from services.monitoring_ingest.domain.observation_sets import (
-    DEFAULT_WINDOW,
     form_observation_set,
-    window_ends,
 )
 
 from .conftest import NOW
@@ -93,43 +91,3 @@ def test_window_ends_at_newest_news2_reading_not_at_a_weight() -> None:
 def test_no_news2_readings_forms_nothing() -> None:
     assert form_observation_set([reading(Code.BODY_WEIGHT, 80, 0)]) is None
     assert form_observation_set([]) is None
-
-
-def _at(*minutes: float) -> list:
-    return [NOW + timedelta(minutes=m) for m in minutes]
-
-
-def test_window_ends_one_round_is_one_set() -> None:
-    assert window_ends(_at(0, 1, 3, 2)) == _at(3)
-    assert window_ends([]) == []
-
-
-def test_window_ends_rounds_hours_apart_are_separate_sets() -> None:
-    assert window_ends(_at(240, 0, 2, 241, 480)) == _at(2, 241, 480)
-
-
-def test_window_ends_window_is_inclusive_and_measured_from_the_set_start() -> None:
-    # 0..15 is one set (inclusive); 16 opens the next, which runs to 31.
-    assert window_ends(_at(0, 15, 16, 31, 32)) == _at(15, 31, 32)
-
-
-def test_window_ends_continuous_readings_give_one_set_per_window() -> None:
-    minutes = [float(m) for m in range(120)]  # one reading a minute for two hours
-    ends = window_ends(_at(*minutes))
-    assert ends == _at(15, 31, 47, 63, 79, 95, 111, 119)
-    assert window_ends(_at(*minutes), window=timedelta(minutes=60)) == _at(60, 119)
-
-
-def test_window_ends_newest_reading_always_ends_the_last_set() -> None:
-    import random
-
-    rng = random.Random(7)
-    for _ in range(200):
-        times = _at(*(rng.uniform(0, 600) for _ in range(rng.randint(1, 40))))
-        ends = window_ends(times)
-        assert ends[-1] == max(times)
-        assert ends == sorted(set(ends))  # strictly increasing
-        # Every reading falls in the window ending at the first end at or after it.
-        for at in times:
-            end = next(e for e in ends if e >= at)
-            assert end - at <= DEFAULT_WINDOW
