@@ -334,3 +334,36 @@ def _attempts(ward: Ward, ids: list[str]) -> list[int]:
     )
     attempts = {a["id"]: a["attempts"] for a in response.json()}
     return [attempts.get(i, 0) for i in ids]
+
+
+@pytest.mark.timeout(60)
+def test_incomplete_but_dangerous_set_tops_the_caseload_and_alerts(
+    platform: Platform, ward: Ward
+) -> None:
+    """RR 24, SpO2 92, pulse 125, 39.5 C and nothing else: at least 8, high, on the ward."""
+    calm, calm_device = ward.admit()
+    ward.post_set(calm_device)
+    sick, device = ward.admit()
+    at = ago(0)
+    readings = [
+        {"code": "rr", "value": 24, "unit": "/min", "at": at},
+        {"code": "spo2", "value": 92, "unit": "%", "at": at},
+        {"code": "hr", "value": 125, "unit": "/min", "at": at},
+        {"code": "temp", "value": 39.5, "unit": "Cel", "at": at},
+    ]
+    path = "/v1/readings/native"
+    body, headers = _signed(ward.creds, path, {"device_id": device, "readings": readings})
+    (alert_id,) = ward.ingest.post(path, content=body, headers=headers).json()["alerts"]
+    _poll(
+        "alert delivered",
+        lambda: any(a["id"] == alert_id for a in ward.ward_api_alerts()),
+        within=15,
+    )
+    (alert,) = [a for a in ward.ward_api_alerts() if a["id"] == alert_id]
+    assert (alert["admission_id"], alert["kind"], alert["risk"]) == (sick, "news2_high", "high")
+    assert "at least 8" in alert["detail"]
+    caseload = ward.api.get(f"/v1/wards/{ward.id}/caseload", headers=ward.clinician).json()
+    top, other = caseload["items"][:2]
+    assert (top["admission_id"], top["risk"], top["news2_at_least"]) == (sick, "high", 8)
+    assert (top["news2_score"], top["news2_complete"]) == (None, False)
+    assert (other["admission_id"], other["risk"], other["news2_score"]) == (calm, "low", 0)

@@ -236,6 +236,7 @@ async def test_internal_latest_vitals(ingest_client, bound) -> None:
     assert items[1] == {
         "admission_id": nobody,
         "news2_score": None,
+        "news2_at_least": None,
         "risk": None,
         "complete": None,
         "last_reading_at": None,
@@ -338,3 +339,61 @@ async def test_backfill_older_than_the_horizon_never_alerts(
     )
     assert [r["aggregate"] for r in history.json()] == [9, 9, 9, 9]
     assert await _alerts(database_url, bound.admission_id) == []
+
+
+async def test_incomplete_set_already_high_escalates_as_at_least(
+    ingest_client, bound, database_url
+) -> None:
+    """RR 24, SpO2 92, pulse 125, 39.5 C: at least 8 with three parameters missing."""
+    at = ago(5)
+    readings = [
+        {"code": "rr", "value": 24, "unit": "/min", "at": at},
+        {"code": "spo2", "value": 92, "unit": "%", "at": at},
+        {"code": "hr", "value": 125, "unit": "/min", "at": at},
+        {"code": "temp", "value": 39.5, "unit": "Cel", "at": at},
+    ]
+    response = await post_signed(
+        ingest_client, bound.vendor, NATIVE, {"device_id": bound.device_id, "readings": readings}
+    )
+    assert set(statuses(response)) == {"stored"}
+    (alert,) = await _alerts(database_url, bound.admission_id)
+    assert (alert["kind"], alert["risk"], alert["news2_score"]) == ("news2_high", "high", None)
+    assert alert["detail"].startswith("NEWS2 at least 8 (high risk), incomplete: missing ")
+    history = await ingest_client.get(
+        f"/v1/admissions/{bound.admission_id}/news2", headers=bound.clinician
+    )
+    (result,) = history.json()
+    assert (result["aggregate"], result["lower_bound"], result["risk"], result["complete"]) == (
+        None,
+        8,
+        "high",
+        False,
+    )
+    vitals = await ingest_client.post(
+        "/v1/internal/latest-vitals", json={"admission_ids": [bound.admission_id]}, headers=SERVICE
+    )
+    (item,) = vitals.json()["items"]
+    assert (item["news2_score"], item["news2_at_least"], item["risk"], item["complete"]) == (
+        None,
+        8,
+        "high",
+        False,
+    )
+
+
+async def test_incomplete_set_below_every_trigger_is_unknown_not_low(ingest_client, bound) -> None:
+    batch = {
+        "device_id": bound.device_id,
+        "readings": [
+            {"code": "hr", "value": 95, "unit": "/min", "at": ago(1)},
+            {"code": "temp", "value": 38.5, "unit": "Cel", "at": ago(1)},
+        ],
+    }
+    assert set(statuses(await post_signed(ingest_client, bound.vendor, NATIVE, batch))) == {
+        "stored"
+    }
+    history = await ingest_client.get(
+        f"/v1/admissions/{bound.admission_id}/news2", headers=bound.clinician
+    )
+    (result,) = history.json()
+    assert (result["aggregate"], result["lower_bound"], result["risk"]) == (None, 2, None)

@@ -14,7 +14,7 @@ from services.monitoring_ingest.db import Base
 
 
 class News2ResultRow(Base):
-    """The score of the observation set ending at `window_end` for one admission."""
+    """The score of the observation set opened at `window_start` and ending at `window_end`."""
 
     __tablename__ = "news2_results"
     __table_args__ = (UniqueConstraint("admission_id", "window_end"),)
@@ -26,6 +26,7 @@ class News2ResultRow(Base):
     window_end: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     scale: Mapped[int] = mapped_column(SmallInteger)
     aggregate: Mapped[int | None] = mapped_column(SmallInteger)
+    lower_bound: Mapped[int] = mapped_column(SmallInteger)
     risk: Mapped[str | None] = mapped_column(String)
     complete: Mapped[bool]
     red_score: Mapped[bool]

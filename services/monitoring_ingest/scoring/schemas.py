@@ -51,8 +51,14 @@ class News2Out(BaseModel):
     window_start: datetime
     window_end: datetime
     scale: int
-    aggregate: int | None
-    risk: str | None
+    aggregate: int | None = Field(description="NEWS2 of a complete set; null if incomplete.")
+    lower_bound: int = Field(
+        description="Sum of the parameters observed: the aggregate, or at least it if incomplete."
+    )
+    risk: str | None = Field(
+        description="Chart 3 risk; an incomplete set is banded by its lower bound once that "
+        "reaches a trigger (>=7 high, >=5 medium, a single 3 low_medium), else null (unknown)."
+    )
     complete: bool
     red_score: bool
     parameter_scores: dict[str, int]
@@ -67,6 +73,9 @@ class LatestVitalsIn(BaseModel):
 class LatestVitalsItem(BaseModel):
     admission_id: uuid.UUID
     news2_score: int | None
+    news2_at_least: int | None = Field(
+        None, description="Lower bound of the latest set's NEWS2 (equals news2_score if complete)."
+    )
     risk: str | None
     complete: bool | None
     last_reading_at: datetime | None

@@ -115,7 +115,7 @@ async def latest_vitals(
     rows = await session.execute(
         text(
             """
-            SELECT a.admission_id, n.aggregate, n.risk, n.complete,
+            SELECT a.admission_id, n.aggregate, n.risk, n.complete, n.lower_bound,
                    (SELECT max(r.observed_at) FROM monitoring.readings r
                      WHERE r.admission_id = a.admission_id),
                    (SELECT count(*) FROM monitoring.alerts al
@@ -123,7 +123,7 @@ async def latest_vitals(
                        AND al.status <> 'rejected')
             FROM unnest(CAST(:ids AS uuid[])) WITH ORDINALITY AS a(admission_id, ord)
             LEFT JOIN LATERAL (
-                SELECT aggregate, risk, complete FROM monitoring.news2_results n
+                SELECT aggregate, risk, complete, lower_bound FROM monitoring.news2_results n
                 WHERE n.admission_id = a.admission_id ORDER BY window_end DESC LIMIT 1
             ) n ON true
             ORDER BY a.ord
@@ -135,10 +135,11 @@ async def latest_vitals(
         LatestVitalsItem(
             admission_id=row[0],
             news2_score=row[1],
+            news2_at_least=row[4],
             risk=row[2],
             complete=row[3],
-            last_reading_at=row[4],
-            open_alerts=row[5],
+            last_reading_at=row[5],
+            open_alerts=row[6],
         )
         for row in rows
     ]

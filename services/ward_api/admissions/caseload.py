@@ -1,5 +1,8 @@
 """A ward's caseload: patients on it with latest NEWS2 from monitoring_ingest, sorted by risk.
 
+An incomplete set shows its lower bound ("at least N") and the risk it already reaches; one
+that reaches no trigger has unknown risk (null, never "low") and sorts after the known ones.
+
 If monitoring_ingest is down the caseload is still served, without vitals, and says so.
 """
 
@@ -53,6 +56,8 @@ async def caseload(
                 day_of_stay=out.day_of_stay,
                 long_stay=out.long_stay,
                 news2_score=v.news2_score if v else None,
+                news2_at_least=v.news2_at_least if v else None,
+                news2_complete=v.complete if v else None,
                 risk=v.risk if v else None,
                 last_reading_at=last,
                 minutes_since_last_reading=None
@@ -65,7 +70,7 @@ async def caseload(
     items.sort(
         key=lambda i: (
             RISK_RANK.get(i.risk, 4),
-            -(i.news2_score or -1),
+            -(i.news2_at_least if i.news2_at_least is not None else -1),
             -i.open_alerts,
             -i.day_of_stay,
         )

@@ -175,8 +175,16 @@ class CaseloadItem(BaseModel):
     pathway: str
     day_of_stay: int
     long_stay: bool
-    news2_score: int | None
-    risk: str | None
+    news2_score: int | None = Field(description="NEWS2 of the latest set, if it was complete.")
+    news2_at_least: int | None = Field(
+        description="The latest set's known parameters' sum: its NEWS2, or at least that much "
+        "when incomplete."
+    )
+    news2_complete: bool | None = Field(description="Whether the latest set was complete.")
+    risk: str | None = Field(
+        description="NEWS2 risk; an incomplete set is banded by its lower bound once that "
+        "reaches a trigger, else null (unknown, never low)."
+    )
     last_reading_at: datetime | None
     minutes_since_last_reading: int | None
     open_alerts: int

@@ -29,6 +29,7 @@ class UnbindResult(BaseModel):
 class LatestVitals(BaseModel):
     admission_id: uuid.UUID
     news2_score: int | None = None
+    news2_at_least: int | None = None
     risk: str | None = None
     complete: bool | None = None
     last_reading_at: datetime | None = None
