@@ -20,7 +20,7 @@ Cut = Literal[
     "ethnic_category", "age_band", "sex", "pathway", "own_device", "broadband",
     "housing_concern", "icb", "sub_icb",
 ]  # fmt: skip
-Month = Annotated[str | None, Query(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")]
+Month = Annotated[str | None, Query(pattern=r"^[0-9]{4}-(0[1-9]|1[0-2])$")]
 
 
 @router.get(
