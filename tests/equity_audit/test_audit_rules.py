@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from services.equity_audit.audit.compute import DigitalCounts, icb_need
-from services.equity_audit.audit.frame import Areas, Uptake
+from services.equity_audit.audit.frame import AREA_CUTS, Areas, Uptake
 from services.equity_audit.audit.publish import NEED_RULE, digital_access
 from services.equity_audit.audit.report import build_audit
 from services.equity_audit.domain.disclosure import find_recoverable, protect_table
@@ -138,8 +138,10 @@ def _two_core20_icbs() -> Areas:
 
 
 @settings(max_examples=40, deadline=None)
-@given(b_core20=st.integers(0, 400), b_other=st.integers(0, 400))
-def test_a_one_icb_audit_reveals_nothing_of_another_icb(b_core20: int, b_other: int) -> None:
+@given(b_core20=st.integers(0, 400), b_other=st.integers(0, 400), cut=st.sampled_from(AREA_CUTS))
+def test_a_one_icb_audit_reveals_nothing_of_another_icb(
+    b_core20: int, b_other: int, cut: str
+) -> None:
     """Attack the whole release: ICB A's audit, as A's commissioner sees it, is the same
     whatever ICB B's admissions are, so no field (point, list, limit grid) discloses them."""
     areas = _two_core20_icbs()
@@ -147,7 +149,7 @@ def test_a_one_icb_audit_reveals_nothing_of_another_icb(b_core20: int, b_other: 
     def audit(b: tuple[int, int]) -> dict:
         uptake = _uptake([0, 2, 3, 4, 5], [40, 30, 50, *b])
         return build_audit(
-            areas, uptake, cut="imd_quintile", icb="E54000001", repetitions=200,
+            areas, uptake, cut=cut, icb="E54000001", repetitions=200,
             visible_icbs=frozenset({"E54000001"}),
         )  # fmt: skip
 
