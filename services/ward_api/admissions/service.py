@@ -135,7 +135,7 @@ async def _may_see_ward(session: AsyncSession, principal: Principal, ward_id: uu
     """Whether the caller's scope covers the ward, so problems may name its records."""
     try:
         await _ward_for(session, principal, ward_id, lock=False)
-    except Forbidden:
+    except (Forbidden, NotFound):  # a ward gone since is in nobody's scope; never say which
         return False
     return True
 
