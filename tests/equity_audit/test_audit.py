@@ -150,6 +150,51 @@ async def test_need_funnel_places_icbs_and_states_the_rule(stub_client, scenario
     assert need["limits"] and need["limits"][0]["lower_99_8"] <= need["limits"][0]["lower_95"]
 
 
+async def test_need_funnel_shows_a_one_icb_commissioner_only_their_icb(
+    stub_client, scenario, auth, ward_up
+):
+    """Issue #9 §4: other ICBs' Core20 counts (and, by E / need share, their totals) stay
+    hidden from a commissioner scoped to one ICB; a national commissioner still sees all."""
+    small, large = scenario
+    response = await stub_client.get(
+        "/v1/audit",
+        params={"icb": large.icb_ods_code},
+        headers=auth(Role.commissioner, icbs=[large.icb_ods_code]),
+    )
+    assert response.status_code == 200, response.text
+    need = response.json()["need"]
+    assert need["coverage"] == "icbs_in_scope"
+    assert [p["icb_code"] for p in need["points"]] == [large.icb_code]
+    listed = need["flagged"] + need["watch"] + need["suppressed_icbs"]
+    assert set(listed + need["icbs_without_core20_areas"]) <= {large.icb_code}
+    for other in (small.icb_code, small.icb_ods_code):
+        assert other not in response.text
+    # The limit grid spans this ICB's expectation only, not the others' range.
+    (point,) = need["points"]
+    expected = point["expected_core20_admissions"]
+    assert need["limits"][0]["expected"] == pytest.approx(max(expected / 1.5, 0.5), abs=0.1)
+    assert need["limits"][-1]["expected"] == pytest.approx(expected * 1.5, abs=0.1)
+
+    for fmt in ("csv", "html"):
+        rendered = await stub_client.get(
+            "/v1/audit",
+            params={"icb": large.icb_ods_code, "format": fmt},
+            headers=auth(Role.commissioner, icbs=[large.icb_ods_code]),
+        )
+        assert rendered.status_code == 200, rendered.text
+        assert small.icb_code not in rendered.text and small.icb_ods_code not in rendered.text
+
+    national = await stub_client.get(
+        "/v1/audit",
+        params={"icb": large.icb_ods_code},
+        headers=auth(Role.commissioner, icbs=["*"]),
+    )
+    assert national.status_code == 200, national.text
+    assert national.json()["need"]["coverage"] == "england"
+    placed = {p["icb_code"] for p in national.json()["need"]["points"]}
+    assert {small.icb_code, large.icb_code} <= placed
+
+
 async def test_person_cut_has_no_rates(stub_client, scenario, auth, ward_up):
     _, large = scenario
     body = (

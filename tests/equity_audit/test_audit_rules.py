@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from services.equity_audit.audit.compute import DigitalCounts, icb_need
-from services.equity_audit.audit.frame import Areas, Uptake
+from services.equity_audit.audit.frame import AREA_CUTS, Areas, Uptake
 from services.equity_audit.audit.publish import NEED_RULE, digital_access
 from services.equity_audit.audit.report import build_audit
 from services.equity_audit.domain.disclosure import find_recoverable, protect_table
@@ -117,3 +119,53 @@ def test_rii_both_ways_in_the_audit():
     for name in ("rii", "rii_most_over_least_deprived"):
         assert sii[f"{name}_lower_95"] < sii[name] < sii[f"{name}_upper_95"]
     assert "reciprocal" in sii["rii_convention"]
+
+
+def _two_core20_icbs() -> Areas:
+    """ICB A as in _areas(); ICB B now has a Core20 LSOA too, so it would be placed."""
+    areas = _areas()
+    return Areas(
+        codes=areas.codes,
+        icb=areas.icb,
+        sub_icb=areas.sub_icb,
+        population=areas.population,
+        imd_score=np.array([50.0, 40.0, 20.0, 5.0, 45.0, 10.0]),
+        imd_decile=np.array([1, 2, 5, 10, 1, 7]),
+        housing_quintile=areas.housing_quintile,
+        digital_quintile=areas.digital_quintile,
+        icb_names=areas.icb_names,
+    )
+
+
+@settings(max_examples=40, deadline=None)
+@given(b_core20=st.integers(0, 400), b_other=st.integers(0, 400), cut=st.sampled_from(AREA_CUTS))
+def test_a_one_icb_audit_reveals_nothing_of_another_icb(
+    b_core20: int, b_other: int, cut: str
+) -> None:
+    """Attack the whole release: ICB A's audit, as A's commissioner sees it, is the same
+    whatever ICB B's admissions are, so no field (point, list, limit grid) discloses them."""
+    areas = _two_core20_icbs()
+
+    def audit(b: tuple[int, int]) -> dict:
+        uptake = _uptake([0, 2, 3, 4, 5], [40, 30, 50, *b])
+        return build_audit(
+            areas, uptake, cut=cut, icb="E54000001", repetitions=200,
+            visible_icbs=frozenset({"E54000001"}),
+        )  # fmt: skip
+
+    seen = audit((b_core20, b_other))
+    assert seen == audit((200, 200))
+    text = repr(seen)
+    assert "E54000002" not in text and "QBB" not in text and "ICB B" not in text
+    assert [p["icb_code"] for p in seen["need"]["points"]] == ["E54000001"]
+    assert seen["need"]["coverage"] == "icbs_in_scope"
+
+
+def test_a_national_audit_still_places_every_icb() -> None:
+    areas = _two_core20_icbs()
+    built = build_audit(
+        areas, _uptake([0, 2, 4, 5], [40, 30, 60, 60]), cut="imd_quintile", icb=None,
+        repetitions=200, visible_icbs=None,
+    )  # fmt: skip
+    assert [p["icb_code"] for p in built["need"]["points"]] == ["E54000001", "E54000002"]
+    assert built["need"]["coverage"] == "england"

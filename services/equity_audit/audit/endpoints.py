@@ -20,7 +20,7 @@ Cut = Literal[
     "ethnic_category", "age_band", "sex", "pathway", "own_device", "broadband",
     "housing_concern", "icb", "sub_icb",
 ]  # fmt: skip
-Month = Annotated[str | None, Query(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")]
+Month = Annotated[str | None, Query(pattern=r"^[0-9]{4}-(0[1-9]|1[0-2])$")]
 
 
 @router.get(
@@ -34,7 +34,9 @@ Month = Annotated[str | None, Query(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")]
     " end); `rii_most_over_least_deprived` is its reciprocal (most over least deprived).\n\n"
     "**Need flag** (`need_rule` in the answer): IMD score is used as a need proxy. Expected"
     " Core20 admissions = the ICB's admissions x the Core20 share of its population weighted"
-    " by IMD score; ICBs below the 99.8% funnel limit of O/E are flagged `below_need`.",
+    " by IMD score; ICBs below the 99.8% funnel limit of O/E are flagged `below_need`. The"
+    " funnel places every ICB for a national token, and for a commissioner scoped to some"
+    " ICBs only those (`need.coverage`), so no other ICB's figures are disclosed.",
     response_model=None,
     responses={
         200: {"content": {"text/csv": {}, "text/html": {}}},

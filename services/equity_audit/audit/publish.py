@@ -58,6 +58,11 @@ NEED_RULE = (
     " and 'watch' when below the 95% limit only; ICBs whose O or total is suppressed are not"
     " placed. Age, sex and clinical need are not adjusted for."
 )
+NEED_COVERAGE = {
+    True: "All ICBs in England are shown (national scope).",
+    False: "Only the ICBs in this token's scope are shown: other ICBs' figures are not"
+    " published to a commissioner scoped to some ICBs, and the limits span the ICBs shown.",
+}
 RII_CONVENTION = (
     "rii follows PHEindicatormethods: fitted value at the least deprived end over the most"
     " deprived end (below 1 = higher rates where deprivation is higher)."
@@ -375,13 +380,23 @@ def need_funnel(
     names: dict[str, tuple[str, str]],
     *,
     scope: str | None,
+    visible_icbs: frozenset[str] | None = None,
     policy: DisclosurePolicy = DEFAULT_POLICY,
 ) -> dict[str, Any]:
-    """ICBs' Core20 admissions against need, with funnel limits; published counts only."""
+    """ICBs' Core20 admissions against need, with funnel limits; published counts only.
+
+    Only the ICBs in `visible_icbs` (None: every ICB, for a national caller) are placed,
+    listed or used for the limit grid, so nothing here depends on another ICB's figures:
+    a commissioner scoped to some ICBs sees only those (their Core20 counts would otherwise
+    give away their totals too, as expected / need share). Each point's significance is
+    against the fixed baseline 1, so it does not depend on which other ICBs are shown.
+    """
     points: list[dict[str, Any]] = []
     suppressed, without_core20 = [], []
     placed = []
     for need in needs:
+        if visible_icbs is not None and need.icb_code not in visible_icbs:
+            continue
         observed = protect_count(need.core20_admissions, policy)
         total = protect_count(need.admissions, policy)
         if need.need_share <= 0:
@@ -430,6 +445,8 @@ def need_funnel(
             limits.append(entry)
     return {
         "rule": NEED_RULE,
+        "coverage": "england" if visible_icbs is None else "icbs_in_scope",
+        "coverage_note": NEED_COVERAGE[visible_icbs is None],
         "points": points,
         "flagged": [p["icb_code"] for p in points if p["flag"] == "below_need"],
         "watch": [p["icb_code"] for p in points if p["flag"] == "watch"],

@@ -17,7 +17,8 @@ IMD 2019 score stands in for need, nothing clinical is measured. For each ICB
 
 and O/E is set against exact Poisson funnel limits around 1: below the 99.8% limit is
 flagged `below_need`, below the 95% limit only `watch`. ICBs whose O or total is hidden by
-disclosure control are listed as suppressed and not placed.
+disclosure control are listed as suppressed and not placed. A national caller sees every ICB;
+a commissioner scoped to some ICBs sees only those (`coverage`: `icbs_in_scope`).
 """
 
 from __future__ import annotations
@@ -75,9 +76,14 @@ def build_audit(
     cut: str,
     icb: str | None,
     repetitions: int = 100_000,
+    visible_icbs: frozenset[str] | None = None,
     policy: DisclosurePolicy = DEFAULT_POLICY,
 ) -> dict[str, Any]:
-    """Protected group table, inequality summary and the national need funnel."""
+    """Protected group table, inequality summary and the need funnel over `visible_icbs`.
+
+    `visible_icbs` is the ICB codes the caller may see, None for a national caller (every
+    ICB); the funnel places only those, so a scoped audit depends on no other ICB's data.
+    """
     rows, total = publish_groups(group_counts(areas, uptake, cut, icb), policy)
     if cut == "imd_quintile":
         quintiles = rows
@@ -110,7 +116,13 @@ def build_audit(
         },
         "digital_access": digital_access(digital_counts(areas, uptake, icb), policy),
         "need_rule": NEED_RULE,
-        "need": need_funnel(icb_need(areas, uptake), areas.icb_names, scope=icb, policy=policy),
+        "need": need_funnel(
+            icb_need(areas, uptake),
+            areas.icb_names,
+            scope=icb,
+            visible_icbs=visible_icbs,
+            policy=policy,
+        ),
     }
     if cut in QUANTILE_CUTS and cut != "imd_quintile":
         result["cut_gradient"] = gradient(rows, repetitions=repetitions, basis=cut)

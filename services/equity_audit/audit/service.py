@@ -68,6 +68,17 @@ def resolve_scope(areas: Areas, icb: str | None, principal: Principal) -> str | 
     return code
 
 
+def visible_icbs(areas: Areas, principal: Principal) -> frozenset[str] | None:
+    """The ICB codes (E54…) the caller may see, by either code; None when national (all)."""
+    if principal.is_national:
+        return None
+    return frozenset(
+        code
+        for code, (ods, _) in areas.icb_names.items()
+        if principal.may_see_icb(code) or principal.may_see_icb(ods)
+    )
+
+
 async def run_audit(
     session: AsyncSession,
     *,
@@ -106,6 +117,7 @@ async def run_audit(
         cut=cut,
         icb=scope,
         repetitions=settings.sii_repetitions,
+        visible_icbs=visible_icbs(areas, principal),
     )
     synthetic = any(d["synthetic"] for d in datasets)
     scope_info: dict[str, Any] = {"level": "england", "name": "England"}

@@ -20,7 +20,7 @@ class AggregateRow(BaseModel):
 
     model_config = ConfigDict(extra="ignore")
 
-    month: str = Field(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")
+    month: str = Field(pattern=r"^[0-9]{4}-(0[1-9]|1[0-2])$")
     icb_code: str | None = None
     lsoa11cd: str | None = None
     age_band: str

@@ -37,6 +37,10 @@ _clinician = allow(Role.clinician)
     status_code=201,
     response_model=PatientOut,
     summary="Register a patient",
+    description="The NHS number is 10 ASCII digits, optionally grouped 3 3 4 by spaces or "
+    "dashes; other scripts' digits (fullwidth, Arabic-Indic, superscripts) are refused with "
+    "422 `invalid-nhs-number` reason `not_ascii_digits`. `patient-exists` gives the existing "
+    "`patient_id` unless the patient is now admitted to a ward outside the caller's scope.",
     responses=problems.CREATE_PATIENT,
 )
 async def create_patient(
@@ -76,7 +80,10 @@ async def get_patient(
     "occupancy only: a full ward wait-lists the patient (409 `ward-full`) whatever the "
     "time; otherwise the patient takes the lowest bed free now that has been free since "
     "`admitted_at`, so stays in one bed never overlap (409 `bed-not-free-since`, with "
-    "`earliest_admitted_at`). A late admission's device is bound from when it is entered.",
+    "`earliest_admitted_at`). A late admission's device is bound from when it is entered.\n\n"
+    "`already-admitted` and `overlapping-stay` name the patient's other admission "
+    "(`admission_id`, `ward_id`, `discharged_at`) only when the caller's scope covers its "
+    "ward; otherwise they say the patient is on another virtual ward and name nothing of it.",
     responses=problems.ADMIT,
 )
 async def admit(

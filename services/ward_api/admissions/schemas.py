@@ -25,7 +25,7 @@ class PatientCreate(BaseModel):
     date_of_birth: date
     sex: Sex
     ethnic_category: str = Field(description="NHS ethnic category code A–Z, or unknown")
-    lsoa11cd: str = Field(pattern=r"^E01\d{6}$", description="LSOA (2011) of residence")
+    lsoa11cd: str = Field(pattern=r"^E01[0-9]{6}$", description="LSOA (2011) of residence")
     own_device: bool
     broadband: bool
     housing_concern: bool

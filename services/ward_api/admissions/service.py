@@ -105,10 +105,14 @@ async def create_patient(
         )
     existing = await repository.patient_by_nhs(session, check.normalised)
     if existing is not None:
+        # The id lets the caller refer or admit the patient, so it is given unless the patient
+        # is now on a ward outside the caller's scope (when admitting would fail anyway).
+        current = await repository.open_admission(session, existing.id)
+        shown = current is None or await _may_see_ward(session, principal, current.ward_id)
         raise Conflict(
             "a patient with this NHS number exists",
             slug="patient-exists",
-            patient_id=str(existing.id),
+            **({"patient_id": str(existing.id)} if shown else {}),
         )
     patient = Patient(id=uuid.uuid4(), **{**data.model_dump(), "nhs_number": check.normalised})
     session.add(patient)
@@ -125,6 +129,15 @@ async def _ward_for(
     ward = await ward_service.get_or_raise(session, ward_id, lock=lock)
     require_ward(principal, ward.id, ward.icb_code, await wards.icb_ods(session, ward.icb_code))
     return ward
+
+
+async def _may_see_ward(session: AsyncSession, principal: Principal, ward_id: uuid.UUID) -> bool:
+    """Whether the caller's scope covers the ward, so problems may name its records."""
+    try:
+        await _ward_for(session, principal, ward_id, lock=False)
+    except (Forbidden, NotFound):  # a ward gone since is in nobody's scope; never say which
+        return False
+    return True
 
 
 async def get_patient(
@@ -247,12 +260,15 @@ async def admit(
         raise NotFound(f"no patient {data.patient_id}", slug="patient-not-found")
     current = await repository.open_admission(session, patient.id)
     if current is not None:
-        raise Conflict(
-            "the patient is already on a virtual ward",
-            slug="already-admitted",
-            admission_id=str(current.id),
-            ward_id=str(current.ward_id),
-        )
+        if current.ward_id == ward.id or await _may_see_ward(session, principal, current.ward_id):
+            raise Conflict(
+                "the patient is already on a virtual ward",
+                slug="already-admitted",
+                admission_id=str(current.id),
+                ward_id=str(current.ward_id),
+            )
+        # Another ward's admission: say so, but name none of it (issue #9 §4).
+        raise Conflict("the patient is already on another virtual ward", slug="already-admitted")
     now = datetime.now(UTC)
     given = _not_future(data.admitted_at, now, field="admitted_at", slug="admission-in-future")
     admitted_at = given or now
@@ -270,11 +286,16 @@ async def admit(
     earlier = await repository.stay_ending_after(session, patient.id, admitted_at)
     if earlier is not None:
         assert earlier.discharged_at is not None
+        if earlier.ward_id == ward.id or await _may_see_ward(session, principal, earlier.ward_id):
+            raise Conflict(
+                "the patient was on a virtual ward after admitted_at; stays cannot overlap",
+                slug="overlapping-stay",
+                admission_id=str(earlier.id),
+                discharged_at=earlier.discharged_at.isoformat(),
+            )
         raise Conflict(
-            "the patient was on a virtual ward after admitted_at; stays cannot overlap",
+            "the patient was on another virtual ward after admitted_at; stays cannot overlap",
             slug="overlapping-stay",
-            admission_id=str(earlier.id),
-            discharged_at=earlier.discharged_at.isoformat(),
         )
     device = data.device
     fields = {

@@ -48,12 +48,12 @@ ONS_MID_2019 = date(2019, 6, 30)
 CORE20_DECILES = frozenset({1, 2})  # most deprived 20% of LSOAs nationally by IMD 2019
 _SOURCE = "ONS mid-2019 LSOA population estimates summed to ICB (July 2022)"
 
-_LSOA = re.compile(r"^E01\d{6}$")
-_SICBL = re.compile(r"^E38\d{6}$")
+_LSOA = re.compile(r"^E01[0-9]{6}$")
+_SICBL = re.compile(r"^E38[0-9]{6}$")
 _SICBL_ODS = re.compile(r"^[0-9A-Z]{3,5}$")
-_ICB = re.compile(r"^E54\d{6}$")
+_ICB = re.compile(r"^E54[0-9]{6}$")
 _ICB_ODS = re.compile(r"^Q[A-Z0-9]{2}$")
-_LAD = re.compile(r"^E0[6-9]\d{6}$")
+_LAD = re.compile(r"^E0[6-9][0-9]{6}$")
 
 
 @dataclass(frozen=True, slots=True)

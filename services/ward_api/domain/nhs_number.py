@@ -1,5 +1,13 @@
-"""NHS number checks through the maintained ``nhs-number`` package, with a typed failure reason."""
+"""NHS number checks through the maintained ``nhs-number`` package, with a typed failure reason.
 
+Only ASCII is accepted: the digits 0-9, grouped 3-3-4 by ASCII spaces or dashes. The package's
+format check is a regex ``\\d``, which (like ``str.isdigit()`` and ``int()``) also takes
+fullwidth, Arabic-Indic and every other script's digits, so ``９４３…`` and ``٩٤٣…`` would be
+stored as three different people. They are refused here, before the package sees them, and
+what is stored is always the canonical 10 ASCII digits.
+"""
+
+import re
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -23,6 +31,11 @@ class NhsNumberProblem(StrEnum):
     CHECK_DIGIT_IS_TEN = "check_digit_is_ten"  # modulus 11 gives 10: never issued
     CHECK_DIGIT_MISMATCH = "check_digit_mismatch"
     NOT_A_DATE = "not_a_date"  # Scottish CHI range, but the first six digits are not DDMMYY
+    NOT_ASCII_DIGITS = "not_ascii_digits"  # a non-ASCII character, e.g. ９ or ٩ or ²
+
+
+# Not \d: that matches any script's decimal digits.
+_ASCII_FORM = re.compile(r"[0-9]{10}|[0-9]{3} [0-9]{3} [0-9]{4}|[0-9]{3}-[0-9]{3}-[0-9]{4}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,12 +63,15 @@ class InvalidNhsNumber(ValueError):
 
 
 def check_nhs_number(raw: str) -> NhsNumberCheck:
-    """Normalise spaces/dashes and apply the modulus-11 check digit."""
-    if not raw.strip():
+    """Normalise ASCII spaces/dashes and apply the modulus-11 check digit."""
+    if not raw.strip(" "):
         return NhsNumberCheck(raw, None, NhsNumberProblem.EMPTY)
-    digits = _nhs.standardise_format(raw)
-    if not digits:
+    if not raw.isascii():
+        return NhsNumberCheck(raw, None, NhsNumberProblem.NOT_ASCII_DIGITS)
+    stripped = raw.strip(" ")
+    if _ASCII_FORM.fullmatch(stripped) is None:
         return NhsNumberCheck(raw, None, NhsNumberProblem.BAD_FORMAT)
+    digits = stripped.replace(" ", "").replace("-", "")
     synthetic = _nhs.REGION_SYNTHETIC.contains_number(digits)
     if _nhs.is_valid(digits):
         return NhsNumberCheck(raw, digits, None, synthetic)

@@ -66,12 +66,12 @@ SITREP_COLUMNS = (
 ENGLAND_ODS = "ENGLAND"
 ENGLAND_CODE = "E92000001"
 
-_PERIOD = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+_PERIOD = re.compile(r"^[0-9]{4}-(0[1-9]|1[0-2])$")
 _ICB_ODS = re.compile(r"^Q[A-Z0-9]{2}$")
-_ICB_CODE = re.compile(r"^E54\d{6}$")
-_REGION_CODE = re.compile(r"^Y\d{2}$")
-_BASIS = re.compile(r"^GP registered population (aged 16\+|all ages) \(([A-Z][a-z]+) (\d{4})\)$")
-_PUBLISHED = re.compile(r"^(\d{1,2})(?:st|nd|rd|th) ([A-Z][a-z]+) (\d{4})$")
+_ICB_CODE = re.compile(r"^E54[0-9]{6}$")
+_REGION_CODE = re.compile(r"^Y[0-9]{2}$")
+_BASIS = re.compile(r"^GP registered population (aged 16\+|all ages) \(([A-Z][a-z]+) ([0-9]{4})\)$")
+_PUBLISHED = re.compile(r"^([0-9]{1,2})(?:st|nd|rd|th) ([A-Z][a-z]+) ([0-9]{4})$")
 _BASIS_KIND = {
     "aged 16+": PopulationBasis.GP_REGISTERED_16_PLUS,
     "all ages": PopulationBasis.GP_REGISTERED_ALL_AGES,

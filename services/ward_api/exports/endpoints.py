@@ -30,7 +30,7 @@ async def export_sitrep(
     request: Request,
     session: SessionDep,
     principal: Annotated[Principal, Depends(allow(Role.commissioner, Role.admin))],
-    period: Annotated[str, Query(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")],
+    period: Annotated[str, Query(pattern=r"^[0-9]{4}-(0[1-9]|1[0-2])$")],
     format: Literal["json", "csv"] = "json",
 ) -> Response:
     cost = Decimal(request.app.state.settings.cost_per_bed_gbp)

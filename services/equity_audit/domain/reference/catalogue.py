@@ -8,6 +8,7 @@ then described as SYNTHETIC whatever their file names.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -155,6 +156,6 @@ def synthetic_seed(data_dir: Path) -> int | None:
         return None
     for line in marker.read_text(encoding="utf-8").splitlines():
         name, _, value = line.partition("=")
-        if name.strip() == "seed" and value.strip().lstrip("-").isdigit():
+        if name.strip() == "seed" and re.fullmatch(r"-?[0-9]+", value.strip()):
             return int(value)
     return 0

@@ -22,14 +22,14 @@ __all__ = [
 
 # LSOA 2011 and LSOA 2021 codes share one format (E01 England, W01 Wales); the file says
 # which vintage it is, the code cannot.
-LSOA = re.compile(r"E01\d{6}")
-ICB = re.compile(r"E54\d{6}")
-SUB_ICB = re.compile(r"E38\d{6}")
-LAD = re.compile(r"E0[6-9]\d{6}")
+LSOA = re.compile(r"E01[0-9]{6}")
+ICB = re.compile(r"E54[0-9]{6}")
+SUB_ICB = re.compile(r"E38[0-9]{6}")
+LAD = re.compile(r"E0[6-9][0-9]{6}")
 ICB_ODS = re.compile(r"Q[0-9A-Z]{2}")
 SUB_ICB_ODS = re.compile(r"[0-9A-Z]{3}|[0-9A-Z]{5}")
 
-_WELSH_LSOA = re.compile(r"W01\d{6}")
+_WELSH_LSOA = re.compile(r"W01[0-9]{6}")
 
 
 class RowError(ValueError):
