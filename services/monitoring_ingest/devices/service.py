@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -21,6 +21,8 @@ from shared.problems import Conflict, NotFound, ServiceUnavailable, Unprocessabl
 # The clock skew tolerated between ward_api and this service, as for readings' times.
 UNBIND_MAX_FUTURE_SKEW = IngestPolicy().max_future_skew
 BIND_MAX_FUTURE_SKEW = UNBIND_MAX_FUTURE_SKEW
+# No virtual-ward stay, nor an outbox delivered late after an outage, is older than this.
+BIND_MAX_AGE = timedelta(days=366)
 # Counts are reported as 32-bit integers by ward_api; no real stay comes near this.
 MAX_READINGS_EXPECTED = 2**31 - 1
 
@@ -28,8 +30,9 @@ MAX_READINGS_EXPECTED = 2**31 - 1
 def check_bound_at(
     bound_at: datetime, *, now: datetime | None = None, stay_start: datetime | None = None
 ) -> None:
-    """422 unless `bound_at` is not in the future and (when known) not before the stay began."""
-    latest = (now or datetime.now(UTC)) + BIND_MAX_FUTURE_SKEW
+    """422 unless `bound_at` is not in the future nor before the stay (or a year, if unknown)."""
+    now = now or datetime.now(UTC)
+    latest = now + BIND_MAX_FUTURE_SKEW
     if bound_at > latest:
         raise Unprocessable(
             "bound_at is in the future; a device is bound at or before the call",
@@ -37,12 +40,13 @@ def check_bound_at(
             bound_at=bound_at.isoformat(),
             latest=latest.isoformat(),
         )
-    if stay_start is not None and bound_at < stay_start:
+    earliest = max(stay_start or now - BIND_MAX_AGE, now - BIND_MAX_AGE)
+    if bound_at < earliest:
         raise Unprocessable(
-            "bound_at is before the admission began",
+            "bound_at is before the admission began (or more than a year ago)",
             slug="bound-at-outside-stay",
             bound_at=bound_at.isoformat(),
-            stay_start=stay_start.isoformat(),
+            earliest=earliest.isoformat(),
         )
 
 
