@@ -17,10 +17,13 @@ from typing import Any
 
 import httpx
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from services.ward_api.bindings import repository
 from services.ward_api.bindings.worker import backoff_seconds
 from shared.auth import Role
+from shared.http_client import PeerError
 from tests.conftest import serve_in_process
 from tests.ward_api.conftest import admit_body, key
 
@@ -365,3 +368,43 @@ def test_backoff_grows_exponentially_with_jitter_and_a_cap() -> None:
         delays = [backoff_seconds(attempts, base=1.0, cap=60.0, rng=rng) for _ in range(200)]
         assert all(ceiling / 2 <= d <= ceiling for d in delays), attempts
         assert max(delays) - min(delays) > ceiling / 10  # jittered, so replicas spread out
+
+
+class _RefusingMonitoring:
+    """A monitoring_ingest that answers every binding call with one status."""
+
+    def __init__(self, status: int) -> None:
+        self.status = status
+
+    async def bind_device(self, **_: Any) -> None:
+        raise PeerError("monitoring_ingest", self.status, {"type": "x/refused"}, "refused")
+
+    unbind_device = bind_device
+
+
+@given(status=st.integers(min_value=400, max_value=499), kind=st.sampled_from(["bind", "unbind"]))
+async def test_a_4xx_is_final_unless_it_may_pass_unchanged(status: int, kind: str) -> None:
+    """Any 4xx but 408/425/429 settles the command as failed: retrying cannot change it."""
+    from types import SimpleNamespace
+
+    from services.ward_api.bindings.worker import BindingWorker
+
+    worker = BindingWorker(
+        None,  # type: ignore[arg-type]  # _call never touches the database
+        _RefusingMonitoring(status),  # type: ignore[arg-type]
+        SimpleNamespace(binding_lease_seconds=20.0),  # type: ignore[arg-type]
+    )
+    command = SimpleNamespace(
+        kind=kind,
+        vendor_id="V",
+        device_id="D",
+        admission_id=uuid.uuid4(),
+        payload={
+            "ward_id": str(uuid.uuid4()),
+            "expected_interval_minutes": 240,
+            "bound_at": "2026-01-01T00:00:00+00:00",
+            "unbound_at": "2026-01-02T00:00:00+00:00",
+        },
+    )
+    outcome = await worker._call(command)
+    assert outcome.kind == ("retry" if status in (408, 425, 429) else "refused"), status
