@@ -40,7 +40,9 @@ def check_bound_at(
             bound_at=bound_at.isoformat(),
             latest=latest.isoformat(),
         )
-    earliest = max(stay_start or now - BIND_MAX_AGE, now - BIND_MAX_AGE)
+    earliest = now - BIND_MAX_AGE
+    if stay_start is not None:
+        earliest = max(earliest, stay_start)
     if bound_at < earliest:
         raise Unprocessable(
             "bound_at is before the admission began (or more than a year ago)",
