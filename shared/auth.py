@@ -71,6 +71,26 @@ class Principal:
             raise Forbidden(f"this token is not scoped to ICB {icb}", slug="wrong-icb")
 
 
+def may_act_for_ward(principal: Principal, ward: object, icbs: Iterable[str | None] = ()) -> bool:
+    """The one ward-scope rule of every service: the ward itself, or (clinicians) its ICB.
+
+    `icbs` are the ward's ICB under each of its codes (ONS `E54…`, ODS `Q…`), as the ward's
+    owner (ward_api) knows them; a token scoped to the ICB under either code covers the ward.
+    Admins and services pass; commissioners and vendors never do. Patient data is further
+    refused to admins by the routes' role policies, the same in every service.
+    """
+    ward_id = str(ward)
+    if principal.may_see_ward(ward_id):
+        return True
+    return any(principal.may_see_ward(ward_id, icb) for icb in icbs if icb)
+
+
+def require_ward_scope(principal: Principal, ward: object, icbs: Iterable[str | None] = ()) -> None:
+    """403 `wrong-ward` unless `may_act_for_ward`."""
+    if not may_act_for_ward(principal, ward, icbs):
+        raise Forbidden(f"this token is not scoped to ward {ward}", slug="wrong-ward")
+
+
 @dataclass(frozen=True, slots=True)
 class TokenCodec:
     """Signs and verifies platform tokens with one shared key."""

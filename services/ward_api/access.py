@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from shared.auth import Principal
+from shared.auth import Principal, require_ward_scope
 from shared.problems import Forbidden
 
 
@@ -18,7 +18,4 @@ def require_icb(principal: Principal, code: str, ods_code: str | None = None) ->
 
 def require_ward(principal: Principal, ward_id: object, icb_code: str, icb_ods: str) -> None:
     """403 `wrong-ward` unless the token covers the ward (or, for clinicians, its whole ICB)."""
-    ward = str(ward_id)
-    if principal.may_see_ward(ward, icb_code) or principal.may_see_ward(ward, icb_ods):
-        return
-    raise Forbidden(f"this token is not scoped to ward {ward}", slug="wrong-ward")
+    require_ward_scope(principal, ward_id, (icb_code, icb_ods))

@@ -11,6 +11,7 @@ from fastapi import FastAPI, Request
 from services.ward_api.admissions.endpoints import router as admissions_router
 from services.ward_api.alerts.endpoints import router as alerts_router
 from services.ward_api.audit.endpoints import router as audit_router
+from services.ward_api.bindings.endpoints import internal as bindings_internal
 from services.ward_api.bindings.worker import BindingWorker, running
 from services.ward_api.capacity.endpoints import admin_router as sitrep_router
 from services.ward_api.capacity.endpoints import router as capacity_router
@@ -97,6 +98,7 @@ def create_app(
             sitrep_router,
             wards_router,
             admissions_router,
+            bindings_internal,
             alerts_router,
             exports_router,
             audit_router,

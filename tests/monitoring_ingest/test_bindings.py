@@ -5,6 +5,9 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime, timedelta
 
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
 from shared.auth import Role
 from tests.monitoring_ingest.helpers import SERVICE, ago, bearer, bind, post_signed, statuses
 
@@ -226,3 +229,77 @@ async def test_unbind_at_refuses_naive_early_and_future_times(ingest_client, ven
     )
     assert ok.status_code == 200, ok.text
     assert datetime.fromisoformat(ok.json()["unbound_at"]) == within_skew
+
+
+async def test_a_binding_from_the_future_is_422(ingest_client, vendor) -> None:
+    """A future `bound_at` made `readings_expected` negative, which equity_audit refuses."""
+    path = f"/v1/internal/bindings/{vendor.vendor_id}/DEV-{uuid.uuid4().hex[:8]}"
+    future = datetime.now(UTC) + timedelta(days=3650)
+    body = _body(str(uuid.uuid4()), str(uuid.uuid4()), future)
+    response = await ingest_client.put(path, json=body, headers=SERVICE)
+    assert response.status_code == 422, response.text
+    assert response.json()["type"].endswith("/bound-at-in-future")
+    within_skew = _body(
+        body["admission_id"], body["ward_id"], datetime.now(UTC) + timedelta(minutes=1)
+    )
+    assert (await ingest_client.put(path, json=within_skew, headers=SERVICE)).status_code == 201
+
+
+async def test_a_binding_dated_year_one_is_422(ingest_client, vendor) -> None:
+    """Issue #9 §3: a year-1 binding at 1 minute overflowed the count into a retried 500."""
+    path = f"/v1/internal/bindings/{vendor.vendor_id}/DEV-{uuid.uuid4().hex[:8]}"
+    body = _body(str(uuid.uuid4()), str(uuid.uuid4()), datetime(1, 1, 1, tzinfo=UTC), 1)
+    response = await ingest_client.put(path, json=body, headers=SERVICE)
+    assert response.status_code == 422, response.text
+    assert response.json()["type"].endswith("/bound-at-outside-stay")
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    bindings=st.lists(
+        st.tuples(
+            # From the year-1 bindings the issue names to ten years ahead.
+            st.datetimes(min_value=datetime(1, 1, 2), max_value=datetime(2036, 12, 31)),
+            st.integers(min_value=1, max_value=7 * 24 * 60),
+        ),
+        min_size=1,
+        max_size=4,
+    )
+)
+async def test_completeness_is_never_negative_nor_overflows(
+    ingest_client, vendor, bindings
+) -> None:
+    """Whatever bindings exist (old rows included), 0 <= received <= expected < 2^31."""
+    from sqlalchemy import text
+
+    from services.monitoring_ingest.devices import service
+
+    admission = uuid.uuid4()
+    async with ingest_client.app.state.sessionmaker() as session:  # rolled back at the end
+        for naive_bound_at, interval in bindings:
+            device, bound_at = f"DEV-{uuid.uuid4().hex[:12]}", naive_bound_at.replace(tzinfo=UTC)
+            await session.execute(
+                text("INSERT INTO monitoring.devices (vendor_id, device_id) VALUES (:v, :d)"),
+                {"v": vendor.vendor_id, "d": device},
+            )
+            await session.execute(
+                text(
+                    "INSERT INTO monitoring.bindings (id, vendor_id, device_id, admission_id,"
+                    " ward_id, expected_interval_minutes, bound_at)"
+                    " VALUES (:i, :v, :d, :a, :w, :n, :b)"
+                ),
+                {
+                    "i": uuid.uuid4(),
+                    "v": vendor.vendor_id,
+                    "d": device,
+                    "a": admission,
+                    "w": uuid.uuid4(),
+                    "n": interval,
+                    "b": bound_at,
+                },
+            )
+        expected, received = await service.completeness(session, admission_id=admission)
+        await session.rollback()
+    assert 0 <= received <= expected <= 2**31 - 1

@@ -61,7 +61,20 @@ def clients(
     reference,  # noqa: F811
     reference_loaded,  # noqa: F811
 ) -> dict[str, httpx.AsyncClient]:
-    """The three services in-process with reference data, by name (started before any test)."""
+    """The three services in-process with reference data, by name (started before any test).
+
+    monitoring_ingest asks ward_api about admissions over its real typed client, carried
+    in-process to ward_api's app.
+    """
+    from services.monitoring_ingest.clients.ward_api import WardApiClient
+
+    ingest_app = ingest_client.app
+    ingest_app.state.ward_api = WardApiClient(
+        "http://ward-api",
+        codec=ingest_app.state.token_codec,
+        caller="monitoring_ingest",
+        transport=httpx.ASGITransport(app=ward_client.app),
+    )
     return {
         "ward_api": ward_client,
         "monitoring_ingest": ingest_client,
@@ -130,6 +143,7 @@ async def world(ward_client, ingest_client, auth, reference) -> World:  # noqa: 
             json={
                 "admission_id": admission["id"],
                 "ward_id": ward_a,
+                "icb_codes": [ICB_A, ICB_A_ODS],
                 "expected_interval_minutes": 240,
                 "bound_at": (datetime.now(UTC) - timedelta(days=1)).isoformat(),
             },
@@ -161,7 +175,9 @@ async def world(ward_client, ingest_client, auth, reference) -> World:  # noqa: 
     )
     assert [item["status"] for item in report["items"]] == ["quarantined"], report
     quarantine = await _ok(
-        await ingest_client.get("/v1/quarantine", params={"limit": 5000}, headers=auth(Role.admin))
+        await ingest_client.get(
+            "/v1/quarantine", params={"limit": 5000}, headers=auth(Role.clinician, wards=["*"])
+        )
     )
     entry = next(q for q in quarantine if q["device_id"] == stray)
     return World(

@@ -17,10 +17,13 @@ from typing import Any
 
 import httpx
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from services.ward_api.bindings import repository
 from services.ward_api.bindings.worker import backoff_seconds
 from shared.auth import Role
+from shared.http_client import PeerError
 from tests.conftest import serve_in_process
 from tests.ward_api.conftest import admit_body, key
 
@@ -42,6 +45,7 @@ class StubMonitoring:
         self.open: dict[tuple[str, str], str] = {}  # (vendor, device) -> admission id
         self.accepted: list[tuple[str, str]] = []  # (PUT|DELETE, admission id), in order
         self.refused: Counter[str] = Counter()
+        self.bodies: dict[str, dict] = {}  # admission id -> the last PUT body
         self.tries = 0
         self.in_flight = 0
 
@@ -57,7 +61,9 @@ class StubMonitoring:
             self.in_flight -= 1
         _, _, _, _, vendor, device = request.url.path.split("/")
         if request.method == "PUT":
-            admission = httpx.Response(200, content=request.content).json()["admission_id"]
+            put_body = httpx.Response(200, content=request.content).json()
+            admission = put_body["admission_id"]
+            self.bodies[admission] = put_body
             holder = self.open.get((vendor, device))
             if holder not in (None, admission):
                 self.refused[admission] += 1
@@ -365,3 +371,73 @@ def test_backoff_grows_exponentially_with_jitter_and_a_cap() -> None:
         delays = [backoff_seconds(attempts, base=1.0, cap=60.0, rng=rng) for _ in range(200)]
         assert all(ceiling / 2 <= d <= ceiling for d in delays), attempts
         assert max(delays) - min(delays) > ceiling / 10  # jittered, so replicas spread out
+
+
+class _RefusingMonitoring:
+    """A monitoring_ingest that answers every binding call with one status."""
+
+    def __init__(self, status: int) -> None:
+        self.status = status
+
+    async def bind_device(self, **_: Any) -> None:
+        raise PeerError("monitoring_ingest", self.status, {"type": "x/refused"}, "refused")
+
+    unbind_device = bind_device
+
+
+@given(status=st.integers(min_value=400, max_value=499), kind=st.sampled_from(["bind", "unbind"]))
+async def test_a_4xx_is_final_unless_it_may_pass_unchanged(status: int, kind: str) -> None:
+    """Any 4xx but 408/425/429 settles the command as failed: retrying cannot change it."""
+    from types import SimpleNamespace
+
+    from services.ward_api.bindings.worker import BindingWorker
+
+    worker = BindingWorker(
+        None,  # type: ignore[arg-type]  # _call never touches the database
+        _RefusingMonitoring(status),  # type: ignore[arg-type]
+        SimpleNamespace(binding_lease_seconds=20.0),  # type: ignore[arg-type]
+    )
+    command = SimpleNamespace(
+        kind=kind,
+        vendor_id="V",
+        device_id="D",
+        admission_id=uuid.uuid4(),
+        payload={
+            "ward_id": str(uuid.uuid4()),
+            "expected_interval_minutes": 240,
+            "bound_at": "2026-01-01T00:00:00+00:00",
+            "unbound_at": "2026-01-02T00:00:00+00:00",
+        },
+    )
+    outcome = await worker._call(command)
+    assert outcome.kind == ("retry" if status in (408, 425, 429) else "refused"), status
+
+
+async def test_the_bind_carries_the_wards_icb_and_the_stay_is_served(
+    database_url, auth, make_ward, make_patient, ward_client
+) -> None:
+    """monitoring_ingest gets the ward's ICB codes from its owner, so ICB scopes agree."""
+    stub = StubMonitoring()
+    ward = await make_ward(beds=2, icb="E54000008")
+    headers = auth(Role.clinician, wards=[ward["id"]])
+    async with replicas(database_url, stub) as (client,):
+        body = admit_body(await make_patient(), ward, device=_device())
+        admitted = await client.post("/v1/admissions", json=body, headers={**headers, **key()})
+        assert admitted.status_code == 201, admitted.text
+        admission_id = admitted.json()["id"]
+        sent = await eventually(
+            lambda: stub.bodies.get(admission_id), within=10, what="the bind delivered"
+        )
+    assert sent["ward_id"] == ward["id"]
+    assert sent["icb_codes"][0] == "E54000008" and sent["icb_codes"][1].startswith("Q")
+    stay = await ward_client.get(
+        f"/v1/internal/admissions/{admission_id}/stay", headers=auth(Role.service)
+    )
+    assert stay.status_code == 200, stay.text
+    assert stay.json()["ward_id"] == ward["id"] and stay.json()["discharged_at"] is None
+    assert stay.json()["icb_codes"] == sent["icb_codes"]
+    missing = await ward_client.get(
+        f"/v1/internal/admissions/{uuid.uuid4()}/stay", headers=auth(Role.service)
+    )
+    assert missing.status_code == 404
+    assert missing.json()["type"].endswith("/admission-not-found")

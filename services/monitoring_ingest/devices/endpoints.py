@@ -1,4 +1,8 @@
-"""Bindings: internal (ward_api at admission and discharge) and for clinicians and admins."""
+"""Bindings: internal (ward_api at admission and discharge) and for clinicians.
+
+Patient-level routes admit clinicians only, as ward_api's do: admins manage vendors and
+the outbox, never a patient's record.
+"""
 
 from __future__ import annotations
 
@@ -6,17 +10,22 @@ import uuid
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 
 from services.monitoring_ingest.devices import service
-from services.monitoring_ingest.devices.schemas import BindingIn, BindingOut, Unbound
+from services.monitoring_ingest.devices.schemas import (
+    BindingIn,
+    BindingOut,
+    ClinicianBindingIn,
+    Unbound,
+)
 from shared.auth import Principal, Role, allow
 from shared.database import SessionDep
 
 internal = APIRouter(prefix="/v1/internal/bindings", tags=["bindings"])
 router = APIRouter(prefix="/v1", tags=["bindings"])
 Service = Annotated[Principal, Depends(allow(Role.service))]
-Staff = Annotated[Principal, Depends(allow(Role.clinician, Role.admin))]
+Clinician = Annotated[Principal, Depends(allow(Role.clinician))]
 
 
 def _out(binding) -> BindingOut:
@@ -67,18 +76,23 @@ async def unbind_device(
     )
 
 
-@router.put("/bindings/{vendor_id}/{device_id}", summary="Bind a device (clinician or admin)")
-async def bind_device_by_staff(
+@router.put("/bindings/{vendor_id}/{device_id}", summary="Bind a device (clinician)")
+async def bind_device_by_clinician(
     vendor_id: uuid.UUID,
     device_id: str,
-    body: BindingIn,
+    body: ClinicianBindingIn,
+    request: Request,
     session: SessionDep,
     response: Response,
-    principal: Staff,
+    principal: Clinician,
 ) -> BindingOut:
-    principal.require_ward(str(body.ward_id))
-    binding, created = await service.bind(
-        session, vendor_id=vendor_id, device_id=device_id, **body.model_dump()
+    binding, created = await service.bind_for_clinician(
+        session,
+        request.app.state.ward_api,
+        principal=principal,
+        vendor_id=vendor_id,
+        device_id=device_id,
+        **body.model_dump(),
     )
     response.status_code = 201 if created else 200
     return _out(binding)
@@ -86,7 +100,7 @@ async def bind_device_by_staff(
 
 @router.get("/admissions/{admission_id}/bindings", summary="An admission's device bindings")
 async def admission_bindings(
-    admission_id: uuid.UUID, session: SessionDep, principal: Staff
+    admission_id: uuid.UUID, session: SessionDep, principal: Clinician
 ) -> list[BindingOut]:
     await service.require_admission_ward(session, principal=principal, admission_id=admission_id)
     return [_out(b) for b in await service.list_bindings(session, admission_id=admission_id)]

@@ -6,6 +6,7 @@ import uuid
 from datetime import datetime
 
 from sqlalchemy import DateTime, ForeignKey, ForeignKeyConstraint, String, func
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Mapped, mapped_column
 
 from services.monitoring_ingest.db import Base
@@ -36,6 +37,8 @@ class Binding(Base):
     device_id: Mapped[str] = mapped_column(String)
     admission_id: Mapped[uuid.UUID] = mapped_column(index=True)
     ward_id: Mapped[uuid.UUID]
+    # The ward's ICB under each of its codes (ONS, ODS), from ward_api: for ICB-wide scopes.
+    icb_codes: Mapped[list[str]] = mapped_column(ARRAY(String(20)), server_default="{}")
     expected_interval_minutes: Mapped[int]
     bound_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     unbound_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -38,7 +38,6 @@ from shared.problems import ProblemError
 
 ingest = APIRouter(prefix="/v1/readings", tags=["ingest"])
 router = APIRouter(prefix="/v1", tags=["readings"])
-Staff = Annotated[Principal, Depends(allow(Role.clinician, Role.admin))]
 Clinician = Annotated[Principal, Depends(allow(Role.clinician))]
 
 _SIGNED = (
@@ -158,7 +157,7 @@ async def enter_readings(
 async def list_readings(
     admission_id: uuid.UUID,
     session: SessionDep,
-    principal: Staff,
+    principal: Clinician,
     start: Annotated[datetime | None, Query(alias="from")] = None,
     end: Annotated[datetime | None, Query(alias="to")] = None,
     code: str | None = None,
@@ -173,7 +172,7 @@ async def list_readings(
 
 @router.get("/admissions/{admission_id}/latest-vitals", summary="Newest reading of each code")
 async def latest_vitals(
-    admission_id: uuid.UUID, session: SessionDep, principal: Staff
+    admission_id: uuid.UUID, session: SessionDep, principal: Clinician
 ) -> list[ReadingOut]:
     await devices.require_admission_ward(session, principal=principal, admission_id=admission_id)
     return [
@@ -184,7 +183,7 @@ async def latest_vitals(
 @router.get("/quarantine", summary="Readings that could not be attributed")
 async def list_quarantine(
     session: SessionDep,
-    principal: Staff,
+    principal: Clinician,
     include_resolved: bool = False,
     limit: Annotated[int, Query(ge=1, le=5000)] = 500,
 ) -> list[QuarantineOut]:
@@ -203,7 +202,7 @@ async def attribute(
     body: AttributeIn,
     session: SessionDep,
     settings: SettingsDep,
-    principal: Staff,
+    principal: Clinician,
 ) -> AttributeOut:
     entry, report = await service.attribute_quarantined(
         session,

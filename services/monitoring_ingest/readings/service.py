@@ -24,7 +24,7 @@ from services.monitoring_ingest.domain.outcomes import (
 from services.monitoring_ingest.readings import pipeline
 from services.monitoring_ingest.readings.models import QuarantinedReading, Reading
 from services.monitoring_ingest.settings import IngestSettings
-from shared.auth import ALL, Principal, Role
+from shared.auth import ALL, Principal, Role, require_ward_scope
 from shared.problems import BadRequest, Conflict, NotFound, PayloadTooLarge
 
 
@@ -195,7 +195,7 @@ async def attribute_quarantined(
             slug="quarantine-resolved",
         )
     if principal.role == Role.clinician and entry.ward_hint is not None:
-        principal.require_ward(str(entry.ward_hint))
+        require_ward_scope(principal, entry.ward_hint)
     ward_id = await devices.require_admission_ward(
         session, principal=principal, admission_id=admission_id
     )

@@ -24,7 +24,6 @@ from shared.database import SessionDep
 
 router = APIRouter(prefix="/v1/admissions/{admission_id}", tags=["news2"])
 internal = APIRouter(prefix="/v1/internal", tags=["news2"])
-Staff = Annotated[Principal, Depends(allow(Role.clinician, Role.admin))]
 Clinician = Annotated[Principal, Depends(allow(Role.clinician))]
 Service = Annotated[Principal, Depends(allow(Role.service))]
 
@@ -45,7 +44,9 @@ async def set_scale(
 
 
 @router.get("/spo2-scale", summary="The SpO2 scale in force (1 unless set)")
-async def get_scale(admission_id: uuid.UUID, session: SessionDep, principal: Staff) -> Spo2ScaleOut:
+async def get_scale(
+    admission_id: uuid.UUID, session: SessionDep, principal: Clinician
+) -> Spo2ScaleOut:
     await devices.require_admission_ward(session, principal=principal, admission_id=admission_id)
     setting = await service.current_scale(session, admission_id=admission_id)
     if setting is None:
@@ -68,7 +69,7 @@ async def add_threshold(
 
 @router.get("/thresholds", summary="The admission's thresholds, retired ones included")
 async def list_thresholds(
-    admission_id: uuid.UUID, session: SessionDep, principal: Staff
+    admission_id: uuid.UUID, session: SessionDep, principal: Clinician
 ) -> list[ThresholdOut]:
     await devices.require_admission_ward(session, principal=principal, admission_id=admission_id)
     rows = await service.list_thresholds(session, admission_id=admission_id)
@@ -90,7 +91,7 @@ async def retire_threshold(
 async def news2_history(
     admission_id: uuid.UUID,
     session: SessionDep,
-    principal: Staff,
+    principal: Clinician,
     start: Annotated[datetime | None, Query(alias="from")] = None,
     end: Annotated[datetime | None, Query(alias="to")] = None,
     limit: Annotated[int, Query(ge=1, le=5000)] = 200,

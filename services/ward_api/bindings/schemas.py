@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 from enum import StrEnum
 
@@ -30,3 +31,14 @@ class BindingCommandOut(BaseModel):
     last_error: str | None
     created_at: datetime
     delivered_at: datetime | None
+
+
+class AdmissionStayOut(BaseModel):
+    """Who owns an admission and when it ran: the facts a binding is checked against."""
+
+    admission_id: uuid.UUID
+    ward_id: uuid.UUID
+    icb_codes: list[str] = Field(description="The ward's ICB, ONS and ODS codes")
+    admitted_at: datetime
+    recorded_at: datetime
+    discharged_at: datetime | None

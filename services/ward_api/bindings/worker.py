@@ -10,7 +10,7 @@ One round, safe with any number of replicas:
    call repeated after a crash or a lost answer does no harm.
 3. **Record** (one short transaction per command): only if the row still carries our
    token. Delivered → the admission becomes `bound`, or `unbound` with the readings
-   monitoring_ingest counted. Refused for good (4xx other than 401/403/408/429) → `failed`
+   monitoring_ingest counted. Refused for good (any 4xx but 408/425/429) → `failed`
    (the admission's unbind, if any, is skipped). Anything else → back to pending with
    `next_attempt_at = now() + min(cap, base · 2^(attempts−1)) · U(0.5, 1)`; never dropped.
 
@@ -40,7 +40,8 @@ from shared.http_client import PeerError, PeerUnavailable
 
 logger = logging.getLogger("vward.ward_api.bindings")
 
-RETRYABLE_CLIENT_STATUS = frozenset({401, 403, 408, 425, 429})
+# Only these 4xx may succeed unchanged later; any other 4xx is the peer's final word.
+RETRYABLE_CLIENT_STATUS = frozenset({408, 425, 429})
 
 
 def backoff_seconds(
@@ -124,6 +125,7 @@ class BindingWorker:
                         device_id=command.device_id,
                         admission_id=command.admission_id,
                         ward_id=uuid.UUID(command.payload["ward_id"]),
+                        icb_codes=command.payload.get("icb_codes"),
                         expected_interval_minutes=command.payload["expected_interval_minutes"],
                         bound_at=datetime.fromisoformat(command.payload["bound_at"]),
                     )
@@ -170,10 +172,17 @@ class BindingWorker:
                 logger.warning("binding lease lost; outcome dropped", extra={"id": command.id})
                 return
             await self._apply(session, command, outcome)
-        logger.info(
+        # A refusal is settled for good (never retried): say so where operators look.
+        logger.log(
+            logging.WARNING if outcome.kind == "refused" else logging.INFO,
             "binding command %s",
             outcome.kind,
-            extra={"id": command.id, "kind": command.kind, "attempts": command.attempts},
+            extra={
+                "id": command.id,
+                "kind": command.kind,
+                "attempts": command.attempts,
+                "error": outcome.error,
+            },
         )
 
     async def _apply(self, session: AsyncSession, command: Any, outcome: Outcome) -> None:

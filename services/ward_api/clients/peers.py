@@ -59,6 +59,7 @@ class MonitoringClient(ServiceClient):
         ward_id: uuid.UUID,
         expected_interval_minutes: int,
         bound_at: datetime,
+        icb_codes: list[str] | None = None,
     ) -> BindingResult:
         """PUT the binding (idempotent: 201 new, 200 the same binding again)."""
         response = await self.request(
@@ -67,6 +68,7 @@ class MonitoringClient(ServiceClient):
             json={
                 "admission_id": str(admission_id),
                 "ward_id": str(ward_id),
+                "icb_codes": icb_codes or [],
                 "expected_interval_minutes": expected_interval_minutes,
                 "bound_at": bound_at.isoformat(),
             },
