@@ -1,7 +1,7 @@
 """monitoring_ingest: NEWS2 sets independent of arrival order, with a lower bound when incomplete.
 
-Revision ID: monitoring_ingest_0007
-Revises: monitoring_ingest_0006
+Revision ID: monitoring_ingest_0008
+Revises: monitoring_ingest_0007
 Create Date: 2026-12-04
 
 - `news2_results.window_start` now holds when the set opened (its first reading), so a late
@@ -15,8 +15,8 @@ Create Date: 2026-12-04
 
 from alembic import op
 
-revision = "monitoring_ingest_0007"
-down_revision = "monitoring_ingest_0006"
+revision = "monitoring_ingest_0008"
+down_revision = "monitoring_ingest_0007"
 branch_labels = None
 depends_on = None
 
