@@ -16,6 +16,7 @@ import pytest
 from shared.auth import Role
 from shared.embedded_pg import free_port
 from tests.monitoring_ingest.helpers import ADMIN, SERVICE, ago, bearer, full_set
+from tests.support import hermetic
 from vward.platform import Platform
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(90)]
@@ -23,7 +24,12 @@ pytestmark = [pytest.mark.slow, pytest.mark.timeout(90)]
 
 @pytest.fixture(scope="module")
 def platform(database_url: str, tmp_path_factory) -> Iterator[Platform]:
-    ports = {"ward_api": free_port(), "monitoring_ingest": free_port()}
+    # equity_audit is not started: ward_api's URL for it is the closed port, not 8003.
+    ports = {
+        "ward_api": free_port(),
+        "monitoring_ingest": free_port(),
+        "equity_audit": hermetic.closed_port(),
+    }
     running = Platform(
         database_url=database_url,
         ports=ports,
