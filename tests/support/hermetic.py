@@ -83,17 +83,19 @@ _connect = socket.socket.connect
 _connect_ex = socket.socket.connect_ex
 
 
-def _guarded_connect(self: socket.socket, address: Any) -> None:
+def _refuse(kind: str, address: Any) -> None:
     if _forbidden(address):
-        _violations.append(f"connect{address}")
-        raise ConnectionRefusedError(f"tests must not reach {address}: a service they did not start")
+        _violations.append(f"{kind}{address}")
+        raise ConnectionRefusedError(f"tests must not reach {address}: they did not start it")
+
+
+def _guarded_connect(self: socket.socket, address: Any) -> None:
+    _refuse("connect", address)
     return _connect(self, address)
 
 
 def _guarded_connect_ex(self: socket.socket, address: Any) -> int:
-    if _forbidden(address):
-        _violations.append(f"connect_ex{address}")
-        raise ConnectionRefusedError(f"tests must not reach {address}: a service they did not start")
+    _refuse("connect_ex", address)
     return _connect_ex(self, address)
 
 
