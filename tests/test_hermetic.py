@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+from pathlib import Path
 
 import httpx
 import pytest
@@ -10,7 +11,7 @@ import pytest
 from services.equity_audit.settings import EquitySettings
 from services.monitoring_ingest.settings import IngestSettings
 from services.ward_api.settings import WardSettings
-from tests.support import hermetic
+from tests.support import data, hermetic
 
 
 def test_every_peer_url_defaults_to_the_closed_port() -> None:
@@ -38,3 +39,28 @@ async def test_reaching_a_default_port_is_refused_and_recorded(port: int) -> Non
         sock.connect(("localhost", port))
     tried = hermetic.take_violations()  # taken here, so this test itself does not fail
     assert tried and all(f", {port}" in t for t in tried), tried
+
+
+def test_missing_reference_data_fails_unless_skipping_is_asked_for(
+    tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv(data.ALLOW_MISSING_ENV, raising=False)
+    with pytest.raises(pytest.fail.Exception, match="public reference data not found"):
+        data.require_data(directory=tmp_path)
+    monkeypatch.setenv(data.ALLOW_MISSING_ENV, "1")
+    with pytest.raises(pytest.skip.Exception, match=data.ALLOW_MISSING_ENV):
+        data.require_data(directory=tmp_path)
+    (tmp_path / "lsoa11_to_icb.csv").write_text("x\n")
+    assert data.require_data(directory=tmp_path) == tmp_path
+
+
+def test_no_suite_skips_on_missing_data_by_itself() -> None:
+    """Every test needing the data goes through `require_data`, so none can skip quietly."""
+    offenders = []
+    for path in Path(__file__).parent.rglob("*.py"):
+        for number, line in enumerate(path.read_text().splitlines(), 1):
+            if "pytest.skip(" in line and "data" in line and path.name != "data.py":
+                if path == Path(__file__):
+                    continue
+                offenders.append(f"{path}:{number}")
+    assert not offenders, offenders

@@ -127,12 +127,9 @@ MEDIUM = {"rr": 22, "spo2": 94, "hr": 95, "temp": 38.5}  # NEWS2 5
 def reference(database_url: str) -> None:
     """ward_api needs its geography (ICBs, LSOAs) to create wards and patients."""
     from services.ward_api import reference_data
-    from services.ward_api.domain.sources import data_dir
+    from tests.support.data import require_data
 
-    directory = data_dir()
-    if not (directory / "lsoa11_to_icb.csv").is_file():
-        pytest.skip(f"public data not found in {directory}")
-    reference_data.load(database_url, directory)
+    reference_data.load(database_url, require_data())
 
 
 def _poll(what: str, check, *, within: float, every: float = 0.2):
