@@ -33,7 +33,6 @@ from tests.faults.harness import (
     client,
     count_readings,
     create_ward,
-    eventually,
     fetch,
     merge,
     new_vendor,
@@ -45,6 +44,7 @@ from tests.faults.harness import (
     start,
     until_answered,
 )
+from tests.support.poll import eventually
 from vward.platform import SERVICES
 
 pytestmark = [pytest.mark.slow, pytest.mark.faults, pytest.mark.timeout(150)]

@@ -26,7 +26,6 @@ from tests.faults.harness import (
     count_readings,
     create_patient,
     create_ward,
-    eventually,
     fetch,
     kill,
     merge,
@@ -36,6 +35,7 @@ from tests.faults.harness import (
     rows_per_reading,
     start,
 )
+from tests.support.poll import eventually
 
 pytestmark = [pytest.mark.slow, pytest.mark.faults, pytest.mark.timeout(120)]
 
