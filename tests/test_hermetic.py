@@ -64,3 +64,22 @@ def test_no_suite_skips_on_missing_data_by_itself() -> None:
                     continue
                 offenders.append(f"{path}:{number}")
     assert not offenders, offenders
+
+
+def test_a_child_process_given_a_default_port_fails_the_test() -> None:
+    from vward.platform import Platform
+
+    partial = Platform(database_url="postgresql://x@127.0.0.1:1/x", ports={"ward_api": 1})
+    env = partial.environment()  # monitoring_ingest and equity_audit fall back to 8002/8003
+    assert env["WARD_EQUITY_AUDIT_URL"] == env["WARD_MONITORING_URL"] == hermetic.closed_url()
+    tried = hermetic.take_violations()
+    assert sorted(t.split("=")[0] for t in tried) == [
+        "WARD_EQUITY_AUDIT_URL",
+        "WARD_MONITORING_URL",
+    ]
+    full = Platform(
+        database_url="postgresql://x@127.0.0.1:1/x",
+        ports={"ward_api": 1, "monitoring_ingest": 2, "equity_audit": 3},
+    )
+    full.environment()
+    assert hermetic.take_violations() == []

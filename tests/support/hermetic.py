@@ -8,7 +8,9 @@ the machine runs. Two defences, installed for the whole run by `tests/conftest.p
   defaults, through its environment variable, to a loopback port held bound but never
   listening by this process: connecting is refused at once, and nobody else can take it;
 - a guard on `socket.connect` refuses, and records, any connection to a default port, so
-  the test that tried fails even when the code under test turned the refusal into an answer.
+  the test that tried fails even when the code under test turned the refusal into an answer;
+  services started as child processes (`vward.platform.Platform`) are out of its reach, so
+  a peer URL handed to one that names a default port is recorded (and replaced) instead.
 
 Tests that start a peer pass its URL explicitly (or through `vward.platform.Platform`).
 """
@@ -20,9 +22,10 @@ import os
 import socket
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import urlsplit
 
 from shared.settings import ServiceSettings
-from vward.platform import SERVICES
+from vward.platform import SERVICES, Platform
 
 LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "::1", "0.0.0.0", "::"})  # noqa: S104
 DEFAULT_PORTS = frozenset(spec.default_port for spec in SERVICES)
@@ -99,9 +102,24 @@ def _guarded_connect_ex(self: socket.socket, address: Any) -> int:
     return _connect_ex(self, address)
 
 
+_environment = Platform.environment
+
+
+def _guarded_environment(self: Platform) -> dict[str, str]:
+    """A child process is out of the socket guard's reach: check the URLs it is given."""
+    env = _environment(self)
+    for name, value in env.items():
+        url = urlsplit(value) if name.endswith("_URL") and "://" in value else None
+        if url is not None and url.hostname in LOCAL_HOSTS and url.port in DEFAULT_PORTS:
+            _violations.append(f"{name}={value} for a child process")
+            env[name] = closed_url()
+    return env
+
+
 def install_guard() -> None:
     socket.socket.connect = _guarded_connect  # type: ignore[method-assign]
     socket.socket.connect_ex = _guarded_connect_ex  # type: ignore[method-assign]
+    Platform.environment = _guarded_environment  # type: ignore[method-assign]
 
 
 def take_violations() -> list[str]:
