@@ -7,6 +7,8 @@ from pathlib import Path
 
 import httpx
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from services.equity_audit.settings import EquitySettings
 from services.monitoring_ingest.settings import IngestSettings
@@ -83,3 +85,17 @@ def test_a_child_process_given_a_default_port_fails_the_test() -> None:
     )
     full.environment()
     assert hermetic.take_violations() == []
+
+
+@given(
+    host=st.sampled_from(sorted(hermetic.LOCAL_HOSTS)),
+    port=st.integers(min_value=0, max_value=65535),
+    rest=st.lists(st.integers(min_value=0, max_value=9), max_size=2),
+)
+def test_exactly_the_default_ports_on_loopback_are_refused(
+    host: str, port: int, rest: list[int]
+) -> None:
+    address = (host, port, *rest)  # IPv6 addresses carry flowinfo and scope id
+    assert hermetic._forbidden(address) is (port in hermetic.DEFAULT_PORTS)
+    assert hermetic._forbidden(("192.0.2.1", port, *rest)) is False
+    assert hermetic._forbidden("/run/postgresql/.s.PGSQL.5432") is False  # AF_UNIX
