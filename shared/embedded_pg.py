@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import pwd
-import shutil
 import socket
 import stat
 import subprocess
@@ -196,8 +195,3 @@ class EmbeddedPostgres:
             timeout=90,
             **_as_server_user(),
         )
-
-
-def remove_data(root: Path) -> None:
-    """Delete an embedded server's folder (tests and throwaway servers)."""
-    shutil.rmtree(root, ignore_errors=True)

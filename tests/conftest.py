@@ -21,6 +21,22 @@ os.environ["VWARD_JWT_SECRET"] = TEST_JWT_SECRET
 
 from shared.auth import Role, TokenCodec  # noqa: E402
 from shared.scratch_db import create_database, drop_database  # noqa: E402
+from tests.support import hermetic  # noqa: E402
+
+hermetic.point_peers_at_closed_port()
+hermetic.install_guard()
+
+
+@pytest.fixture(autouse=True)
+def _no_service_it_did_not_start() -> Iterator[None]:
+    """Fail a test that reached 8001-8003: a developer's `make up`, not the test's own."""
+    yield from hermetic.check_no_default_ports()
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    if tried := hermetic.take_violations():
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+        print(f"\ntried to reach services the tests did not start: {sorted(set(tried))}")
 
 
 def _drop_database(server_url: str, name: str) -> None:

@@ -11,7 +11,7 @@ import pytest
 
 from shared.auth import Role, TokenCodec
 from shared.embedded_pg import free_port
-from shared.settings import DEFAULT_DATA_DIR
+from tests.support.data import require_data
 from vward.demo import DemoConfig, Simulation, run_demo
 from vward.demo.client import ServiceUrls
 from vward.demo.payloads import FORMATS
@@ -25,11 +25,9 @@ RISK_RANK = {"high": 0, "medium": 1, "low_medium": 2, "low": 3, None: 4}
 
 @pytest.fixture(scope="module")
 def platform(database_url: str, tmp_path_factory) -> Iterator[Platform]:
-    if not (DEFAULT_DATA_DIR / "lsoa11_to_icb.csv").is_file():
-        pytest.skip(f"reference data not found in {DEFAULT_DATA_DIR}")
     from vward.reference import load_all
 
-    load_all(database_url, DEFAULT_DATA_DIR)
+    load_all(database_url, require_data())
     running = Platform(
         database_url=database_url,
         ports={spec.name: free_port() for spec in SERVICES},

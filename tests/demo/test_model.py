@@ -13,7 +13,7 @@ from services.monitoring_ingest.domain.adapters import fhir, native, openmhealth
 from services.monitoring_ingest.domain.canonical import Acvpu, CanonicalReading
 from services.monitoring_ingest.domain.news2 import ObservationSet, RiskBand, score
 from services.monitoring_ingest.domain.outcomes import Refusal, RefusalReason
-from shared.settings import DEFAULT_DATA_DIR
+from tests.support.data import require_data
 from vward.demo.areas import Area, Icb, load_icbs
 from vward.demo.mix import (
     FRAILTY,
@@ -111,9 +111,7 @@ def test_sampled_mix_shows_the_gradients() -> None:
 
 
 def test_real_lsoas_of_the_icb() -> None:
-    if not (DEFAULT_DATA_DIR / "lsoa11_to_icb.csv").is_file():
-        pytest.skip("reference data not found")
-    (cornwall,) = load_icbs(DEFAULT_DATA_DIR, ["QT6"])
+    (cornwall,) = load_icbs(require_data(), ["QT6"])
     assert cornwall.code == "E54000036" and len(cornwall.areas) == 327
     patients = cohort(5, n=50, icb=cornwall)
     codes = {a.lsoa11cd for a in cornwall.areas}

@@ -112,12 +112,9 @@ async def _lsoas_of(database_url: str, icb_code: str) -> set[str]:
 @pytest.fixture(scope="module")
 def ward_reference(database_url: str) -> str:
     from services.ward_api import reference_data
-    from services.ward_api.domain.sources import data_dir
+    from tests.support.data import require_data
 
-    directory = data_dir()
-    if not (directory / "lsoa11_to_icb.csv").is_file():
-        pytest.skip(f"public data not found in {directory}")
-    return reference_data.load(database_url, directory)
+    return reference_data.load(database_url, require_data())
 
 
 def _patients() -> list[dict]:

@@ -166,10 +166,11 @@ async def test_reimporting_the_active_file_is_unchanged(
     equity_client, reference_loaded, reference_dir, auth
 ):
     from services.equity_audit.domain.reference.descriptors import IMD2019
+    from tests.support.data import require_data
 
-    path = Path(reference_dir) / (IMD2019.file_name or "")
-    if not path.is_file():
-        pytest.skip("no reference files in the data directory")
+    path = require_data(IMD2019.file_name or "", directory=Path(reference_dir)) / (
+        IMD2019.file_name or ""
+    )
     response = await equity_client.post(
         "/v1/admin/datasets/imd",
         content=path.read_bytes(),

@@ -33,12 +33,9 @@ def migrated_database(server_url: str) -> str:
 def load_ward_reference(url: str) -> None:
     """ICBs, LSOAs and denominators, without which ward_api cannot open a ward."""
     from services.ward_api import reference_data
-    from services.ward_api.domain.sources import LSOA_ICB_FILE, data_dir
+    from tests.support.data import require_data
 
-    directory = data_dir()
-    if not (directory / LSOA_ICB_FILE).is_file():
-        pytest.skip(f"public data not found in {directory}")
-    reference_data.load(url, directory)
+    reference_data.load(url, require_data())
 
 
 @pytest.fixture

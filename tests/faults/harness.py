@@ -2,13 +2,12 @@
 ward_api factories and exact counting in the database.
 
 Every network call carries an explicit httpx timeout and every wait is a poll with a
-deadline, so a fault can slow a test down but never hang it.
+deadline (`tests.support.poll.eventually`), so a fault can slow a test down but never hang it.
 """
 
 from __future__ import annotations
 
 import asyncio
-import inspect
 import random
 import signal
 import time
@@ -16,7 +15,7 @@ import uuid
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any
 
 import asyncpg
 import httpx
@@ -27,8 +26,6 @@ from shared.auth import Role, TokenCodec
 from shared.database import driver_free_url
 from tests.conftest import TEST_JWT_SECRET
 from vward.platform import Platform
-
-T = TypeVar("T")
 
 # Connect fails fast (a dead port refuses at once); reads allow a slow batch under load.
 TIMEOUT = httpx.Timeout(10.0, connect=2.0)
@@ -52,26 +49,6 @@ def client(base_url: str) -> httpx.AsyncClient:
     """A client for one service: explicit timeouts, no proxies from the environment."""
     limits = httpx.Limits(max_connections=100, max_keepalive_connections=20)
     return httpx.AsyncClient(base_url=base_url, timeout=TIMEOUT, trust_env=False, limits=limits)
-
-
-async def eventually(
-    check: Callable[[], Awaitable[T] | T], *, within: float, what: str, every: float = 0.2
-) -> T:
-    """Poll `check` (sync or async) until it returns something truthy; fail after `within` s."""
-    deadline = time.monotonic() + within
-    last: Any = None
-    while True:
-        try:
-            last = check()
-            if inspect.isawaitable(last):
-                last = await last
-            if last:
-                return last
-        except (httpx.HTTPError, OSError, asyncpg.PostgresError) as exc:
-            last = f"{type(exc).__name__}: {exc}"
-        if time.monotonic() >= deadline:
-            raise AssertionError(f"{what}: not within {within}s (last: {last!r})")
-        await asyncio.sleep(every)
 
 
 # ---- the platform -----------------------------------------------------------------------

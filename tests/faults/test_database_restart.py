@@ -33,7 +33,6 @@ from tests.faults.harness import (
     client,
     count_readings,
     create_ward,
-    eventually,
     fetch,
     merge,
     new_vendor,
@@ -45,6 +44,7 @@ from tests.faults.harness import (
     start,
     until_answered,
 )
+from tests.support.poll import eventually
 from vward.platform import SERVICES
 
 pytestmark = [pytest.mark.slow, pytest.mark.faults, pytest.mark.timeout(150)]
@@ -154,7 +154,9 @@ async def test_services_ride_out_a_database_restart(
         tasks = [asyncio.create_task(admitter()) for _ in range(ADMITTERS)]
         tasks += [asyncio.create_task(feed(v, d)) for v, d in zip(vendors, devices, strict=True)]
         try:
-            await asyncio.sleep(1.5)
+            await eventually(
+                lambda: admitted and acked, within=30, what="writes flowing before the fault"
+            )
             before = (len(admitted), len(acked))
             await asyncio.to_thread(own_server.stop, "immediate")
             stopped_at = time.monotonic()
@@ -169,7 +171,12 @@ async def test_services_ride_out_a_database_restart(
                 lambda: _all_answer(urls, 200), within=30, what="every service /readyz 200 again"
             )
             recovered_in = time.monotonic() - restarted_at
-            await asyncio.sleep(1.5)
+            at_recovery = (len(admitted), len(acked))
+            await eventually(
+                lambda: len(admitted) > at_recovery[0] and len(acked) > at_recovery[1],
+                within=30,
+                what="new writes acknowledged after the database came back",
+            )
         finally:
             stop.set()
             await asyncio.wait_for(asyncio.gather(*tasks), timeout=60)

@@ -27,7 +27,6 @@ from tests.faults.harness import (
     count_readings,
     create_patient,
     create_ward,
-    eventually,
     fetch,
     kill,
     merge,
@@ -37,6 +36,7 @@ from tests.faults.harness import (
     rows_per_reading,
     start,
 )
+from tests.support.poll import eventually
 
 pytestmark = [pytest.mark.slow, pytest.mark.faults, pytest.mark.timeout(120)]
 
@@ -171,13 +171,16 @@ async def test_device_bindings_survive_monitoring_ingest_kill(ward_db: str, make
 
         tasks = [asyncio.create_task(admitter()) for _ in range(3)]
         try:
-            await asyncio.sleep(1.0)
+            await eventually(lambda: admitted, within=30, what="admissions before the kill")
             await kill(platform, "monitoring_ingest")
             admitted_before = len(admitted)
             await asyncio.sleep(1.5)
             await start(platform, "monitoring_ingest")
             admitted_while_down = len(admitted) - admitted_before
-            await asyncio.sleep(1.0)
+            at_restart = len(admitted)
+            await eventually(
+                lambda: len(admitted) > at_restart, within=30, what="admissions after the restart"
+            )
         finally:
             stop.set()
             await asyncio.wait_for(asyncio.gather(*tasks), timeout=30)

@@ -26,7 +26,6 @@ from tests.faults.harness import (
     count_readings,
     create_patient,
     create_ward,
-    eventually,
     fetch,
     kill,
     merge,
@@ -36,6 +35,7 @@ from tests.faults.harness import (
     rows_per_reading,
     start,
 )
+from tests.support.poll import eventually
 
 pytestmark = [pytest.mark.slow, pytest.mark.faults, pytest.mark.timeout(120)]
 
@@ -136,13 +136,20 @@ async def test_alerts_reach_ward_api_exactly_once_across_its_kill(
         await asyncio.sleep(1.0)
         feeds = [asyncio.create_task(device_feed(v, d)) for v, d in devices.values()]
         try:
-            await asyncio.sleep(1.5)
+            await eventually(
+                lambda: reported_alerts, within=30, what="alerts raised before the kill"
+            )
             await kill(platform, "ward_api")
             killed_at, killed_wall = time.monotonic(), datetime.now(UTC)
             await asyncio.sleep(2.5)  # alerts pile up; the relay fails and opens its breaker
             await start(platform, "ward_api")
             down_for, back_wall = time.monotonic() - killed_at, datetime.now(UTC)
-            await asyncio.sleep(1.5)
+            at_restart = len(acknowledged)
+            await eventually(
+                lambda: len(acknowledged) > at_restart,
+                within=30,
+                what="readings acknowledged after the restart",
+            )
         finally:
             stop.set()
             await asyncio.wait_for(asyncio.gather(*feeds), timeout=30)

@@ -8,7 +8,6 @@ import uuid
 from collections import Counter
 from collections.abc import Iterator
 
-import asyncpg
 import httpx
 import orjson
 import pytest
@@ -16,6 +15,8 @@ import pytest
 from shared.auth import Role
 from shared.embedded_pg import free_port
 from tests.monitoring_ingest.helpers import ADMIN, SERVICE, ago, bearer, full_set
+from tests.support import hermetic
+from tests.support.poll import eventually_blocking
 from vward.platform import Platform
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(90)]
@@ -23,7 +24,12 @@ pytestmark = [pytest.mark.slow, pytest.mark.timeout(90)]
 
 @pytest.fixture(scope="module")
 def platform(database_url: str, tmp_path_factory) -> Iterator[Platform]:
-    ports = {"ward_api": free_port(), "monitoring_ingest": free_port()}
+    # equity_audit is not started: ward_api's URL for it is the closed port, not 8003.
+    ports = {
+        "ward_api": free_port(),
+        "monitoring_ingest": free_port(),
+        "equity_audit": hermetic.closed_port(),
+    }
     running = Platform(
         database_url=database_url,
         ports=ports,
@@ -88,26 +94,15 @@ def test_relay_reaches_ward_api_which_judges_the_alert(platform: Platform, datab
         assert response.status_code == 200, response.text
         (alert_id,) = response.json()["alerts"]
 
-    async def status() -> tuple[str, str | None]:
-        conn = await asyncpg.connect(database_url)
-        try:
-            row = await conn.fetchrow(
-                "SELECT status, last_error FROM monitoring.alerts WHERE id = $1",
-                uuid.UUID(alert_id),
-            )
-        finally:
-            await conn.close()
-        return row["status"], row["last_error"]
+        def settled() -> dict | None:
+            found = client.get("/v1/alerts", params={"admission_id": admission}, headers=ADMIN)
+            assert found.status_code == 200, found.text
+            (alert,) = [a for a in found.json() if a["id"] == alert_id]
+            return alert if alert["status"] != "pending" else None
 
-    import asyncio
-
-    deadline = time.monotonic() + 30
-    state, error = "pending", None
-    while time.monotonic() < deadline and state == "pending":
-        time.sleep(0.3)
-        state, error = asyncio.run(status())
-    assert state == "rejected", (state, error)
-    assert "admission-not-found" in (error or "")
+        alert = eventually_blocking(settled, within=30, what="the alert judged by ward_api")
+    assert alert["status"] == "rejected", alert
+    assert "admission-not-found" in (alert["last_error"] or "")
 
 
 # ---- a real admission in ward_api, its alerts delivered exactly once ---------------------
@@ -121,24 +116,9 @@ MEDIUM = {"rr": 22, "spo2": 94, "hr": 95, "temp": 38.5}  # NEWS2 5
 def reference(database_url: str) -> None:
     """ward_api needs its geography (ICBs, LSOAs) to create wards and patients."""
     from services.ward_api import reference_data
-    from services.ward_api.domain.sources import data_dir
+    from tests.support.data import require_data
 
-    directory = data_dir()
-    if not (directory / "lsoa11_to_icb.csv").is_file():
-        pytest.skip(f"public data not found in {directory}")
-    reference_data.load(database_url, directory)
-
-
-def _poll(what: str, check, *, within: float, every: float = 0.2):
-    """Call `check` until it returns something truthy; fail after `within` seconds."""
-    deadline = time.monotonic() + within
-    while True:
-        result = check()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{what}: not within {within} s (last: {result!r})")
-        time.sleep(every)
+    reference_data.load(database_url, require_data())
 
 
 def _nhs_number() -> str:
@@ -211,10 +191,10 @@ class Ward:
         path = f"/v1/admissions/{admission['id']}/bindings"
         patience = 0.0 if "test" in self.bound_by else 10.0
         try:
-            _poll(
-                "binding made by ward_api",
+            eventually_blocking(
                 lambda: self.ingest.get(path, headers=ADMIN).status_code == 200,
                 within=patience,
+                what="binding made by ward_api",
             )
             self.bound_by.append("ward_api")
             return
@@ -274,7 +254,9 @@ def test_alert_delivered_once_to_a_real_admission_even_across_a_ward_api_outage(
     # 1. The happy path: a high NEWS2 at monitoring_ingest is an alert in ward_api, once.
     first, first_device = ward.admit()
     (alert_id,) = ward.post_set(first_device, **HIGH)
-    _poll("alert delivered", lambda: alert_id in ward.outbox("delivered"), within=15)
+    eventually_blocking(
+        lambda: alert_id in ward.outbox("delivered"), within=15, what="alert delivered"
+    )
     seen = ward.ward_api_alerts()
     assert [(a["id"], a["admission_id"], a["kind"], a["news2_score"]) for a in seen] == [
         (alert_id, first, "news2_high", 9)
@@ -293,17 +275,21 @@ def test_alert_delivered_once_to_a_real_admission_even_across_a_ward_api_outage(
     assert len(sent) == 6
     # The relay tries, opens its breaker, probes again after the cool-down, and keeps every
     # alert pending (its breaker stops it calling for each one).
-    _poll(
-        "relay retrying while ward_api is down",
+    eventually_blocking(
         lambda: set(sent) <= ward.outbox("pending") and sum(_attempts(ward, sent)) >= 4,
         within=10,
+        what="relay retrying while ward_api is down",
     )
 
     # 3. ward_api comes back; the outbox drains.
     platform.start("ward_api")
     platform.wait_ready("ward_api", timeout=30)
-    _poll("outbox drained", lambda: not set(sent) & ward.outbox("pending"), within=20)
-    time.sleep(1)  # a few more relay rounds: anything sent twice would show now
+    eventually_blocking(
+        lambda: not set(sent) & ward.outbox("pending"), within=20, what="outbox drained"
+    )
+    # A quiet second is the test here, not a wait: an absence cannot be polled for, so the
+    # relay (polling every 0.2 s) gets about five rounds to send anything a second time.
+    time.sleep(1)
 
     # 4. Count from ward_api's side, by alert id.
     held = ward.ward_api_alerts()

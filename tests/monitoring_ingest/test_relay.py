@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 import uuid
 from collections import Counter
 from collections.abc import Awaitable, Callable
@@ -23,6 +24,7 @@ from shared.auth import TokenCodec
 from shared.database import async_url
 from tests.conftest import TEST_JWT_SECRET
 from tests.monitoring_ingest.helpers import ADMIN, SERVICE, ago, full_set, post_signed
+from tests.support.poll import eventually
 
 
 class StubWardApi:
@@ -110,7 +112,7 @@ async def make_relay(database_url):
     """`make_relay(**settings)`: a relay with its own engine and stub ward_api."""
     made: list[tuple[WardApiClient, Any]] = []
 
-    def _make(**overrides: Any) -> RelayParts:
+    def _make(*, clock: Callable[[], float] = time.monotonic, **overrides: Any) -> RelayParts:
         stub = StubWardApi()
         network = Flaky(stub)
         settings = IngestSettings(
@@ -133,7 +135,7 @@ async def make_relay(database_url):
         )
         engine = create_async_engine(async_url(database_url))
         made.append((client, engine))
-        return RelayParts(AlertRelay(engine, client, settings), stub, network)
+        return RelayParts(AlertRelay(engine, client, settings, clock=clock), stub, network)
 
     try:
         yield _make
@@ -179,12 +181,14 @@ async def _status(database_url: str, ids: list[str]) -> dict[str, str]:
     return {i: r["status"] for i, r in (await _rows(database_url, ids)).items()}
 
 
-async def _deliver_until(relay: AlertRelay, stub: StubWardApi, ids: list[str], rounds: int = 200):
-    for _ in range(rounds):
+async def _deliver_until(relay: AlertRelay, stub: StubWardApi, ids: list[str]) -> None:
+    """Run relay rounds until the stub holds every one of `ids` (their backoff is real time)."""
+
+    async def delivered() -> bool:
         await relay.deliver_once()
-        if all(i in stub.alerts for i in ids):
-            return
-        await asyncio.sleep(0.02)
+        return all(i in stub.alerts for i in ids)
+
+    await eventually(delivered, within=10, what=f"{len(ids)} alerts delivered", every=0.02)
 
 
 async def test_peer_down_then_up_delivers_each_alert_once(
@@ -324,11 +328,11 @@ async def test_two_relays_deliver_each_alert_once(
         parts.stub.delay = 0.02  # calls overlap: each relay claims while the other posts
 
     async def work(parts: RelayParts) -> None:
-        for _ in range(100):
+        async def all_delivered() -> bool:
             await parts.relay.deliver_once()
-            if set(ids) <= set(one.stub.alerts) | set(two.stub.alerts):
-                return
-            await asyncio.sleep(0.01)
+            return set(ids) <= set(one.stub.alerts) | set(two.stub.alerts)
+
+        await eventually(all_delivered, within=10, what="every alert delivered", every=0.01)
 
     await asyncio.gather(work(one), work(two))
     posts = one.stub.posts + two.stub.posts
@@ -406,7 +410,10 @@ async def test_a_lost_lease_records_nothing(ingest_client, bound, make_relay, da
 async def test_half_open_breaker_probes_with_one_alert_then_resumes_all(
     ingest_client, bound, make_relay, database_url
 ) -> None:
-    parts = make_relay()
+    now = [0.0]  # the breaker's clock, moved by hand instead of sleeping through cool-downs
+    # Failed alerts are due again at once (their backoff is the database's clock, so tiny).
+    tiny = {"relay_backoff_base_seconds": 1e-6, "relay_backoff_max_seconds": 1e-6}
+    parts = make_relay(clock=lambda: now[0], **tiny)
     relay, stub, network = parts.relay, parts.stub, parts.network
     await _clear_backlog(parts)
     stub.down = True
@@ -417,7 +424,8 @@ async def test_half_open_breaker_probes_with_one_alert_then_resumes_all(
             break
     assert relay.breaker.state == "open"
 
-    await asyncio.sleep(0.1)  # past the cool-down and every alert's backoff
+    assert relay.breaker.state == "open" and await relay.deliver_once() == 0
+    now[0] += 1.0  # past the cool-down
     assert relay.breaker.state == "half_open"
     tried = network.attempts
     assert await relay.deliver_once() == 0
@@ -426,7 +434,7 @@ async def test_half_open_breaker_probes_with_one_alert_then_resumes_all(
     assert set((await _status(database_url, ids)).values()) == {"pending"}
 
     stub.down = False
-    await asyncio.sleep(0.1)
+    now[0] += 1.0
     tried = network.attempts
     done = await relay.deliver_round()  # the probe gets through: the rest follow at once
     assert relay.breaker.state == "closed"
@@ -449,9 +457,7 @@ async def test_alerts_are_delivered_while_maintenance_fails(
     monkeypatch.setattr(maintenance, "run", broken)
     ids = await _raise_high_alerts(ingest_client, bound, 2)
     async with running(parts.relay):
-        for _ in range(200):
-            if set(ids) <= set(parts.stub.alerts):
-                break
-            await asyncio.sleep(0.02)
-    assert set(ids) <= set(parts.stub.alerts)
+        await eventually(
+            lambda: set(ids) <= set(parts.stub.alerts), within=10, what="alerts delivered"
+        )
     assert rounds >= 2  # it kept failing, and kept being retried, while alerts went out

@@ -11,9 +11,9 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from shared.embedded_pg import free_port
-from shared.settings import DEFAULT_DATA_DIR
 from tests.conftest import _drop_database, fresh_database
 from tests.faults.harness import log_tail
+from tests.support.data import require_data
 from vward.platform import SERVICES, Platform
 
 # Both outboxes on (they are off under VWARD_ENVIRONMENT=test), polling often so the test is
@@ -67,8 +67,7 @@ def resident_memory(platforms: list[Platform]) -> str:
 @pytest.fixture(scope="module")
 def scaleout_db(database_server_url: str) -> Iterator[str]:
     """A database of its own, every migration applied, the public reference data loaded."""
-    if not (DEFAULT_DATA_DIR / "lsoa11_to_icb.csv").is_file():
-        pytest.skip(f"public data not found in {DEFAULT_DATA_DIR}")
+    directory = require_data()
     from shared.migrate import upgrade
     from vward.reference import load_all
 
@@ -76,7 +75,7 @@ def scaleout_db(database_server_url: str) -> Iterator[str]:
     url = fresh_database(database_server_url, prefix="vward_scaleout")
     try:
         upgrade(url)
-        load_all(url, DEFAULT_DATA_DIR)
+        load_all(url, directory)
         print(f"\n[scaleout] database migrated and loaded in {time.monotonic() - started:.1f}s")
         yield url
     finally:

@@ -29,12 +29,12 @@ from tests.faults.harness import (
     client,
     create_patient,
     create_ward,
-    eventually,
     fetch,
     new_vendor,
     news2_set,
 )
 from tests.scaleout.conftest import Replicas
+from tests.support.poll import eventually
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(90)]
 

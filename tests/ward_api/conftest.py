@@ -11,8 +11,8 @@ import httpx
 import pytest
 
 from services.ward_api import reference_data
-from services.ward_api.domain.sources import data_dir
 from shared.auth import Role
+from tests.support.data import require_data
 
 # A real LSOA (2011) in North East and North Cumbria ICB.
 LSOA = "E01012345"
@@ -20,10 +20,7 @@ LSOA = "E01012345"
 
 @pytest.fixture(scope="session")
 def reference(database_url: str) -> str:
-    directory = data_dir()
-    if not (directory / "lsoa11_to_icb.csv").is_file():
-        pytest.skip(f"public data not found in {directory}")
-    return reference_data.load(database_url, directory)
+    return reference_data.load(database_url, require_data())
 
 
 def nhs_number() -> str:

@@ -11,12 +11,11 @@ import asyncio
 import random
 import uuid
 from collections import Counter
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from typing import Any
 
 import httpx
-import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -25,6 +24,7 @@ from services.ward_api.bindings.worker import backoff_seconds
 from shared.auth import Role
 from shared.http_client import PeerError
 from tests.conftest import serve_in_process
+from tests.support.poll import eventually
 from tests.ward_api.conftest import admit_body, key
 
 FAST = {
@@ -110,21 +110,6 @@ async def replicas(
             client.app = app  # type: ignore[attr-defined]
             clients.append(client)
         yield clients
-
-
-async def eventually(check: Callable[[], Any], *, within: float, what: str) -> Any:
-    """Poll `check` (sync or async) until it returns something truthy, or fail at the deadline."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + within
-    while True:
-        value = check()
-        if asyncio.iscoroutine(value):
-            value = await value
-        if value:
-            return value
-        if loop.time() > deadline:
-            pytest.fail(f"timed out after {within} s waiting for {what}")
-        await asyncio.sleep(0.05)
 
 
 def _device() -> dict[str, str]:

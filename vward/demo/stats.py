@@ -57,9 +57,6 @@ class DemoStats:
     def total(self, outcome: str) -> int:
         return sum(bucket[outcome] for bucket in self.readings.values())
 
-    def stored_by_format(self) -> dict[str, int]:
-        return {name: bucket["stored"] for name, bucket in sorted(self.readings.items())}
-
     def render(self) -> Table:
         """The live terminal view: progress through the first pass, then the counters."""
         table = Table.grid(padding=(0, 2))

@@ -101,12 +101,3 @@ class Uptake:
 
     def select(self, mask: NDArray[np.bool_]) -> Uptake:
         return Uptake(*(getattr(self, name)[mask] for name in self.__slots__))  # type: ignore[attr-defined]
-
-
-def area_icb(uptake: Uptake, areas: Areas) -> NDArray[np.str_]:
-    """Residence ICB of each row (the LSOA's ICB), else the ICB ward_api reported."""
-    known = uptake.area >= 0
-    out = uptake.icb.astype(object).copy()
-    if known.any():
-        out[known] = areas.icb[uptake.area[known]]
-    return out.astype(str)

@@ -143,8 +143,3 @@ async def set_admission_binding(
         .where(table.c.id == admission_id, table.c.binding_status.in_(list(when)))
         .values(**values)
     )
-
-
-async def pending_count(session: AsyncSession) -> int:
-    query = select(func.count()).where(BindingCommand.status == PENDING)
-    return int(await session.scalar(query) or 0)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -31,22 +29,6 @@ async def denominators(session: AsyncSession, area_codes: list[str]) -> list[Pop
         .order_by(PopulationDenominator.area_code, PopulationDenominator.effective)
     )
     return list((await session.scalars(query)).all())
-
-
-async def latest_denominator(
-    session: AsyncSession, area_code: str, *, at: date, basis: str | None
-) -> PopulationDenominator | None:
-    """The newest denominator in force at `at` (any basis unless given; GP-registered first)."""
-    query = select(PopulationDenominator).where(
-        PopulationDenominator.area_code == area_code, PopulationDenominator.effective <= at
-    )
-    if basis is not None:
-        query = query.where(PopulationDenominator.basis == basis)
-    query = query.order_by(
-        (PopulationDenominator.basis == "ons_mid_year").asc(),
-        PopulationDenominator.effective.desc(),
-    )
-    return await session.scalar(query.limit(1))
 
 
 async def get_lsoa(session: AsyncSession, lsoa11cd: str) -> Lsoa | None:

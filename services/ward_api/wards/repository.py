@@ -33,13 +33,6 @@ async def occupied(session: AsyncSession, ward_id: uuid.UUID) -> int:
     return int(await session.scalar(query) or 0)
 
 
-async def occupied_beds(session: AsyncSession, ward_id: uuid.UUID) -> set[int]:
-    query = select(Admission.bed_number).where(
-        Admission.ward_id == ward_id, Admission.discharged_at.is_(None)
-    )
-    return set((await session.scalars(query)).all())
-
-
 async def occupancy(session: AsyncSession, ward_ids: list[uuid.UUID]) -> dict[uuid.UUID, int]:
     query = (
         select(Admission.ward_id, func.count())

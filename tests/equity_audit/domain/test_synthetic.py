@@ -19,6 +19,7 @@ from services.equity_audit.domain.synthetic import (
     ensure_reference_data,
     write_synthetic_reference,
 )
+from tests.support.data import require_data
 
 FILE_NAMES = [d.file_name for d in REFERENCE_FILES]
 
@@ -111,9 +112,7 @@ def test_rejects_impossible_sizes(tmp_path: Path, kwargs: dict[str, int]) -> Non
 
 
 def test_headers_match_the_real_files(synthetic_dir: Path) -> None:
-    real = resolve_data_dir()
-    if not (real / "imd2019_lsoa11_england.csv").is_file():
-        pytest.skip(f"real reference data not found in {real} (set VWARD_DATA_DIR)")
+    real = require_data("imd2019_lsoa11_england.csv", directory=resolve_data_dir())
     for name in FILE_NAMES:
         with (
             (real / str(name)).open(encoding="utf-8") as r,

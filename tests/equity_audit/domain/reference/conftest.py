@@ -30,8 +30,7 @@ def write_csv(tmp_path: Path) -> WriteCsv:
 
 @pytest.fixture(scope="session")
 def real_data_dir() -> Path:
-    """The configured real data directory; tests using it skip when it is absent."""
-    data_dir = resolve_data_dir()
-    if not (data_dir / "imd2019_lsoa11_england.csv").is_file():
-        pytest.skip(f"real reference data not found in {data_dir} (set VWARD_DATA_DIR)")
-    return data_dir
+    """The configured real data directory; tests using it fail when it is absent."""
+    from tests.support.data import require_data
+
+    return require_data("imd2019_lsoa11_england.csv", directory=resolve_data_dir())

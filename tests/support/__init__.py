@@ -1,0 +1,1 @@
+"""Helpers every suite shares: hermetic networking, bounded polling, required data."""
