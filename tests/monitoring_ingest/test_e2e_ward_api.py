@@ -340,10 +340,10 @@ def test_incomplete_but_dangerous_set_tops_the_caseload_and_alerts(
     path = "/v1/readings/native"
     body, headers = _signed(ward.creds, path, {"device_id": device, "readings": readings})
     (alert_id,) = ward.ingest.post(path, content=body, headers=headers).json()["alerts"]
-    _poll(
-        "alert delivered",
+    eventually_blocking(
         lambda: any(a["id"] == alert_id for a in ward.ward_api_alerts()),
         within=15,
+        what="alert delivered",
     )
     (alert,) = [a for a in ward.ward_api_alerts() if a["id"] == alert_id]
     assert (alert["admission_id"], alert["kind"], alert["risk"]) == (sick, "news2_high", "high")
