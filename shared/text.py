@@ -10,9 +10,17 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["INVALID_TEXT", "MAX_PATH_PARAM_CHARS", "text_errors", "unstorable"]
+__all__ = [
+    "INVALID_TEXT",
+    "INVALID_TEXT_TITLE",
+    "MAX_PATH_PARAM_CHARS",
+    "pointer_token",
+    "text_errors",
+    "unstorable",
+]
 
 INVALID_TEXT = "invalid-text"
+INVALID_TEXT_TITLE = "Invalid text"
 # Path parameters are ids and codes; the longest id a body schema accepts is a device id of
 # 200 characters (monitoring_ingest's device registration), so no path segment needs more.
 MAX_PATH_PARAM_CHARS = 200
