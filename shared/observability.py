@@ -258,20 +258,20 @@ class _Outcome:
 
     async def receive(self) -> Message:
         message = await self._receive()
-        if message["type"] == "http.disconnect":
-            self.disconnected = True
+        if message["type"] == "http.disconnect" and self.status is None:
+            self.disconnected = True  # whatever is answered now goes to nobody
         return message
 
     def failed(self, exc: BaseException) -> None:
         from starlette.requests import ClientDisconnect
 
-        if isinstance(exc, ClientDisconnect | asyncio.CancelledError):
+        if self.status is None and isinstance(exc, ClientDisconnect | asyncio.CancelledError):
             self.disconnected = True
 
     def logged_status(self) -> int:
-        if self.status is not None:
-            return self.status
-        return CLIENT_CLOSED_REQUEST if self.disconnected else 500
+        if self.disconnected:
+            return CLIENT_CLOSED_REQUEST
+        return 500 if self.status is None else self.status
 
 
 def _header(scope: Scope, name: bytes) -> str | None:
