@@ -11,6 +11,7 @@ import logging
 from dataclasses import dataclass
 from urllib.parse import quote
 
+import orjson
 import pytest
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
@@ -151,3 +152,40 @@ async def test_overlong_path_parameter_is_a_422(clients, auth, hole: Hole) -> No
     # The limit is the longest id a body accepts: one that long is not refused for length.
     fits = await _send(clients, auth, hole, path_value="D" * MAX_PATH_PARAM_CHARS)
     assert fits.status_code != 422 or "invalid-text" not in fits.text, fits.text[:300]
+
+
+_WARD = {
+    "icb_code": "E54000050",
+    "provider_ods_code": "RBL",
+    "provider_name": "Edge Trust",
+    "pathways": ["frailty"],
+    "beds": 1,
+}
+
+
+async def test_lone_surrogate_in_a_body_is_a_logged_422_with_a_pointer(
+    clients, auth, caplog: pytest.LogCaptureFixture
+) -> None:
+    body = b'{"name": "ward \\ud800", ' + orjson.dumps(_WARD)[1:]
+    caplog.clear()
+    with caplog.at_level(logging.INFO):
+        response = await clients["ward_api"].post(
+            "/v1/wards",
+            content=body,
+            headers={**auth(Role.admin), "content-type": "application/json"},
+        )
+    problem = assert_problem(response, 422, "invalid-text")
+    assert [e["pointer"] for e in problem["errors"]] == ["/body/name"]
+    assert _access_record(caplog, "ward_api").status == 422
+
+
+@pytest.mark.parametrize("caller", [None, Role.commissioner], ids=["anonymous", "wrong-role"])
+async def test_a_refused_caller_learns_nothing_about_the_body_text(
+    clients, auth, caller: Role | None
+) -> None:
+    headers = {"content-type": "application/json"}
+    if caller is not None:
+        headers.update(auth(caller, icbs=["*"]))
+    body = orjson.dumps({"name": "w\x00", **_WARD})
+    response = await clients["ward_api"].post("/v1/wards", content=body, headers=headers)
+    assert_problem(response, 401 if caller is None else 403)
