@@ -10,7 +10,8 @@ middleware, so the status logged and counted is the status sent.
 from __future__ import annotations
 
 import re
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 from urllib.parse import parse_qsl
 
 from fastapi import Request
@@ -28,7 +29,9 @@ from shared.text import (
     unstorable,
 )
 
-__all__ = ["TextGuardMiddleware", "refuse_unstorable_body"]
+__all__ = ["TextGuardMiddleware", "judges_text_per_item", "refuse_unstorable_body"]
+
+_PER_ITEM = "__vward_judges_text_per_item__"
 
 _SUSPECT_JSON = re.compile(rb"\\u(?:0000|[dD][89a-fA-F])")  # a NUL or surrogate escape
 
@@ -108,6 +111,19 @@ class TextGuardMiddleware:
         return partial if partial is not None else (None, None)
 
 
+_Endpoint = TypeVar("_Endpoint", bound=Callable[..., Any])
+
+
+def judges_text_per_item(endpoint: _Endpoint) -> _Endpoint:
+    """Mark a batch endpoint whose items are judged one by one, text included.
+
+    The body-wide check would refuse the whole batch for one bad item; such an endpoint
+    refuses only that item instead (with its pointer), and stores the rest.
+    """
+    setattr(endpoint, _PER_ITEM, True)
+    return endpoint
+
+
 async def refuse_unstorable_body(request: Request) -> None:
     """A JSON body's strings (keys too) must be text PostgreSQL can store: else 422.
 
@@ -116,6 +132,8 @@ async def refuse_unstorable_body(request: Request) -> None:
     """
     route = request.scope.get("route")
     if not isinstance(route, APIRoute) or route.body_field is None:
+        return
+    if getattr(route.endpoint, _PER_ITEM, False):
         return
     if "json" not in request.headers.get("content-type", ""):
         return

@@ -125,3 +125,20 @@ async def test_nul_in_one_csv_row_refuses_that_row_only(ingest_client, bound) ->
     )
     assert statuses(response) == ["stored", "refused", "refused", "stored"], response.text
     assert response.json()["items"][1]["pointer"] == "line 3"
+
+
+async def test_nul_in_one_clinician_entry_refuses_that_entry_only(ingest_client, bound) -> None:
+    """Clinician entry is a batch too: the body-wide text check leaves it to the items."""
+    at = ago(4)
+    body = {
+        "readings": [
+            {"code": "hr", "value": 70, "unit": "/min", "at": at},
+            {"code": "h\x00r", "value": 71, "unit": "/min", "at": at},
+            {"code": "rr", "value": 16, "unit": "/min\x00", "at": at},
+            {"code": "temp", "value": 37.1, "unit": "Cel", "at": at},
+        ]
+    }
+    response = await ingest_client.post(
+        f"/v1/admissions/{bound.admission_id}/readings", json=body, headers=bound.clinician
+    )
+    assert statuses(response) == ["stored", "refused", "refused", "stored"], response.text
