@@ -71,9 +71,15 @@ class TextGuardMiddleware:
 
     def _check(self, scope: Scope) -> tuple[APIRoute | None, list[dict[str, str]]]:
         errors: list[dict[str, str]] = []
-        route, params = self._match(scope)
-        if params is None:  # no route: judge the raw segments so a 404 is not a 500 either
-            params = {str(i): s for i, s in enumerate(scope.get("path", "").split("/")) if s}
+        route: APIRoute | None = None
+        segments = [s for s in scope.get("path", "").split("/") if s]
+        if any(len(s) > self.max_chars or unstorable(s) for s in segments):
+            # Only now find the route, to name the parameter (and label the log line).
+            route, params = self._match(scope)
+            if params is None:  # no route: name the segment, so a 404 is not a 500 either
+                params = {str(i): s for i, s in enumerate(segments)}
+        else:
+            params = {}
         for name, value in params.items():
             text = str(value)
             why = unstorable(text)

@@ -153,30 +153,17 @@ class BodySizeLimitMiddleware:
         await self.app(scope, replay, send)
 
     async def _refuse(self, scope: Scope, send: Send) -> None:
-        import orjson
+        from shared.problems import send_problem
 
-        body = orjson.dumps(
-            {
-                "type": "https://vward.dev/problems/payload-too-large",
-                "title": "Payload too large",
-                "status": 413,
-                "detail": f"request bodies are limited to {self.max_bytes} bytes",
-                "instance": scope.get("path", ""),
-                "request_id": scope.get("state", {}).get("request_id"),
-            }
+        await send_problem(
+            scope,
+            send,
+            status=413,
+            slug="payload-too-large",
+            title="Payload too large",
+            detail=f"request bodies are limited to {self.max_bytes} bytes",
+            headers=[(b"connection", b"close")],
         )
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 413,
-                "headers": [
-                    (b"content-type", b"application/problem+json"),
-                    (b"content-length", str(len(body)).encode()),
-                    (b"connection", b"close"),
-                ],
-            }
-        )
-        await send({"type": "http.response.body", "body": body})
 
 
 class Metrics:

@@ -139,7 +139,15 @@ _HTTP_SLUGS = {
 
 
 async def send_problem(
-    scope: Scope, send: Send, *, status: int, slug: str, title: str, detail: str, **extensions: Any
+    scope: Scope,
+    send: Send,
+    *,
+    status: int,
+    slug: str,
+    title: str,
+    detail: str,
+    headers: list[tuple[bytes, bytes]] | None = None,
+    **extensions: Any,
 ) -> None:
     """Answer a problem from ASGI middleware, before any route or handler has run."""
     body: dict[str, Any] = {
@@ -161,6 +169,7 @@ async def send_problem(
             "headers": [
                 (b"content-type", PROBLEM_JSON.encode()),
                 (b"content-length", str(len(payload)).encode()),
+                *(headers or []),
             ],
         }
     )
