@@ -90,7 +90,12 @@ def _add_generic(operation: dict[str, Any], *, public: bool) -> None:
         # 422 (its domain validation problems) is kept.
         current = responses.get("422")
         if current is None or "HTTPValidationError" in str(current):
-            responses["422"] = _response("Validation error", 422, "validation-error")
+            responses["422"] = _response(
+                "Validation error (`validation-error`), or text no field can store, a NUL or a "
+                "lone surrogate, or a path parameter over 200 characters (`invalid-text`)",
+                422,
+                "validation-error",
+            )
     if operation.get("requestBody"):
         generic["400"] = _response("Malformed JSON", 400, "malformed-json")
         generic["413"] = _response("Request body too large", 413, "payload-too-large")
