@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import orjson
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -142,3 +143,13 @@ async def test_nul_in_one_clinician_entry_refuses_that_entry_only(ingest_client,
         f"/v1/admissions/{bound.admission_id}/readings", json=body, headers=bound.clinician
     )
     assert statuses(response) == ["stored", "refused", "refused", "stored"], response.text
+
+
+async def test_lone_surrogate_in_one_native_id_refuses_that_item_only(ingest_client, bound) -> None:
+    """A lone surrogate escape is valid JSON but not text: that item's refusal, not a 400."""
+    batch = _native(bound.device_id, 3)
+    batch["readings"][2]["id"] = "SURROGATE"
+    body = orjson.dumps(batch).replace(b"SURROGATE", b"r-\\ud800")
+    response = await post_signed(ingest_client, bound.vendor, NATIVE, body)
+    assert statuses(response) == ["stored", "stored", "refused"]
+    assert response.json()["items"][2]["pointer"] == "/readings/2/id"
