@@ -8,6 +8,7 @@ from fastapi import FastAPI
 
 from shared.auth import api_routes, route_policy
 from shared.problems import PROBLEM_BASE, PROBLEM_JSON
+from shared.text import MAX_PATH_PARAM_CHARS
 
 PROBLEM_SCHEMA: dict[str, Any] = {
     "title": "Problem",
@@ -92,7 +93,8 @@ def _add_generic(operation: dict[str, Any], *, public: bool) -> None:
         if current is None or "HTTPValidationError" in str(current):
             responses["422"] = _response(
                 "Validation error (`validation-error`), or text no field can store, a NUL or a "
-                "lone surrogate, or a path parameter over 200 characters (`invalid-text`)",
+                f"lone surrogate, or a path parameter over {MAX_PATH_PARAM_CHARS} characters "
+                "(`invalid-text`)",
                 422,
                 "validation-error",
             )
