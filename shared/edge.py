@@ -19,6 +19,7 @@ from fastapi.routing import APIRoute
 from starlette.routing import Match
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from shared.auth import api_routes, refusal_before_body
 from shared.problems import Unprocessable, send_problem
 from shared.text import (
     INVALID_TEXT,
@@ -88,11 +89,12 @@ class TextGuardMiddleware:
             elif len(text) > self.max_chars:
                 message = f"at most {self.max_chars} characters"
                 errors.append(_error("path", name, message, "string_too_long"))
-        query = scope.get("query_string", b"").decode("latin-1")
-        for key, value in parse_qsl(query, keep_blank_values=True):
-            why = unstorable(key) or unstorable(value)
-            if why is not None:
-                errors.append(_error("query", key, why))
+        query = scope.get("query_string", b"")
+        if b"%00" in query or b"\x00" in query:  # percent-decoding yields no surrogates
+            for key, value in parse_qsl(query.decode("latin-1"), keep_blank_values=True):
+                why = unstorable(key) or unstorable(value)
+                if why is not None:
+                    errors.append(_error("query", key, why))
         for key, value in scope.get("headers", ()):
             if b"\x00" in value or b"\x00" in key:
                 name = key.replace(b"\x00", b"").decode("latin-1")
@@ -104,8 +106,6 @@ class TextGuardMiddleware:
         if app is None:
             return None, None
         if self._routes is None:
-            from shared.auth import api_routes
-
             self._routes = api_routes(app)
         partial: tuple[APIRoute, dict[str, Any]] | None = None
         for route in self._routes:
@@ -146,8 +146,6 @@ async def refuse_unstorable_body(request: Request) -> None:
     raw = await request.body()
     if not _SUSPECT_JSON.search(raw):
         return
-    from shared.auth import refusal_before_body
-
     refusal = refusal_before_body(request)
     if refusal is not None:
         raise refusal
