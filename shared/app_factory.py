@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse, Response
 from shared.auth import TokenCodec, public, refusal_before_body
 from shared.database import create_engine, create_sessionmaker, ping
 from shared.db_url import resolve_database_url
+from shared.edge import TextGuardMiddleware, refuse_unstorable_body
 from shared.observability import (
     BodySizeLimitMiddleware,
     Metrics,
@@ -65,6 +66,7 @@ def build_app(
         version=version,
         lifespan=lifespan,
         openapi_tags=[*tags, HEALTH_TAG],
+        dependencies=[Depends(refuse_unstorable_body)],
     )
     app.state.settings = settings
     app.state.service = service
@@ -80,7 +82,9 @@ def build_app(
     for router in routers:
         app.include_router(router)
     install_problem_docs(app)
-    # Outermost first: request id wraps everything so even a 413 carries one.
+    # Outermost last: request id wraps everything so even a 413 carries one; the text
+    # guard is innermost, so its 422 is logged and counted like any other answer.
+    app.add_middleware(TextGuardMiddleware)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(MetricsMiddleware, metrics=metrics)
     app.add_middleware(RequestContextMiddleware, service=service)

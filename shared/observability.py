@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextvars
 import logging
 import re
@@ -71,20 +72,25 @@ class RequestContextMiddleware:
         request_id = request_id or uuid.uuid4().hex
         scope.setdefault("state", {})["request_id"] = request_id
         token = request_id_var.set(request_id)
-        status = 500
+        outcome = _Outcome(receive)
         started = time.perf_counter()
 
         async def send_with_id(message: Message) -> None:
-            nonlocal status
             if message["type"] == "http.response.start":
-                status = message["status"]
-                message.setdefault("headers", [])
-                message["headers"] = [*message["headers"], (b"x-request-id", request_id.encode())]
+                outcome.status = message["status"]
+                headers = list(message.get("headers", []))
+                if all(key.lower() != b"x-request-id" for key, _ in headers):
+                    headers.append((b"x-request-id", request_id.encode()))
+                message["headers"] = headers
             await send(message)
 
         try:
-            await self.app(scope, receive, send_with_id)
+            await self.app(scope, outcome.receive, send_with_id)
+        except BaseException as exc:
+            outcome.failed(exc)
+            raise
         finally:
+            status = outcome.logged_status()
             # Path and status only: bodies and query strings may carry patient data.
             self.logger.info(
                 "request",
@@ -147,30 +153,17 @@ class BodySizeLimitMiddleware:
         await self.app(scope, replay, send)
 
     async def _refuse(self, scope: Scope, send: Send) -> None:
-        import orjson
+        from shared.problems import send_problem
 
-        body = orjson.dumps(
-            {
-                "type": "https://vward.dev/problems/payload-too-large",
-                "title": "Payload too large",
-                "status": 413,
-                "detail": f"request bodies are limited to {self.max_bytes} bytes",
-                "instance": scope.get("path", ""),
-                "request_id": scope.get("state", {}).get("request_id"),
-            }
+        await send_problem(
+            scope,
+            send,
+            status=413,
+            slug="payload-too-large",
+            title="Payload too large",
+            detail=f"request bodies are limited to {self.max_bytes} bytes",
+            headers=[(b"connection", b"close")],
         )
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 413,
-                "headers": [
-                    (b"content-type", b"application/problem+json"),
-                    (b"content-length", str(len(body)).encode()),
-                    (b"connection", b"close"),
-                ],
-            }
-        )
-        await send({"type": "http.response.body", "body": body})
 
 
 class Metrics:
@@ -208,18 +201,21 @@ class MetricsMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        status = 500
+        outcome = _Outcome(receive)
         started = time.perf_counter()
 
         async def recording_send(message: Message) -> None:
-            nonlocal status
             if message["type"] == "http.response.start":
-                status = message["status"]
+                outcome.status = message["status"]
             await send(message)
 
         try:
-            await self.app(scope, receive, recording_send)
+            await self.app(scope, outcome.receive, recording_send)
+        except BaseException as exc:
+            outcome.failed(exc)
+            raise
         finally:
+            status = outcome.logged_status()
             route = _route_template(scope)
             method = scope["method"] if scope["method"] in _KNOWN_METHODS else "OTHER"
             labels: dict[str, Any] = {
@@ -229,6 +225,40 @@ class MetricsMiddleware:
             }
             self.metrics.latency.labels(**labels).observe(time.perf_counter() - started)
             self.metrics.requests.labels(**labels, status=str(status)).inc()
+
+
+CLIENT_CLOSED_REQUEST = 499  # nginx's status for a client that left before the answer
+
+
+class _Outcome:
+    """The status to log for one request: what was sent, or why nothing was.
+
+    A client that disconnects before the answer is 499, not a 500: nothing failed here.
+    """
+
+    __slots__ = ("_receive", "disconnected", "status")
+
+    def __init__(self, receive: Receive) -> None:
+        self._receive = receive
+        self.status: int | None = None
+        self.disconnected = False
+
+    async def receive(self) -> Message:
+        message = await self._receive()
+        if message["type"] == "http.disconnect" and self.status is None:
+            self.disconnected = True  # whatever is answered now goes to nobody
+        return message
+
+    def failed(self, exc: BaseException) -> None:
+        from starlette.requests import ClientDisconnect
+
+        if self.status is None and isinstance(exc, ClientDisconnect | asyncio.CancelledError):
+            self.disconnected = True
+
+    def logged_status(self) -> int:
+        if self.disconnected:
+            return CLIENT_CLOSED_REQUEST
+        return 500 if self.status is None else self.status
 
 
 def _header(scope: Scope, name: bytes) -> str | None:

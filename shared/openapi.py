@@ -8,6 +8,7 @@ from fastapi import FastAPI
 
 from shared.auth import api_routes, route_policy
 from shared.problems import PROBLEM_BASE, PROBLEM_JSON
+from shared.text import MAX_PATH_PARAM_CHARS
 
 PROBLEM_SCHEMA: dict[str, Any] = {
     "title": "Problem",
@@ -90,7 +91,13 @@ def _add_generic(operation: dict[str, Any], *, public: bool) -> None:
         # 422 (its domain validation problems) is kept.
         current = responses.get("422")
         if current is None or "HTTPValidationError" in str(current):
-            responses["422"] = _response("Validation error", 422, "validation-error")
+            responses["422"] = _response(
+                "Validation error (`validation-error`), or text no field can store, a NUL or a "
+                f"lone surrogate, or a path parameter over {MAX_PATH_PARAM_CHARS} characters "
+                "(`invalid-text`)",
+                422,
+                "validation-error",
+            )
     if operation.get("requestBody"):
         generic["400"] = _response("Malformed JSON", 400, "malformed-json")
         generic["413"] = _response("Request body too large", 413, "payload-too-large")

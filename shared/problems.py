@@ -19,10 +19,17 @@ import traceback
 from collections.abc import Callable
 from typing import Any, ClassVar
 
+import orjson
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
+from starlette.responses import Response
+from starlette.types import Scope, Send
+
+from shared.observability import CLIENT_CLOSED_REQUEST
+from shared.text import INVALID_TEXT, INVALID_TEXT_TITLE
 
 PROBLEM_JSON = "application/problem+json"
 PROBLEM_BASE = "https://vward.dev/problems/"
@@ -129,6 +136,44 @@ _HTTP_SLUGS = {
     429: ("rate-limited", "Too many requests"),
     503: ("service-unavailable", "Service unavailable"),
 }
+
+
+async def send_problem(
+    scope: Scope,
+    send: Send,
+    *,
+    status: int,
+    slug: str,
+    title: str,
+    detail: str,
+    headers: list[tuple[bytes, bytes]] | None = None,
+    **extensions: Any,
+) -> None:
+    """Answer a problem from ASGI middleware, before any route or handler has run."""
+    body: dict[str, Any] = {
+        "type": problem_type(slug),
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "instance": scope.get("path", ""),
+    }
+    request_id = scope.get("state", {}).get("request_id")
+    if request_id:
+        body["request_id"] = request_id
+    body.update(extensions)
+    payload = orjson.dumps(body)
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", PROBLEM_JSON.encode()),
+                (b"content-length", str(len(payload)).encode()),
+                *(headers or []),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": payload})
 
 
 def _validation_errors(exc: RequestValidationError) -> tuple[str, str, list[dict[str, Any]]]:
@@ -251,39 +296,30 @@ def install_problem_handlers(
             headers=getattr(exc, "headers", None),
         )
 
+    async def _database(request: Request, exc: Exception) -> JSONResponse:
+        answer = _database_problem(request, exc)
+        if answer is None:
+            raise exc  # a bug: on to `_unexpected`, outside the middleware, as a 500
+        return answer
+
+    # Registered by class, these run inside the request-id and metrics middleware (the
+    # `Exception` handler runs outside it), so a 422 or 503 is logged and counted as sent.
+    for database_error in _database_error_types():
+        app.add_exception_handler(database_error, _database)
+
+    @app.exception_handler(ClientDisconnect)
+    async def _gone(request: Request, exc: ClientDisconnect) -> Response:
+        # Nobody is listening; 499 (nginx's "client closed request") is for the log only.
+        return Response(status_code=CLIENT_CLOSED_REQUEST)
+
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         request_id = getattr(request.state, "request_id", None)
-        if refused_by_database_as_text(exc):
-            # PostgreSQL text cannot hold NUL (U+0000) or exceed a column's length: the
-            # client sent it, so it is the client's mistake, never a 500.
-            return problem_response(
-                request,
-                status=422,
-                type_=problem_type("invalid-text"),
-                title="Validation error",
-                detail="A text value contains a NUL (U+0000) character or is too long for "
-                "its field.",
-            )
-        if database_unavailable(exc):
-            # Not a bug and not the client's fault: tell it to come back shortly.
-            logger.warning(
-                "database unavailable",
-                extra={"path": request.url.path, "request_id": request_id,
-                       "error_type": type(exc).__qualname__},
-            )  # fmt: skip
-            headers = {"Retry-After": str(DATABASE_RETRY_AFTER_SECONDS)}
+        answer = _database_problem(request, exc)
+        if answer is not None:
             if request_id:
-                headers["X-Request-ID"] = request_id
-            return problem_response(
-                request,
-                status=503,
-                type_=problem_type("database-unavailable"),
-                title="Service unavailable",
-                detail="The database cannot be reached right now; nothing was changed. "
-                "Retry after the delay given.",
-                headers=headers,
-            )
+                answer.headers["X-Request-ID"] = request_id
+            return answer
         # The error's type and where it happened; never its message, which may quote
         # values (a database DETAIL line can carry an NHS number).
         logger.error(
@@ -307,3 +343,49 @@ def install_problem_handlers(
             detail="An unexpected error occurred; it has been logged with the request id.",
             headers={"X-Request-ID": request_id} if request_id else None,
         )
+
+
+def _database_error_types() -> tuple[type[BaseException], ...]:
+    import asyncpg
+    from sqlalchemy import exc as sa_exc
+
+    return (
+        sa_exc.DBAPIError,
+        sa_exc.TimeoutError,
+        asyncpg.PostgresError,
+        asyncpg.InterfaceError,
+        ConnectionError,
+        TimeoutError,
+    )
+
+
+def _database_problem(request: Request, exc: BaseException) -> JSONResponse | None:
+    """The 422 or 503 a database error owes the client, or None when it is a bug."""
+    if refused_by_database_as_text(exc):
+        # PostgreSQL text cannot hold NUL (U+0000) or exceed a column's length: the client
+        # sent it, so it is the client's mistake, never a 500. The edge refuses most such
+        # text first (shared.edge); this catches what reaches the database another way.
+        return problem_response(
+            request,
+            status=422,
+            type_=problem_type(INVALID_TEXT),
+            title=INVALID_TEXT_TITLE,
+            detail="A text value contains a NUL (U+0000) character or is too long for its field.",
+        )
+    if database_unavailable(exc):
+        # Not a bug and not the client's fault: tell it to come back shortly.
+        logger.warning(
+            "database unavailable",
+            extra={"path": request.url.path, "error_type": type(exc).__qualname__,
+                   "request_id": getattr(request.state, "request_id", None)},
+        )  # fmt: skip
+        return problem_response(
+            request,
+            status=503,
+            type_=problem_type("database-unavailable"),
+            title="Service unavailable",
+            detail="The database cannot be reached right now; nothing was changed. "
+            "Retry after the delay given.",
+            headers={"Retry-After": str(DATABASE_RETRY_AFTER_SECONDS)},
+        )
+    return None

@@ -299,17 +299,18 @@ async def test_nul_character_is_a_4xx(clients, auth, world: World, case: str) ->
     service, method, path, body, who = _nul_cases(world)[case]
     role = who.pop("role")
     response = await clients[service].request(method, path, json=body, headers=auth(role, **who))
-    assert 400 <= response.status_code < 500, response.status_code
-    assert_problem(response, response.status_code)
-    # PostgreSQL text cannot hold NUL; wherever it reaches the database it is a 422.
-    assert response.status_code in (404, 409, 422), response.text
+    # PostgreSQL text cannot hold NUL: it is refused at the edge, with a pointer to it.
+    body = assert_problem(response, 422, "invalid-text")
+    assert body["errors"] and body["request_id"] == response.headers["x-request-id"]
 
 
 async def test_nul_in_audit_icb_is_handled(clients, auth) -> None:
+    """Refused at the edge like every other NUL (it was a 404 when only the lookup saw it)."""
     response = await clients["equity_audit"].get(
         "/v1/audit", params={"icb": "Q\x00"}, headers=auth(Role.admin)
     )
-    assert_problem(response, 404, "icb-not-found")
+    body = assert_problem(response, 422, "invalid-text")
+    assert body["errors"][0]["pointer"] == "/query/icb"
 
 
 # ---- SQL injection --------------------------------------------------------------------------

@@ -50,7 +50,7 @@ async def test_logs_hold_no_patient_identifiers_or_bodies(
     with caplog.at_level(logging.INFO):
         created = await ward_api.post("/v1/patients", json=patient, headers=clinician)
         assert created.status_code == 201, created.text
-        # Failures log too: a duplicate (409), a bad number (422) and a crash (500, NUL).
+        # Failures log too: a duplicate (409), a bad number (422) and a NUL (422 invalid-text).
         duplicate = await ward_api.post("/v1/patients", json=patient, headers=clinician)
         assert duplicate.status_code == 409
         bad = {**patient, "nhs_number": number[:-1] + str((int(number[-1]) + 1) % 10)}

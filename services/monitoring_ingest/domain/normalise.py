@@ -17,6 +17,7 @@ from services.monitoring_ingest.domain.canonical import (
     Provenance,
 )
 from services.monitoring_ingest.domain.outcomes import ItemOutcome, Refusal, RefusalReason
+from shared.text import unstorable
 
 __all__ = [
     "CANONICAL_UNIT",
@@ -153,6 +154,9 @@ class Normaliser:
         vendor_reading_id: str | None = None,
     ) -> ItemOutcome:
         """Validate and convert a numeric reading to its canonical unit."""
+        refusal = _check_text(item, pointer, device_id, vendor_reading_id)
+        if refusal is not None:
+            return refusal
         measure = MEASURE_BY_CODE.get(code)
         conversions = _CONVERSIONS.get(measure) if measure is not None else None
         if measure is None or conversions is None:
@@ -194,6 +198,9 @@ class Normaliser:
         vendor_reading_id: str | None = None,
     ) -> ItemOutcome:
         """Validate an ACVPU level or an on-oxygen flag."""
+        refusal = _check_text(item, pointer, device_id, vendor_reading_id)
+        if refusal is not None:
+            return refusal
         if code == Code.CONSCIOUSNESS:
             level = _ACVPU_WORDS.get(value.strip().upper()) if isinstance(value, str) else None
             if level is None:
@@ -242,6 +249,17 @@ class Normaliser:
                 f"{observed_at.isoformat()} is before {self.earliest.isoformat()}",
             )
         return None
+
+
+def _check_text(
+    item: int, pointer: str, device_id: str, vendor_reading_id: str | None
+) -> Refusal | None:
+    """The ids are stored as text: one PostgreSQL cannot hold refuses this item, not the batch."""
+    for name, text in (("device id", device_id), ("reading id", vendor_reading_id)):
+        why = unstorable(text) if isinstance(text, str) else None
+        if why is not None:
+            return Refusal(item, pointer, RefusalReason.INVALID_VALUE, f"{name} {why}")
+    return None
 
 
 def _as_flag(value: object) -> bool | None:

@@ -34,6 +34,7 @@ from services.monitoring_ingest.readings.schemas import (
 )
 from shared.auth import Principal, Role, allow
 from shared.database import SessionDep
+from shared.edge import judges_text_per_item
 from shared.problems import ProblemError
 
 ingest = APIRouter(prefix="/v1/readings", tags=["ingest"])
@@ -140,6 +141,7 @@ async def post_csv(
     "more is 413 `too-many-items`, nothing stored.",
     responses=_REPORT,
 )
+@judges_text_per_item
 async def enter_readings(
     admission_id: uuid.UUID,
     body: Annotated[dict[str, Any], Body(description="{readings: [{code, value, unit, at}]}")],

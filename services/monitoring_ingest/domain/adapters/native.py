@@ -32,6 +32,7 @@ from services.monitoring_ingest.domain.outcomes import (
     RefusalReason,
     check_item_count,
 )
+from shared.text import unstorable
 
 from ._payload import load_json
 
@@ -92,6 +93,10 @@ def _reading(
     device_id = raw.get("device_id", batch_device)
     if not isinstance(device_id, str) or not device_id:
         return Refusal(index, pointer, _MISSING, "device_id is required")
+    why = unstorable(device_id)
+    if why is not None:
+        where = f"{pointer}/device_id" if "device_id" in raw else "/device_id"
+        return Refusal(index, where, RefusalReason.INVALID_VALUE, f"device_id {why}")
     name = raw.get("code")
     code = CODE_BY_NAME.get(name) if isinstance(name, str) else None
     if code is None:
@@ -113,6 +118,9 @@ def _reading(
     vendor_id = raw.get("id")
     if vendor_id is not None and not isinstance(vendor_id, str):
         vendor_id = str(vendor_id)
+    why = unstorable(vendor_id) if vendor_id is not None else None
+    if why is not None:
+        return Refusal(index, f"{pointer}/id", RefusalReason.INVALID_VALUE, f"id {why}")
     if code in CATEGORICAL_CODES:
         return n.categorical(
             index,
