@@ -12,7 +12,8 @@ import asyncpg
 import pytest
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from services.monitoring_ingest.alerts import maintenance
+from services.monitoring_ingest import maintenance
+from services.monitoring_ingest.readings import partitions
 from services.monitoring_ingest.settings import IngestSettings
 from shared.database import async_url
 
@@ -108,7 +109,7 @@ async def test_replicas_racing_without_transactions_all_succeed(database_url) ->
     ],
 )
 def test_needs_analyze(live: int, changed: int, expected: bool) -> None:
-    assert maintenance.needs_analyze(live, changed, min_changes=1000, growth=0.1) is expected
+    assert partitions.needs_analyze(live, changed, min_changes=1000, growth=0.1) is expected
 
 
 async def _current_partition_stats(conn: asyncpg.Connection) -> asyncpg.Record:
@@ -141,12 +142,12 @@ async def test_a_grown_partition_is_analysed_once(database_url) -> None:
         before = await _current_partition_stats(conn)
         assert before["n_mod_since_analyze"] >= 3000
 
-        analysed = await maintenance.analyze_reading_partitions(engine, min_changes=2000)
+        analysed = await partitions.analyze_reading_partitions(engine, min_changes=2000)
         assert before["relname"] in analysed
         after = await _current_partition_stats(conn)
         assert after["analyze_count"] == before["analyze_count"] + 1
         assert after["n_mod_since_analyze"] < 2000
-        assert await maintenance.analyze_reading_partitions(engine, min_changes=2000) == []
+        assert await partitions.analyze_reading_partitions(engine, min_changes=2000) == []
     finally:
         await conn.close()
         await engine.dispose()

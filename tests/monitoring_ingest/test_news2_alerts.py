@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import asyncpg
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from services.monitoring_ingest.alerts.maintenance import check_missed_readings
+from services.monitoring_ingest.alerts.raising import check_missed_readings
 from services.monitoring_ingest.settings import IngestSettings
 from shared.auth import Role
 from shared.database import async_url

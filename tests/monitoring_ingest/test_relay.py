@@ -16,7 +16,7 @@ import orjson
 import pytest
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from services.monitoring_ingest.alerts import maintenance
+from services.monitoring_ingest import maintenance
 from services.monitoring_ingest.alerts.relay import AlertRelay, CircuitBreaker, running
 from services.monitoring_ingest.clients.ward_api import WardApiClient
 from services.monitoring_ingest.settings import IngestSettings

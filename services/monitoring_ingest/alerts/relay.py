@@ -20,7 +20,7 @@ is answered 200 and recorded once. A relay that outlives its lease records nothi
 
 A circuit breaker stops calls after `relay_breaker_threshold` consecutive failures; after
 the cool-down one alert is sent as a probe, and when it gets through, delivery resumes in
-full at once. Periodic maintenance (alerts/maintenance.py) runs as a task of its own, so
+full at once. Periodic maintenance (maintenance.py) runs as a task of its own, so
 neither its duration nor its failure holds up delivery.
 """
 
@@ -39,7 +39,8 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from services.monitoring_ingest.alerts import maintenance, repository
+from services.monitoring_ingest import maintenance
+from services.monitoring_ingest.alerts import repository
 from services.monitoring_ingest.clients.ward_api import WardApiClient
 from services.monitoring_ingest.settings import IngestSettings
 from shared.http_client import PeerError, PeerUnavailable

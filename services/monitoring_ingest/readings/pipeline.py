@@ -1,7 +1,9 @@
-"""The ingest hot path: attribute, store exactly once, quarantine, then score and escalate.
+"""The ingest hot path, in sequence: store each reading once (or quarantine it), score, raise.
 
 Works on the request transaction's raw asyncpg connection with array parameters (one round
-trip per step for a whole batch) and no per-item ORM objects.
+trip per step for a whole batch) and no per-item ORM objects. Scoring (scoring.engine) and
+raising alerts (alerts.raising) run in the same transaction, so an alert exists if and only
+if the readings that caused it do.
 """
 
 from __future__ import annotations
@@ -11,25 +13,21 @@ import uuid
 from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 
 import asyncpg
 
+from services.monitoring_ingest.alerts.raising import raise_alerts
 from services.monitoring_ingest.domain.canonical import CanonicalReading
 from services.monitoring_ingest.domain.outcomes import ItemOutcome, Refusal
-from services.monitoring_ingest.scoring import engine as scoring
+from services.monitoring_ingest.domain.stored import Attribution, StoredReading
+from services.monitoring_ingest.scoring.engine import score_and_check
 from services.monitoring_ingest.settings import IngestSettings
 from shared.problems import Forbidden
 
 CLINICIAN_SCOPE = b"clinician-entry"
 
 STORED, DUPLICATE, QUARANTINED, REFUSED = "stored", "duplicate", "quarantined", "refused"
-
-
-@dataclass(frozen=True, slots=True)
-class Attribution:
-    admission_id: uuid.UUID
-    ward_id: uuid.UUID
 
 
 @dataclass(slots=True)
@@ -148,124 +146,127 @@ async def ingest(
     supersedes: dict[int, bytes] | None = None,
     scope: bytes | None = None,
 ) -> IngestReport:
-    """Store each reading once, quarantine what cannot be attributed, score and escalate.
+    """Store each reading once, quarantine what cannot be attributed, score, raise alerts.
 
     A vendor batch is attributed by each reading's device binding at its observed time;
     clinician entries (and re-attributed quarantine) come with a fixed `attribution`.
     """
-    items: list[dict[str, object]] = []
-    counts = {STORED: 0, DUPLICATE: 0, QUARANTINED: 0, REFUSED: 0}
-    scope = scope or (vendor_id.bytes if vendor_id else CLINICIAN_SCOPE)
-    supersedes = supersedes or {}
-
+    batch = _Batch(scope or (vendor_id.bytes if vendor_id else CLINICIAN_SCOPE), supersedes or {})
     devices: dict[str, _DeviceBindings] = {}
     if attribution is None:
         assert vendor_id is not None
-        serials = {o.device_id for o in outcomes if isinstance(o, CanonicalReading)}
-        devices = await _device_bindings(conn, vendor_id, sorted(serials))
-        foreign = sorted(s for s, d in devices.items() if d.other_vendor and not d.mine)
-        if foreign:
-            raise Forbidden(
-                "devices registered to another vendor", slug="wrong-vendor", devices=foreign
-            )
-
-    store_cols: tuple[list, ...] = tuple([] for _ in range(12))
-    quarantine_cols: tuple[list, ...] = tuple([] for _ in range(12))
-    store_index: dict[bytes, int] = {}
-    quarantine_index: dict[bytes, int] = {}
-    stored_readings: list[tuple[CanonicalReading, Attribution, bytes]] = []
-    pending: dict[bytes, tuple[CanonicalReading, Attribution]] = {}
-
+        devices = await _vendor_devices(conn, vendor_id, outcomes)
     for position, outcome in enumerate(outcomes):
         if isinstance(outcome, Refusal):
-            counts[REFUSED] += 1
-            items.append(
-                {
-                    "index": position,
-                    "status": REFUSED,
-                    "item": outcome.item,
-                    "pointer": outcome.pointer,
-                    "reason": str(outcome.reason),
-                    "detail": outcome.detail,
-                }
-            )
+            batch.refuse(position, outcome)
             continue
-        key = identity(scope, outcome)
-        item: dict[str, object] = {"index": position, "status": DUPLICATE, "key": key.hex()}
-        if outcome.vendor_reading_id is not None:
-            item["id"] = outcome.vendor_reading_id
-        items.append(item)
-        if key in store_index or key in quarantine_index:
-            continue  # repeated within this batch: the first occurrence decides
-        target = attribution or _attribute(devices.get(outcome.device_id), outcome.observed_at)
-        code_value, provenance = outcome.code_value, str(outcome.provenance)
-        if isinstance(target, Attribution):
-            store_index[key] = position
-            pending[key] = (outcome, target)
-            for column, value in zip(
-                store_cols,
-                (
-                    key,
-                    outcome.observed_at,
-                    target.admission_id,
-                    target.ward_id,
-                    outcome.device_id,
-                    outcome.code,
-                    outcome.value,
-                    outcome.unit,
-                    code_value,
-                    provenance,
-                    outcome.vendor_reading_id,
-                    supersedes.get(position),
-                ),
-                strict=True,
-            ):
-                column.append(value)
-        else:
-            quarantine_index[key] = position
-            item["reason"] = target
-            device = devices.get(outcome.device_id)
-            hint = device.bindings[-1].attribution.ward_id if device and device.bindings else None
-            for column, value in zip(
-                quarantine_cols,
-                (
-                    key,
-                    target,
-                    vendor_id,
-                    outcome.device_id,
-                    hint,
-                    outcome.code,
-                    outcome.value,
-                    outcome.unit,
-                    code_value,
-                    provenance,
-                    outcome.vendor_reading_id,
-                    outcome.observed_at,
-                ),
-                strict=True,
-            ):
-                column.append(value)
-
-    if store_index:
-        rows = await conn.fetch(_INSERT_READINGS, *store_cols, vendor_id, entered_by)
-        for row in rows:
-            key = row[0]
-            items[store_index[key]]["status"] = STORED
-            reading, target = pending[key]
-            stored_readings.append((reading, target, key))
-    if quarantine_index:
-        for row in await conn.fetch(_INSERT_QUARANTINE, *quarantine_cols):
-            items[quarantine_index[row[0]]]["status"] = QUARANTINED
-    for item in items:
-        status = item["status"]
-        if status != REFUSED:
-            counts[status] += 1  # type: ignore[index]
-
+        device = devices.get(outcome.device_id)
+        target = attribution or _attribute(device, outcome.observed_at)
+        hint = None  # for quarantine: the ward the device was last bound to
+        if not isinstance(target, Attribution) and device and device.bindings:
+            hint = device.bindings[-1].attribution.ward_id
+        batch.add(position, outcome, target, vendor_id=vendor_id, ward_hint=hint)
+    stored = await batch.write(conn, vendor_id=vendor_id, entered_by=entered_by)
     alerts: list[uuid.UUID] = []
-    if stored_readings:
-        corrected = [supersedes[store_index[key]] for _, _, key in stored_readings
-                     if store_index[key] in supersedes]  # fmt: skip
-        alerts = await scoring.after_store(
-            conn, stored_readings, settings=settings, superseded=corrected
+    if stored:
+        now = datetime.now(UTC)
+        candidates = await score_and_check(conn, stored, settings=settings, now=now)
+        alerts = await raise_alerts(conn, candidates, settings=settings, now=now)
+    return IngestReport(batch.items, batch.counts(), alerts)
+
+
+async def _vendor_devices(
+    conn: asyncpg.Connection, vendor_id: uuid.UUID, outcomes: Sequence[ItemOutcome]
+) -> dict[str, _DeviceBindings]:
+    """The batch's devices with their bindings; refused whole if one is another vendor's."""
+    serials = {o.device_id for o in outcomes if isinstance(o, CanonicalReading)}
+    devices = await _device_bindings(conn, vendor_id, sorted(serials))
+    foreign = sorted(s for s, d in devices.items() if d.other_vendor and not d.mine)
+    if foreign:
+        raise Forbidden(
+            "devices registered to another vendor", slug="wrong-vendor", devices=foreign
         )
-    return IngestReport(items, counts, alerts)
+    return devices
+
+
+class _Batch:
+    """A batch's items in payload order, and the columns of what to store or quarantine."""
+
+    def __init__(self, scope: bytes, supersedes: dict[int, bytes]) -> None:
+        self.scope, self.supersedes = scope, supersedes
+        self.items: list[dict[str, object]] = []
+        self.refused = 0
+        self.store_cols: tuple[list[object], ...] = tuple([] for _ in range(12))
+        self.quarantine_cols: tuple[list[object], ...] = tuple([] for _ in range(12))
+        self.store_index: dict[bytes, int] = {}
+        self.quarantine_index: dict[bytes, int] = {}
+        self.pending: dict[bytes, tuple[CanonicalReading, Attribution, bytes | None]] = {}
+
+    def refuse(self, position: int, refusal: Refusal) -> None:
+        self.refused += 1
+        self.items.append(
+            {"index": position, "status": REFUSED, "item": refusal.item,
+             "pointer": refusal.pointer, "reason": str(refusal.reason), "detail": refusal.detail}
+        )  # fmt: skip
+
+    def add(
+        self,
+        position: int,
+        reading: CanonicalReading,
+        target: Attribution | str,
+        *,
+        vendor_id: uuid.UUID | None,
+        ward_hint: uuid.UUID | None,
+    ) -> None:
+        """Queue a reading to store (or quarantine, `target` saying why); duplicate by default."""
+        key = identity(self.scope, reading)
+        item: dict[str, object] = {"index": position, "status": DUPLICATE, "key": key.hex()}
+        if reading.vendor_reading_id is not None:
+            item["id"] = reading.vendor_reading_id
+        self.items.append(item)
+        if key in self.store_index or key in self.quarantine_index:
+            return  # repeated within this batch: the first occurrence decides
+        r = reading
+        if isinstance(target, Attribution):
+            self.store_index[key] = position
+            corrects = self.supersedes.get(position)
+            self.pending[key] = (reading, target, corrects)
+            row: tuple[object, ...] = (
+                key, r.observed_at, target.admission_id, target.ward_id, r.device_id, r.code,
+                r.value, r.unit, r.code_value, str(r.provenance), r.vendor_reading_id, corrects,
+            )  # fmt: skip
+            columns = self.store_cols
+        else:
+            self.quarantine_index[key] = position
+            item["reason"] = target
+            row = (
+                key, target, vendor_id, r.device_id, ward_hint, r.code, r.value, r.unit,
+                r.code_value, str(r.provenance), r.vendor_reading_id, r.observed_at,
+            )  # fmt: skip
+            columns = self.quarantine_cols
+        for column, value in zip(columns, row, strict=True):
+            column.append(value)
+
+    async def write(
+        self, conn: asyncpg.Connection, *, vendor_id: uuid.UUID | None, entered_by: str | None
+    ) -> list[StoredReading]:
+        """Store and quarantine what is new; mark the items; the readings stored just now."""
+        stored: list[StoredReading] = []
+        if self.store_index:
+            rows = await conn.fetch(_INSERT_READINGS, *self.store_cols, vendor_id, entered_by)
+            for (key,) in rows:
+                self.items[self.store_index[key]]["status"] = STORED
+                reading, target, corrects = self.pending[key]
+                stored.append(StoredReading(reading, target, key, corrects))
+        if self.quarantine_index:
+            for row in await conn.fetch(_INSERT_QUARANTINE, *self.quarantine_cols):
+                self.items[self.quarantine_index[row[0]]]["status"] = QUARANTINED
+        return stored
+
+    def counts(self) -> dict[str, int]:
+        counts = {STORED: 0, DUPLICATE: 0, QUARANTINED: 0, REFUSED: self.refused}
+        for item in self.items:
+            status = str(item["status"])
+            if status != REFUSED:
+                counts[status] += 1
+        return counts

@@ -21,6 +21,7 @@ from services.monitoring_ingest.domain.outcomes import (
     TooManyItems,
     check_item_count,
 )
+from services.monitoring_ingest.domain.stored import Attribution
 from services.monitoring_ingest.readings import pipeline
 from services.monitoring_ingest.readings.models import QuarantinedReading, Reading
 from services.monitoring_ingest.settings import IngestSettings
@@ -110,7 +111,7 @@ async def ingest_from_clinician(
         conn,
         outcomes,
         settings=settings,
-        attribution=pipeline.Attribution(admission_id, ward_id),
+        attribution=Attribution(admission_id, ward_id),
         entered_by=principal.subject,
         supersedes=supersedes,
     )
@@ -215,7 +216,7 @@ async def attribute_quarantined(
         [reading],
         settings=settings,
         vendor_id=entry.vendor_id,
-        attribution=pipeline.Attribution(admission_id, ward_id),
+        attribution=Attribution(admission_id, ward_id),
         entered_by=principal.subject,
     )
     entry.resolved_at = datetime.now(UTC)

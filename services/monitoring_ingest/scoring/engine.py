@@ -1,7 +1,7 @@
-"""After readings are stored: score NEWS2 per admission, check thresholds, raise alerts.
+"""After readings are stored: score NEWS2 sets and check thresholds, in the same transaction.
 
-Runs in the same transaction as the readings, so an alert exists if and only if the
-reading that caused it does (transactional outbox).
+Returns the alerts the scores warrant (alerts.raising decides which are raised, and says how
+they are de-duplicated), so an alert exists if and only if the readings that caused it do.
 
 Observation sets do not depend on the order readings arrive in. An admission's NEWS2
 readings (superseded ones left out) are partitioned greedily over its whole history: a set
@@ -13,21 +13,19 @@ change. So a temperature observed half a second before the rest of its round but
 last joins that round's set and the set is re-scored, and a back-fill spanning days leaves
 one NEWS2 result per set.
 
-Alert rules (per admission), applied to every set a batch creates or changes:
-- NEWS2 kinds are ranked news2_red_single < news2_medium < news2_high; an incomplete set is
-  banded by its lower bound (domain.news2), so one already at least 7 raises news2_high. A
-  candidate is not raised if an alert of the same or higher rank was raised for the admission
-  within `alert_suppress_minutes`; escalation to a higher rank is always raised.
-- threshold_breach: at most one per threshold rule within `alert_suppress_minutes`.
-- Readings (or sets) observed more than `alert_max_age_minutes` ago are stored and scored
-  but never alert: a back-fill of last week's data must not page anyone today.
-- Alerts are never withdrawn: if part of a round arrives first and already warrants an alert,
-  that alert stands when the rest raises a higher one. The highest alert for the final sets
-  is the same whatever the arrival order.
-Each batch takes a transaction-scoped advisory lock per admission (in sorted order, so
-concurrent batches cannot deadlock) before it reads the sets, after its own readings are
-written: two requests completing one set at once take turns, and the second sees the
-first's readings and alert, so the set is neither missed nor alerted twice.
+Which sets may alert:
+- every set a batch creates or changes; an unchanged set is neither rewritten nor re-alerted;
+- an incomplete set is banded by its lower bound (domain.news2), so one already at least 7
+  warrants news2_high;
+- readings (or sets) observed more than `alert_max_age_minutes` ago are stored and scored
+  but never alert: a back-fill of last week's data must not page anyone today;
+- alerts are never withdrawn: if part of a round arrives first and already warrants an
+  alert, that alert stands when the rest raises a higher one. The highest alert for the
+  final sets is the same whatever the arrival order.
+Scoring takes a transaction-scoped advisory lock per admission (in sorted order, so
+concurrent batches cannot deadlock) before it reads the sets, after the batch's readings are
+written, and holds it to commit: two requests completing one set at once take turns, and the
+second sees the first's readings and alert, so the set is neither missed nor alerted twice.
 """
 
 from __future__ import annotations
@@ -36,7 +34,6 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING
 
 import asyncpg
 import orjson
@@ -49,11 +46,11 @@ from services.monitoring_ingest.domain.canonical import (
 )
 from services.monitoring_ingest.domain.news2 import News2Result, RiskBand, SpO2Scale, score
 from services.monitoring_ingest.domain.observation_sets import FormedSet, form_observation_set
+from services.monitoring_ingest.domain.stored import AlertCandidate, StoredReading
 from services.monitoring_ingest.domain.thresholds import Direction, ThresholdRule, breaches
 from services.monitoring_ingest.settings import IngestSettings
 
-if TYPE_CHECKING:
-    from services.monitoring_ingest.readings.pipeline import Attribution
+__all__ = ["NEWS2_CODES", "score_and_check"]
 
 NEWS2_MEASURES = frozenset(
     {
@@ -69,7 +66,6 @@ NEWS2_MEASURES = frozenset(
     }
 )
 NEWS2_CODES = sorted(code for code, m in MEASURE_BY_CODE.items() if m in NEWS2_MEASURES)
-NEWS2_RANK = {"news2_red_single": 1, "news2_medium": 2, "news2_high": 3}
 
 _LOCK = "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))"
 
@@ -158,12 +154,6 @@ ON CONFLICT (admission_id, window_end) DO UPDATE SET
     complete = EXCLUDED.complete, red_score = EXCLUDED.red_score,
     parameter_scores = EXCLUDED.parameter_scores, missing = EXCLUDED.missing,
     reading_keys = EXCLUDED.reading_keys, scored_at = now()
-"""
-
-_INSERT_ALERT = """
-INSERT INTO monitoring.alerts (id, admission_id, ward_id, kind, news2_score, risk, detail,
-    raised_at, threshold_id)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
 """
 
 
@@ -255,26 +245,22 @@ def _news2_detail(result: News2Result, risk: str, scale: SpO2Scale, end: datetim
     return detail + f"; set ending {end.astimezone(UTC).isoformat()}"
 
 
-_Candidate = tuple[uuid.UUID, str, int | None, str | None, str, uuid.UUID | None]
-
-
-async def after_store(
+async def score_and_check(
     conn: asyncpg.Connection,
-    stored: Sequence[tuple[CanonicalReading, Attribution, bytes]],
+    stored: Sequence[StoredReading],
     *,
     settings: IngestSettings,
-    superseded: Sequence[bytes] = (),
-    now: datetime | None = None,
-) -> list[uuid.UUID]:
-    """Score and check the admissions the stored readings belong to; returns alert ids.
+    now: datetime,
+) -> list[AlertCandidate]:
+    """Lock, re-score and check the admissions the readings belong to; the alerts warranted.
 
-    `superseded` names readings the stored ones correct: their sets are re-scored too.
+    The sets of readings that the stored ones correct (supersede) are re-scored too.
     """
-    now = now or datetime.now(UTC)
     alert_after = now - timedelta(minutes=settings.alert_max_age_minutes)
     wards: dict[uuid.UUID, uuid.UUID] = {}
     earliest: dict[uuid.UUID, datetime] = {}
-    for reading, target, _ in stored:
+    for item in stored:
+        reading, target = item.reading, item.attribution
         wards[target.admission_id] = target.ward_id
         if MEASURE_BY_CODE[reading.code] in NEWS2_MEASURES:
             at = earliest.get(target.admission_id)
@@ -286,9 +272,10 @@ async def after_store(
         await conn.execute(_LOCK, f"alerts:{admission_id}")
     context = {row[0]: (row[1], _rules(row[2])) for row in await conn.fetch(_CONTEXT, admissions)}
 
-    candidates: list[_Candidate] = []
+    candidates: list[AlertCandidate] = []
     seen_rules: set[str] = set()
-    for reading, target, _ in stored:
+    for item in stored:
+        reading, target = item.reading, item.attribution
         rules = context.get(target.admission_id, (None, []))[1]
         if not rules or reading.observed_at < alert_after:
             continue
@@ -296,22 +283,23 @@ async def after_store(
             if breach.rule.rule_id in seen_rules:
                 continue
             seen_rules.add(breach.rule.rule_id)
-            detail = f"threshold breached: {breach.detail}"
             candidates.append(
-                (target.admission_id, "threshold_breach", None, None, detail,
-                 uuid.UUID(breach.rule.rule_id))
+                AlertCandidate(
+                    target.admission_id, target.ward_id, "threshold_breach",
+                    f"threshold breached: {breach.detail}",
+                    threshold_id=uuid.UUID(breach.rule.rule_id),
+                )
             )  # fmt: skip
 
+    superseded = [item.supersedes for item in stored if item.supersedes is not None]
     if superseded:
-        for admission_id, at in await conn.fetch(_SUPERSEDED_AT, list(superseded)):
+        for admission_id, at in await conn.fetch(_SUPERSEDED_AT, superseded):
             if admission_id in wards:
                 earliest[admission_id] = min(earliest.get(admission_id, at), at)
     if earliest:
         scales = {a: SpO2Scale(context.get(a, (None, []))[0] or 1) for a in earliest}
         candidates += await _rescore(conn, earliest, wards, scales, settings, alert_after)
-    if not candidates:
-        return []
-    return await _raise_alerts(conn, candidates, wards, settings=settings, now=now)
+    return candidates
 
 
 async def _rescore(
@@ -321,7 +309,7 @@ async def _rescore(
     scales: dict[uuid.UUID, SpO2Scale],
     settings: IngestSettings,
     alert_after: datetime,
-) -> list[_Candidate]:
+) -> list[AlertCandidate]:
     """Re-form each admission's sets from where the batch touches them; store what changed.
 
     Returns alert candidates for the sets that are new or changed, oldest first.
@@ -339,7 +327,7 @@ async def _rescore(
         groups.setdefault((row[0], row[1]), []).append(row)
 
     writes: list[tuple[object, ...]] = []
-    candidates: list[_Candidate] = []
+    candidates: list[AlertCandidate] = []
     for (admission_id, opened), rows in groups.items():
         formed, used_keys = _form(rows, window)
         if formed is None:
@@ -363,54 +351,15 @@ async def _rescore(
         if alert is not None and new.window_end >= alert_after:
             kind, risk = alert
             detail = _news2_detail(result, risk, scale, new.window_end)
-            candidates.append((admission_id, kind, result.aggregate, risk or None, detail, None))
+            candidates.append(
+                AlertCandidate(
+                    admission_id, wards[admission_id], kind, detail,
+                    news2_score=result.aggregate, risk=risk or None,
+                )
+            )  # fmt: skip
     stale = [set_id for set_id, _ in before.values()]  # sets the new partition no longer has
     if stale:
         await conn.execute(_DELETE_NEWS2, stale)
     if writes:
         await conn.executemany(_UPSERT_NEWS2, writes)
     return candidates
-
-
-async def _raise_alerts(
-    conn: asyncpg.Connection,
-    candidates: list[_Candidate],
-    wards: dict[uuid.UUID, uuid.UUID],
-    *,
-    settings: IngestSettings,
-    now: datetime,
-) -> list[uuid.UUID]:
-    """Insert the candidates the de-duplication rules let through (admission locks held)."""
-    admissions = sorted({c[0] for c in candidates})
-    since = now - timedelta(minutes=settings.alert_suppress_minutes)
-    recent = await conn.fetch(
-        "SELECT admission_id, kind, threshold_id FROM monitoring.alerts "
-        "WHERE admission_id = ANY($1::uuid[]) AND raised_at >= $2",
-        admissions,
-        since,
-    )
-    news2_rank: dict[uuid.UUID, int] = {}
-    rules_alerted: set[uuid.UUID] = set()
-    for admission_id, kind, threshold_id in recent:
-        if kind in NEWS2_RANK:
-            news2_rank[admission_id] = max(news2_rank.get(admission_id, 0), NEWS2_RANK[kind])
-        elif threshold_id is not None:
-            rules_alerted.add(threshold_id)
-    rows = []
-    for admission_id, kind, news2_score, risk, detail, threshold_id in candidates:
-        if kind in NEWS2_RANK:
-            if news2_rank.get(admission_id, 0) >= NEWS2_RANK[kind]:
-                continue
-            news2_rank[admission_id] = NEWS2_RANK[kind]
-        elif threshold_id is not None:
-            if threshold_id in rules_alerted:
-                continue
-            rules_alerted.add(threshold_id)
-        alert_id = uuid.uuid4()
-        rows.append(
-            (alert_id, admission_id, wards[admission_id], kind, news2_score, risk, detail, now,
-             threshold_id)
-        )  # fmt: skip
-    if rows:
-        await conn.executemany(_INSERT_ALERT, rows)
-    return [row[0] for row in rows]

@@ -9,9 +9,10 @@ from datetime import UTC, datetime
 
 from sqlalchemy import func, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from services.monitoring_ingest.devices.models import Device
+from services.monitoring_ingest.settings import IngestSettings
 from services.monitoring_ingest.vendors import credentials
 from services.monitoring_ingest.vendors.models import Vendor, VendorKey
 from services.monitoring_ingest.vendors.schemas import IssuedKey
@@ -197,3 +198,15 @@ async def authenticate(
     if seen.first() is None:
         raise Unauthorized("this signed request was already received", slug="request-replayed")
     return VendorCaller(vendor_id=vendor_uuid, key_id=row[0])
+
+
+async def purge_seen_signatures(engine: AsyncEngine, settings: IngestSettings) -> None:
+    """Forget request signatures once they are too old to be replayed anyway."""
+    async with engine.begin() as conn:
+        await conn.execute(
+            text(
+                "DELETE FROM monitoring.seen_signatures "
+                "WHERE seen_at < now() - make_interval(secs => :s)"
+            ),
+            {"s": 2 * settings.signature_max_age_seconds},
+        )
