@@ -216,3 +216,33 @@ async def test_sets_open_at_the_earliest_reading_and_run_one_window(
     assert got == [base + timedelta(minutes=m) for m in ends]
     starts = sorted(datetime.fromisoformat(s["window_start"]) for s in history.json())
     assert starts[0] == base + timedelta(minutes=min(minutes))
+
+
+async def test_a_correction_re_scores_the_set_it_corrects(ingest_client, vendor) -> None:
+    """A clinician corrects a temperature: the set is scored with the new value, once."""
+    bound = await bind(ingest_client, vendor)
+    at = datetime.now(UTC) - timedelta(minutes=30)
+    rest = [Obs(c, v, at) for c, v in (("rr", 16), ("spo2", 97), ("sbp", 125), ("hr", 70))]
+    await _post(
+        ingest_client, bound, [*rest, Obs("acvpu", "A", at), Obs("on_oxygen", False, at)], False
+    )
+    path = f"/v1/admissions/{bound.admission_id}/readings"
+    first = await ingest_client.post(
+        path,
+        json={"readings": [{"code": "temp", "value": 39.5, "unit": "Cel", "at": at.isoformat()}]},
+        headers=bound.clinician,
+    )
+    key = first.json()["items"][0]["key"]
+    news2 = f"/v1/admissions/{bound.admission_id}/news2"
+    before = (await ingest_client.get(news2, headers=bound.clinician)).json()
+    assert [(s["aggregate"], s["complete"]) for s in before] == [(2, True)]
+    corrected_at = (at + timedelta(seconds=30)).isoformat()
+    fixed = await ingest_client.post(
+        path,
+        json={"readings": [{"code": "temp", "value": 37.0, "unit": "Cel", "at": corrected_at,
+                            "supersedes": key}]},
+        headers=bound.clinician,
+    )  # fmt: skip
+    assert statuses(fixed) == ["stored"]
+    after = (await ingest_client.get(news2, headers=bound.clinician)).json()
+    assert [(s["aggregate"], s["complete"]) for s in after] == [(0, True)]

@@ -9,8 +9,8 @@ Create Date: 2026-12-04
   of their first reading (best effort for history scored by the old rule).
 - `news2_results.lower_bound`: the sum of the scored parameters, the aggregate itself when the
   set is complete and a lower bound on it otherwise.
-- A partial index on `readings.supersedes` (corrections only, so nearly free on insert) lets
-  set formation skip superseded readings without scanning the admission's history.
+- A partial index of corrections by admission (rows with `supersedes`, so nearly free on
+  insert) lets set formation find an admission's superseded readings at once.
 """
 
 from alembic import op
@@ -37,11 +37,11 @@ def upgrade() -> None:
     )
     op.execute("ALTER TABLE monitoring.news2_results ALTER COLUMN lower_bound SET NOT NULL")
     op.execute(
-        "CREATE INDEX ix_readings_supersedes ON monitoring.readings (supersedes) "
+        "CREATE INDEX ix_readings_corrections ON monitoring.readings (admission_id) "
         "WHERE supersedes IS NOT NULL"
     )
 
 
 def downgrade() -> None:
-    op.execute("DROP INDEX IF EXISTS monitoring.ix_readings_supersedes")
+    op.execute("DROP INDEX IF EXISTS monitoring.ix_readings_corrections")
     op.execute("ALTER TABLE monitoring.news2_results DROP COLUMN lower_bound")

@@ -80,18 +80,23 @@ FROM unnest($1::uuid[]) AS a(admission_id)
 """
 
 # Where re-forming starts for each admission (the stored set opened at or before the
-# earliest time the batch touches, else that time), with the stored sets from there on.
+# earliest time the batch touches, else that time), the readings its corrections supersede
+# (a partial index keeps this free for the many admissions with none), and the stored sets
+# from the restart on.
 _STORED = """
 WITH asked AS (
     SELECT a.admission_id,
            coalesce((SELECT n.window_start FROM monitoring.news2_results n
                       WHERE n.admission_id = a.admission_id AND n.window_start <= a.earliest
-                      ORDER BY n.window_end DESC LIMIT 1), a.earliest) AS restart
+                      ORDER BY n.window_end DESC LIMIT 1), a.earliest) AS restart,
+           ARRAY(SELECT c.supersedes FROM monitoring.readings c
+                  WHERE c.admission_id = a.admission_id AND c.supersedes IS NOT NULL)
+               AS superseded
     FROM unnest($1::uuid[], $2::timestamptz[]) AS a(admission_id, earliest)
 )
 SELECT a.admission_id, a.restart, n.id, n.window_start, n.window_end, n.scale, n.aggregate,
        n.lower_bound, n.risk, n.complete, n.red_score, n.parameter_scores, n.missing,
-       n.reading_keys
+       n.reading_keys, a.superseded
 FROM asked a
 LEFT JOIN monitoring.news2_results n
        ON n.admission_id = a.admission_id AND n.window_start >= a.restart
@@ -99,7 +104,7 @@ LEFT JOIN monitoring.news2_results n
 
 # The sets from each restart on: openers found one index probe at a time (the first reading
 # more than a window after the previous opener), then the newest reading of each code in
-# each set's window. Superseded readings take no part.
+# each set's window. Superseded readings ($5, from _STORED) take no part.
 _SETS = """
 WITH RECURSIVE opener(admission_id, opened_at) AS (
     SELECT a.admission_id, f.t
@@ -108,7 +113,7 @@ WITH RECURSIVE opener(admission_id, opened_at) AS (
         SELECT min(r.observed_at) AS t FROM monitoring.readings r
         WHERE r.admission_id = a.admission_id AND r.observed_at >= a.restart
           AND r.code = ANY($4::text[])
-          AND NOT EXISTS (SELECT 1 FROM monitoring.readings c WHERE c.supersedes = r.reading_key)
+          AND r.reading_key <> ALL($5::bytea[])
     ) f
     WHERE f.t IS NOT NULL
     UNION ALL
@@ -118,7 +123,7 @@ WITH RECURSIVE opener(admission_id, opened_at) AS (
         SELECT min(r.observed_at) AS t FROM monitoring.readings r
         WHERE r.admission_id = o.admission_id AND r.observed_at > o.opened_at + $3::interval
           AND r.code = ANY($4::text[])
-          AND NOT EXISTS (SELECT 1 FROM monitoring.readings c WHERE c.supersedes = r.reading_key)
+          AND r.reading_key <> ALL($5::bytea[])
     ) f
     WHERE f.t IS NOT NULL
 )
@@ -131,7 +136,7 @@ CROSS JOIN LATERAL (
     WHERE r.admission_id = o.admission_id
       AND r.observed_at BETWEEN o.opened_at AND o.opened_at + $3::interval
       AND r.code = ANY($4::text[])
-      AND NOT EXISTS (SELECT 1 FROM monitoring.readings c WHERE c.supersedes = r.reading_key)
+      AND r.reading_key <> ALL($5::bytea[])
     ORDER BY r.code, r.observed_at DESC, r.reading_key
 ) x
 ORDER BY o.admission_id, o.opened_at
@@ -318,12 +323,16 @@ async def _rescore(
     ids = sorted(earliest)
     restart: dict[uuid.UUID, datetime] = {}
     before: dict[tuple[uuid.UUID, datetime], tuple[uuid.UUID, _Set]] = {}
+    superseded: set[bytes] = set()
     for row in await conn.fetch(_STORED, ids, [earliest[a] for a in ids]):
         restart[row[0]] = row[1]
+        superseded.update(row[14])
         if row[2] is not None:
             before[(row[0], row[3])] = (row[2], _Set.of(row))
     groups: dict[tuple[uuid.UUID, datetime], list[asyncpg.Record]] = {}
-    for row in await conn.fetch(_SETS, ids, [restart[a] for a in ids], window, NEWS2_CODES):
+    starts = [restart[a] for a in ids]
+    sets = await conn.fetch(_SETS, ids, starts, window, NEWS2_CODES, sorted(superseded))
+    for row in sets:
         groups.setdefault((row[0], row[1]), []).append(row)
 
     writes: list[tuple[object, ...]] = []
