@@ -146,7 +146,7 @@ class TokenCodec:
         except jwt.PyJWTError as exc:
             raise Unauthorized(f"the token is not valid: {exc}", slug="token-invalid") from exc
         try:
-            role = Role(claims.get("role"))
+            role = Role(str(claims.get("role")))
         except ValueError as exc:
             raise Unauthorized("the token carries no known role", slug="token-invalid") from exc
         icbs, wards, vendor = claims.get("icbs", []), claims.get("wards", []), claims.get("vendor")
@@ -284,5 +284,5 @@ def undeclared_routes(app: FastAPI) -> list[str]:
         f"{method} {route.path}"
         for route in api_routes(app)
         if route_policy(route) is None
-        for method in sorted(route.methods)
+        for method in sorted(route.methods or ())
     ]

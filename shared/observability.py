@@ -265,7 +265,8 @@ def _header(scope: Scope, name: bytes) -> str | None:
     for key, value in scope.get("headers", ()):
         if key == name:
             try:
-                return value.decode("latin-1")
+                decoded: str = value.decode("latin-1")
+                return decoded
             except UnicodeDecodeError:
                 return None
     return None

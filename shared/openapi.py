@@ -62,7 +62,7 @@ def install_problem_docs(app: FastAPI) -> None:
         policies = {
             (route.path, method.lower()): route_policy(route) or frozenset()
             for route in api_routes(app)
-            for method in route.methods
+            for method in route.methods or ()
         }
         for path, operations in schema.get("paths", {}).items():
             for method, operation in operations.items():

@@ -345,7 +345,7 @@ def install_problem_handlers(
         )
 
 
-def _database_error_types() -> tuple[type[BaseException], ...]:
+def _database_error_types() -> tuple[type[Exception], ...]:
     import asyncpg
     from sqlalchemy import exc as sa_exc
 

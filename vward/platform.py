@@ -9,7 +9,7 @@ import sys
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import IO, Any
 
 import httpx
 
@@ -85,7 +85,7 @@ class Platform:
         port = self.port_of(name)
         env = self.environment()
         env[f"{spec.env_prefix}PORT"] = str(port)
-        log = (
+        log: IO[bytes] | int = (
             open(os.path.join(self.log_dir, f"{name}.log"), "ab")  # noqa: SIM115
             if self.log_dir
             else subprocess.DEVNULL
@@ -93,7 +93,7 @@ class Platform:
         try:
             process = self._spawn(spec, port, env, log)
         finally:
-            if log is not subprocess.DEVNULL:
+            if not isinstance(log, int):
                 log.close()  # the child keeps its own copy of the descriptor
         service = RunningService(spec, port, process)
         self.running[name] = service

@@ -96,7 +96,12 @@ class _Resolver:
             return self._literals(e, m, params, i, seen)
 
         def union(parts: list[set[str] | None]) -> set[str] | None:
-            return None if any(p is None for p in parts) else set().union(*parts)
+            found: set[str] = set()
+            for part in parts:
+                if part is None:
+                    return None
+                found |= part
+            return found
 
         if isinstance(expr, ast.Constant):
             return {expr.value} if isinstance(expr.value, str) and index is None else set()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from shared.settings import REPO_ROOT
 from vward.problems_doc import markdown_list
@@ -19,8 +20,13 @@ def _block(name: str) -> re.Pattern[str]:
 def render(text: str) -> str:
     """The README text with every generated section rebuilt."""
     for name, build in SECTIONS.items():
-        text = _block(name).sub(lambda m, b=build: f"{m[1]}{b()}\n{m[3]}", text)
+        text = _block(name).sub(_filler(build()), text)
     return text
+
+
+def _filler(body: str) -> Callable[[re.Match[str]], str]:
+    """Replace a generated block's body, keeping its opening and closing markers."""
+    return lambda m: f"{m[1]}{body}\n{m[3]}"
 
 
 if __name__ == "__main__":

@@ -5,11 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import DeclarativeBase
 
 from services.equity_audit.settings import SCHEMA
-from shared.database import make_base
+from shared.database import schema_metadata
 
-Base = make_base(SCHEMA)
+
+class Base(DeclarativeBase):
+    """Every equity_audit table: the `equity` schema with the shared naming convention."""
+
+    metadata = schema_metadata(SCHEMA)
 
 
 async def driver_connection(session: AsyncSession) -> Any:

@@ -1,6 +1,12 @@
 """The declarative base for monitoring_ingest's tables, all in the `monitoring` schema."""
 
-from services.monitoring_ingest.settings import SCHEMA
-from shared.database import make_base
+from sqlalchemy.orm import DeclarativeBase
 
-Base = make_base(SCHEMA)
+from services.monitoring_ingest.settings import SCHEMA
+from shared.database import schema_metadata
+
+
+class Base(DeclarativeBase):
+    """Every monitoring_ingest table: the `monitoring` schema with the shared naming convention."""
+
+    metadata = schema_metadata(SCHEMA)

@@ -1,6 +1,12 @@
 """The declarative base for ward_api's tables, all in the `ward` schema."""
 
-from services.ward_api.settings import SCHEMA
-from shared.database import make_base
+from sqlalchemy.orm import DeclarativeBase
 
-Base = make_base(SCHEMA)
+from services.ward_api.settings import SCHEMA
+from shared.database import schema_metadata
+
+
+class Base(DeclarativeBase):
+    """Every ward_api table: the `ward` schema with the shared naming convention."""
+
+    metadata = schema_metadata(SCHEMA)

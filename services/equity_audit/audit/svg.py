@@ -57,16 +57,16 @@ def rate_chart(rates: Sequence[dict[str, Any]], sii: dict[str, Any], *, title: s
             f'<text x="{cx:.1f}" y="{TOP + plot_h + 16}" font-size="11" text-anchor="middle">'
             f"{label}</text>"
         )
-        value = r.get("crude_rate_per_100k")
-        if value is None:
+        rate = r.get("crude_rate_per_100k")
+        if rate is None:
             parts.append(
                 f'<text x="{cx:.1f}" y="{TOP + plot_h - 6}" font-size="14"'
                 ' text-anchor="middle">*</text>'
             )
             continue
         parts.append(
-            f'<rect x="{cx - slot * 0.3:.1f}" y="{y(value):.1f}" width="{slot * 0.6:.1f}"'
-            f' height="{TOP + plot_h - y(value):.1f}" fill="#005eb8"/>'
+            f'<rect x="{cx - slot * 0.3:.1f}" y="{y(rate):.1f}" width="{slot * 0.6:.1f}"'
+            f' height="{TOP + plot_h - y(rate):.1f}" fill="#005eb8"/>'
         )
         low, high = r.get("crude_rate_lower_95"), r.get("crude_rate_upper_95")
         if low is not None and high is not None:

@@ -78,7 +78,7 @@ def form_observation_set(
         on_oxygen=None if oxygen is None else _on_oxygen(oxygen),
         systolic_bp=value(Parameter.SYSTOLIC_BP),
         pulse=value(Parameter.PULSE),
-        consciousness=Acvpu(consciousness.code_value) if consciousness else None,
+        consciousness=Acvpu(str(consciousness.code_value)) if consciousness else None,
         temperature=value(Parameter.TEMPERATURE),
     )
     return FormedSet(observations, tuple(chosen.values()), start, end)

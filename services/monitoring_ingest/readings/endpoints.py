@@ -47,7 +47,9 @@ _SIGNED = (
     "At most INGEST_MAX_ITEMS_PER_REQUEST items (default 10,000) per request: more is 413 "
     "`too-many-items`, nothing stored."
 )
-_REPORT = {200: {"model": IngestReportOut, "description": "Per-item outcomes."}}
+_REPORT: dict[int | str, dict[str, Any]] = {
+    200: {"model": IngestReportOut, "description": "Per-item outcomes."}
+}
 
 
 class UnsupportedMediaType(ProblemError):

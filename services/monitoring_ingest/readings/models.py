@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import ClassVar
 
 from sqlalchemy import DateTime, LargeBinary, String, func
 from sqlalchemy.orm import Mapped, mapped_column
@@ -25,7 +24,7 @@ class Reading(Base):
     """One stored, attributed reading; append-only (a trigger refuses UPDATE and DELETE)."""
 
     __tablename__ = "readings"
-    __table_args__: ClassVar[dict[str, str]] = {"postgresql_partition_by": "RANGE (observed_at)"}
+    __table_args__ = {"postgresql_partition_by": "RANGE (observed_at)"}  # noqa: RUF012
 
     reading_key: Mapped[bytes] = mapped_column(LargeBinary, primary_key=True)
     observed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), primary_key=True)

@@ -139,10 +139,10 @@ async def _check_corrections(
             [k for k in wanted.values() if k],
         )
     }
-    valid = {}
-    for index, key in wanted.items():
-        if key in found:
-            valid[index] = key
+    valid: dict[int, bytes] = {}
+    for index, wanted_key in wanted.items():
+        if wanted_key in found:
+            valid[index] = wanted_key
         elif isinstance(outcomes[index], CanonicalReading):
             outcomes[index] = Refusal(
                 index,

@@ -5,9 +5,9 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import and_, exists, func, or_, select, update
+from sqlalchemy import Table, and_, exists, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -85,7 +85,7 @@ async def claim(
         .limit(limit)
         .with_for_update(skip_locked=True, of=cmd)
     )
-    table = cmd.__table__
+    table = cast(Table, cmd.__table__)
     statement = (
         update(table)
         .where(table.c.id.in_(due.scalar_subquery()))
@@ -103,7 +103,7 @@ async def settle(
     session: AsyncSession, *, command_id: int, token: uuid.UUID, values: dict[str, Any]
 ) -> bool:
     """Release the lease with an outcome; False when the lease was lost to another worker."""
-    table = BindingCommand.__table__
+    table = cast(Table, BindingCommand.__table__)
     result = await session.execute(
         update(table)
         .where(table.c.id == command_id, table.c.lease_token == token)
@@ -113,7 +113,7 @@ async def settle(
 
 
 async def skip_pending_unbind(session: AsyncSession, admission_id: uuid.UUID, reason: str) -> None:
-    table = BindingCommand.__table__
+    table = cast(Table, BindingCommand.__table__)
     await session.execute(
         update(table)
         .where(
@@ -137,7 +137,7 @@ async def set_admission_binding(
     Conditional, so a late answer never undoes a newer state (e.g. a bind delivered after
     the patient was discharged leaves `unbind_pending` alone).
     """
-    table = Admission.__table__
+    table = cast(Table, Admission.__table__)
     await session.execute(
         update(table)
         .where(table.c.id == admission_id, table.c.binding_status.in_(list(when)))

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import and_, func, literal_column, or_, select
+from sqlalchemy import Result, and_, func, literal_column, or_, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -56,7 +57,7 @@ async def upsert_months(session: AsyncSession, values: list[dict]) -> tuple[int,
     columns = {c: statement.excluded[c] for c in values[0] if c not in ("period", "area_code")}
     columns["imported_at"] = func.now()
     # xmax is 0 only on rows this statement inserted (PostgreSQL idiom for upsert counts).
-    result = await session.execute(
+    result: Result[Any] = await session.execute(
         statement.on_conflict_do_update(
             index_elements=["period", "area_code"], set_=columns
         ).returning(literal_column("(xmax = 0)"))

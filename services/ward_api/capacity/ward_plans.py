@@ -117,7 +117,7 @@ async def ward_areas(
         else:
             denominator = Denominator(
                 ward.catchment_population or 0,
-                PopulationBasis(ward.catchment_basis),
+                PopulationBasis(str(ward.catchment_basis)),
                 ward.catchment_effective,  # type: ignore[arg-type]
                 ward.catchment_source or "given with the ward",
             )

@@ -1,6 +1,5 @@
 import math
 import random
-import time
 from decimal import Decimal
 from fractions import Fraction
 
@@ -200,22 +199,17 @@ def test_sitrep_shortfall_is_closed_exactly(sitrep_rows: tuple[SitrepRow, ...]) 
         r.icb_code: assess_capacity(r.icb_code, r.capacity, r.denominator).short_of_lower
         for r in icbs
     }
-    started = time.perf_counter()
     plan = plan_beds(areas, sum(shortfall.values()))
-    elapsed = time.perf_counter() - started
     assert _given(plan) == shortfall
     assert all(s.status_after is BandStatus.WITHIN for s in plan.areas)
-    assert elapsed < 1.0, f"42 ICBs, {sum(shortfall.values())} beds took {elapsed:.3f}s"
 
 
-def test_hundreds_of_wards_and_thousands_of_beds_are_fast() -> None:
+def test_hundreds_of_wards_and_thousands_of_beds_are_allocated() -> None:
+    """Timed in bench/pure.py, not here: a unit test must not fail because a machine is busy."""
     rng = random.Random(7)
     wards = [
         PlanningArea(f"W{i:04d}", rng.randint(0, 30), rng.randint(20_000, 120_000))
         for i in range(400)
     ]
-    started = time.perf_counter()
     plan = plan_beds(wards, 8_000, allow_above_band=True)
-    elapsed = time.perf_counter() - started
     assert plan.allocated_beds == 8_000
-    assert elapsed < 1.0, f"400 wards, 8,000 beds took {elapsed:.3f}s"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from datetime import timedelta
 
 import orjson
@@ -139,8 +138,8 @@ def test_accepts_decoded_dicts_and_text(normaliser: Normaliser) -> None:
     )
 
 
-def test_throughput_of_a_1000_reading_batch(normaliser: Normaliser) -> None:
-    """Hot path: report µs per reading (orjson decode included) for a 1,000-reading batch."""
+def test_a_1000_reading_batch_parses_whole(normaliser: Normaliser) -> None:
+    """The hot path's batch; its µs per reading is measured by bench/pure.py."""
     kinds = [
         ("spo2", 95, "%"),
         ("hr", 72, "/min"),
@@ -159,15 +158,6 @@ def test_throughput_of_a_1000_reading_batch(normaliser: Normaliser) -> None:
         for i, (c, v, u) in ((i, kinds[i % len(kinds)]) for i in range(1000))
     ]
     body = batch(*readings)
-    best = float("inf")
-    for _ in range(5):
-        started = time.perf_counter()
-        outcomes = native.parse(body, normaliser=normaliser)
-        best = min(best, time.perf_counter() - started)
+    outcomes = native.parse(body, normaliser=normaliser)
     assert len(outcomes) == 1000
     assert all(isinstance(o, CanonicalReading) for o in outcomes)
-    micros = best / 1000 * 1e6
-    print(f"\nnative adapter: {micros:.2f} µs/reading over 1,000 readings")
-    # 20,000 readings/s on 2 cores leaves 100 µs per reading per core for everything;
-    # parsing must take a small slice of that even on a slow CI machine.
-    assert micros < 25
