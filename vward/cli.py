@@ -17,6 +17,7 @@ from shared.settings import DEFAULT_DATA_DIR, DEV_JWT_SECRET
 if TYPE_CHECKING:
     from vward.demo import DemoConfig
     from vward.demo.client import ServiceUrls
+    from vward.platform import Platform
 
 app = typer.Typer(help="vward: NHS virtual-ward platform.", no_args_is_help=True)
 db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
@@ -152,6 +153,27 @@ def _demo_config(
     )
 
 
+def _prepare(url: str, data_dir: Path) -> None:
+    """Migrate the database and load the reference data, saying so."""
+    from shared.migrate import upgrade
+    from vward.reference import load_all
+
+    upgrade(url)
+    typer.echo("migrations: applied")
+    for line in load_all(url, data_dir):
+        typer.echo(f"reference data: {line}")
+
+
+def _watch(platform: Platform) -> bool:
+    """Wait until a service exits (True: it crashed); a stop signal raises _Stop instead."""
+    while True:
+        for name, service in platform.running.items():
+            if service.process.poll() is not None:
+                typer.echo(f"{name} exited ({service.process.returncode}); stopping", err=True)
+                return True
+        time.sleep(0.5)
+
+
 @app.command()
 def up(
     data_dir: Annotated[
@@ -175,11 +197,9 @@ def up(
 
     from shared.db_url import embedded_port
     from shared.embedded_pg import EmbeddedPostgres
-    from shared.migrate import upgrade
     from vward.demo.client import ServiceUrls
     from vward.demo.runner import DEMO_INGEST_ENV, start_demo_thread
     from vward.platform import Platform
-    from vward.reference import load_all
 
     stop_signals = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
     for signum in stop_signals:
@@ -192,10 +212,7 @@ def up(
     try:
         url, embedded = _database_url()
         typer.echo(f"database: {'embedded PostgreSQL' if embedded else 'DATABASE_URL'} ready")
-        upgrade(url)
-        typer.echo("migrations: applied")
-        for line in load_all(url, data_dir):
-            typer.echo(f"reference data: {line}")
+        _prepare(url, data_dir)
         log_dir = Path(".vward") / "logs"
         log_dir.mkdir(parents=True, exist_ok=True)
         extra_env = {k: os.environ.get(k, v) for k, v in DEMO_INGEST_ENV.items()} if demo else {}
@@ -216,12 +233,7 @@ def up(
                 seed=demo_seed, beds=demo_beds, days=demo_days, data_dir=data_dir, urls=urls
             )
             demo_thread = start_demo_thread(config, demo_stop)
-        while not crashed:
-            for name, service in platform.running.items():
-                if service.process.poll() is not None:
-                    typer.echo(f"{name} exited ({service.process.returncode}); stopping", err=True)
-                    crashed = True
-            time.sleep(0.5)
+        crashed = _watch(platform)
     except _Stop as stop:
         typer.echo(f"{stop}: stopping")
     except Exception as exc:

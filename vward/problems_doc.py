@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import ast
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -103,46 +104,82 @@ class _Resolver:
                 found |= part
             return found
 
-        if isinstance(expr, ast.Constant):
-            return {expr.value} if isinstance(expr.value, str) and index is None else set()
+        if isinstance(expr, ast.Constant | ast.Attribute):
+            return _leaf(expr, index)
         if isinstance(expr, ast.Tuple | ast.List):
             if index is None:
                 return union([again(e) for e in expr.elts])
             return again(expr.elts[index], i=None) if index < len(expr.elts) else set()
-        if isinstance(expr, ast.Dict):
-            return union([again(v) for v in expr.values if v is not None])
-        if isinstance(expr, ast.IfExp):
-            return union([again(expr.body), again(expr.orelse)])
-        if isinstance(expr, ast.BoolOp):
-            return union([again(v) for v in expr.values])
-        if isinstance(expr, ast.Subscript):
-            return again(expr.value)
-        if isinstance(expr, ast.Attribute):
-            if isinstance(expr.value, ast.Name) and expr.value.id in ("self", "cls", "exc"):
-                return set()  # a class's own slug: its class body is scanned
-            return None
+        parts = _alternatives(expr)
+        if parts is not None:
+            return union([again(e) for e in parts])
         if isinstance(expr, ast.Name):
-            if expr.id in params or expr.id == "slug":
-                return set()  # a parameter (its callers are scanned) or a bound `slug` (too)
-            if expr.id in module.constants:
-                return again(module.constants[expr.id])
-            source = self.modules.get(module.imports.get(expr.id, ""))
-            if source is not None and expr.id in source.constants:
-                return again(source.constants[expr.id], source)
-            return None
+            return self._name(expr, module, params, again)
         if isinstance(expr, ast.Call):
-            func = expr.func
-            if isinstance(func, ast.Attribute) and func.attr == "get" and expr.args:
-                return union([again(func.value), *[again(a) for a in expr.args[1:]]])
-            if isinstance(func, ast.Name) and func.id in module.functions:
-                returns = [
-                    node.value
-                    for node in ast.walk(module.functions[func.id])
-                    if isinstance(node, ast.Return) and node.value is not None
-                ]
-                inner = _params(module.functions[func.id])
-                return union([self._literals(r, module, inner, index, seen) for r in returns])
+            return self._call(expr, module, index, seen, again, union)
         return None
+
+    def _name(
+        self,
+        expr: ast.Name,
+        module: _Module,
+        params: set[str],
+        again: Callable[..., set[str] | None],
+    ) -> set[str] | None:
+        """A name's strings: a parameter or bound `slug` (its callers are scanned), a constant."""
+        if expr.id in params or expr.id == "slug":
+            return set()
+        if expr.id in module.constants:
+            return again(module.constants[expr.id])
+        source = self.modules.get(module.imports.get(expr.id, ""))
+        if source is not None and expr.id in source.constants:
+            return again(source.constants[expr.id], source)
+        return None
+
+    def _call(
+        self,
+        expr: ast.Call,
+        module: _Module,
+        index: int | None,
+        seen: set[int],
+        again: Callable[..., set[str] | None],
+        union: Callable[[list[set[str] | None]], set[str] | None],
+    ) -> set[str] | None:
+        """A call's strings: `mapping.get(key, default)`, or what a local function returns."""
+        func = expr.func
+        if isinstance(func, ast.Attribute) and func.attr == "get" and expr.args:
+            return union([again(func.value), *[again(a) for a in expr.args[1:]]])
+        if isinstance(func, ast.Name) and func.id in module.functions:
+            returns = [
+                node.value
+                for node in ast.walk(module.functions[func.id])
+                if isinstance(node, ast.Return) and node.value is not None
+            ]
+            inner = _params(module.functions[func.id])
+            return union([self._literals(r, module, inner, index, seen) for r in returns])
+        return None
+
+
+def _leaf(expr: ast.Constant | ast.Attribute, index: int | None) -> set[str] | None:
+    """A string constant is itself; `self.slug` and the like are their class's (scanned)."""
+    if isinstance(expr, ast.Constant):
+        return {expr.value} if isinstance(expr.value, str) and index is None else set()
+    if isinstance(expr.value, ast.Name) and expr.value.id in ("self", "cls", "exc"):
+        return set()
+    return None
+
+
+def _alternatives(expr: ast.expr) -> list[ast.expr] | None:
+    """The expressions whose strings `expr` can be: a dict's values, both arms, any operand."""
+    if isinstance(expr, ast.Dict):
+        return [v for v in expr.values if v is not None]
+    if isinstance(expr, ast.IfExp):
+        return [expr.body, expr.orelse]
+    if isinstance(expr, ast.BoolOp):
+        return list(expr.values)
+    if isinstance(expr, ast.Subscript):
+        return [expr.value]
+    return None
 
 
 def _params(function: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda) -> set[str]:
@@ -169,6 +206,29 @@ def scan() -> Scan:
     return result
 
 
+def _slug_sites(node: ast.AST) -> list[tuple[ast.expr, int | None]]:
+    """Where `node` chooses a slug: `slug=` arguments, `problem_type(x)`, `slug = ...`."""
+    sites: list[tuple[ast.expr, int | None]] = []
+    if isinstance(node, ast.Call):
+        sites += [(k.value, None) for k in node.keywords if k.arg == "slug"]
+        func = node.func
+        name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", None)
+        if name == "problem_type" and node.args:
+            sites.append((node.args[0], None))
+    elif isinstance(node, ast.Assign | ast.AnnAssign) and node.value is not None:
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+        for target in targets:
+            if isinstance(target, ast.Name) and target.id == "slug":
+                sites.append((node.value, None))
+            elif isinstance(target, ast.Tuple):
+                sites += [
+                    (node.value, i)
+                    for i, element in enumerate(target.elts)
+                    if isinstance(element, ast.Name) and element.id == "slug"
+                ]
+    return sites
+
+
 def _scan_module(module: _Module, resolver: _Resolver, found: set[str], unresolved: list) -> None:
     tree = ast.parse(module.path.read_text(encoding="utf-8"))
     where = module.path.relative_to(REPO_ROOT)
@@ -176,23 +236,8 @@ def _scan_module(module: _Module, resolver: _Resolver, found: set[str], unresolv
     def visit(node: ast.AST, params: set[str]) -> None:
         if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
             params = params | _params(node)
-        sites: list[tuple[ast.expr, int | None]] = []
-        if isinstance(node, ast.Call):
-            sites += [(k.value, None) for k in node.keywords if k.arg == "slug"]
-            func = node.func
-            name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", None)
-            if name == "problem_type" and node.args:
-                sites.append((node.args[0], None))
-        elif isinstance(node, ast.Assign | ast.AnnAssign) and node.value is not None:
-            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
-            for target in targets:
-                if isinstance(target, ast.Name) and target.id == "slug":
-                    sites.append((node.value, None))
-                elif isinstance(target, ast.Tuple):
-                    for i, element in enumerate(target.elts):
-                        if isinstance(element, ast.Name) and element.id == "slug":
-                            sites.append((node.value, i))
-        elif (
+        sites = _slug_sites(node)
+        if (
             isinstance(node, ast.Constant)
             and isinstance(node.value, str)
             and node.value.startswith(PROBLEM_BASE)
