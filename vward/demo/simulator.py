@@ -19,122 +19,38 @@ shift a device's or a clinician's later choices.
 from __future__ import annotations
 
 import asyncio
-import math
 import random
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
-from shared.settings import DEFAULT_DATA_DIR
-from vward.demo.areas import Icb, load_icbs
-from vward.demo.client import ApiError, DemoClient, ServiceUrls, Vendor
+from vward.demo import guide, wards
+from vward.demo.areas import load_icbs
+from vward.demo.client import ApiError, DemoClient, Vendor
 from vward.demo.mix import (
-    FRAILTY,
-    HEART_FAILURE,
-    RESPIRATORY,
     AreaSampler,
-    SyntheticPatient,
     sample_patient,
 )
 from vward.demo.payloads import Observed, build
 from vward.demo.physiology import Connectivity, Physiology
 from vward.demo.stats import DemoStats
+from vward.demo.world import (
+    DEFAULT_ICBS,
+    ESCALATE,
+    LOS_ROUNDS,
+    RESOLUTION,
+    ROUNDS_PER_DAY,
+    VENDORS,
+    WARD_TYPES,
+    DemoConfig,
+    PatientSim,
+    WardSim,
+    poisson,
+)
 
 __all__ = ["DEFAULT_ICBS", "DemoConfig", "Simulation"]
-
-ROUNDS_PER_DAY = 4
-# Mixed (Cheshire and Merseyside), rural and coastal (Cornwall), affluent (Surrey Heartlands).
-DEFAULT_ICBS = ("E54000008", "E54000036", "E54000052")
-VENDORS = (  # (name, format, device serial prefix)
-    ("Demo Oxypoint home hub", "native", "OXP"),
-    ("Demo CareBridge FHIR hub", "fhir", "CBF"),
-    ("Demo Wellwave app", "openmhealth", "WWA"),
-)
-WARD_TYPES = (  # (name, pathways with referral weights)
-    ("acute respiratory and heart failure", {RESPIRATORY: 0.6, HEART_FAILURE: 0.4}),
-    ("frailty", {FRAILTY: 1.0}),
-)
-LOS_ROUNDS = {RESPIRATORY: (4, 12), HEART_FAILURE: (6, 16), FRAILTY: (6, 16)}
-PROVIDER = ("XDEMO", "Demo community provider (synthetic)")
-ESCALATE = {"news2_high": 0.7, "news2_medium": 0.2, "news2_red_single": 0.1}
-RESOLUTION = {
-    "missed_readings": "phoned the patient; device back online",
-    "news2_high": "reviewed; treatment started at home",
-    "news2_medium": "reviewed by video call; plan updated",
-}
-
-
-@dataclass(frozen=True, slots=True)
-class DemoConfig:
-    """How big, how fast and how long the demo runs (defaults: ~40 s first pass)."""
-
-    seed: int = 7
-    icbs: tuple[str, ...] = DEFAULT_ICBS
-    beds_per_ward: int = 12
-    days: float = 6.0  # simulated days in the first pass
-    round_seconds: float = 1.5  # wall seconds a round takes, at least, in the first pass
-    trickle: bool = True  # after the first pass keep going, slower, until stopped
-    trickle_round_seconds: float = 6.0
-    duration: float | None = None  # stop after this many wall seconds in all
-    refresh_every_rounds: int = 8  # equity snapshot refresh cadence while trickling
-    concurrency: int = 8  # requests in flight at once
-    devices_per_request: int = 16  # a vendor forwards this many devices' readings at once
-    data_dir: Path = DEFAULT_DATA_DIR
-    out_dir: Path | None = None  # where to save the equity HTML reports, if anywhere
-    urls: ServiceUrls = field(default_factory=ServiceUrls)
-
-    @property
-    def first_pass_rounds(self) -> int:
-        return max(1, math.ceil(self.days * ROUNDS_PER_DAY))
-
-
-@dataclass(eq=False)
-class WardSim:
-    index: int
-    icb: Icb
-    sampler: AreaSampler
-    name: str
-    pathways: dict[str, float]
-    hub: Vendor
-    referrals: random.Random
-    clinician: random.Random
-    id: str = ""
-    beds: int = 0
-
-
-@dataclass(eq=False)
-class PatientSim:
-    person: SyntheticPatient
-    ward: WardSim
-    vendor: Vendor
-    device_id: str
-    rng: random.Random
-    physiology: Physiology
-    connectivity: Connectivity
-    planned_rounds: int
-    rounds_on_ward: int = 0
-    state: str = "referred"  # referred | waiting | admitted | monitored | discharged
-    patient_id: str | None = None
-    admission_id: str | None = None
-    last_sent: Observed | None = None
-    acvpu_due: int = 0
-    escalate: str | None = None  # why the patient goes to hospital this round
-
-    @property
-    def on_ward(self) -> bool:
-        return self.state in ("admitted", "monitored")
-
-
-def _poisson(rng: random.Random, mean: float) -> int:
-    limit, k, product = math.exp(-mean), 0, rng.random()
-    while product > limit:
-        k += 1
-        product *= rng.random()
-    return k
 
 
 class Simulation:
@@ -182,53 +98,11 @@ class Simulation:
                     referrals=self._rng("referrals", index),
                     clinician=self._rng("clinician", index),
                 )
-                await self._ensure_ward(ward)
+                await wards.ensure_ward(self.client, ward, self.config.beds_per_ward, self.stats)
                 self.wards.append(ward)
         self.stats.phase = "discharging patients left by an earlier run"
         for ward in self.wards:
-            await self._clear(ward)
-
-    async def _ensure_ward(self, ward: WardSim) -> None:
-        beds = self.config.beds_per_ward
-        existing = next(
-            (w for w in await self.client.wards(ward.icb.code) if w["name"] == ward.name), None
-        )
-        if existing is None:
-            created = await self.client.create_ward(
-                {
-                    "name": ward.name,
-                    "icb_code": ward.icb.code,
-                    "provider_ods_code": PROVIDER[0],
-                    "provider_name": PROVIDER[1],
-                    "pathways": list(ward.pathways),
-                    "beds": beds,
-                    "reason": "vward demo: initial commissioned capacity",
-                }
-            )
-            ward.id, ward.beds = created["id"], created["beds"]
-            return
-        ward.id, ward.beds = existing["id"], existing["beds"]
-        if existing["status"] != "open":
-            await self.client.reopen_ward(ward.id)
-        if existing["beds"] != beds:
-            try:
-                changed = await self.client.change_capacity(ward.id, beds, "vward demo: resized")
-                ward.beds = changed["beds"]
-            except ApiError as exc:
-                self.stats.error("resize ward", exc)
-
-    async def _clear(self, ward: WardSim) -> None:
-        """Discharge what an interrupted earlier run left on the ward (and its wait-list)."""
-        for _ in range(50):
-            items = (await self.client.caseload(ward.id))["items"]
-            if not items:
-                return
-            for item in items:
-                try:
-                    await self.client.discharge(str(item["admission_id"]), "completed")
-                except ApiError as exc:
-                    if exc.slug != "already-discharged":
-                        raise
+            await wards.clear_ward(self.client, ward)
 
     # ---- rounds -------------------------------------------------------------------------
 
@@ -290,7 +164,7 @@ class Simulation:
                 count = round(0.75 * ward.beds)
             else:
                 los = sum(mean_los[p] * w for p, w in ward.pathways.items())
-                count = _poisson(ward.referrals, 1.1 * ward.beds / los)
+                count = poisson(ward.referrals, 1.1 * ward.beds / los)
             for _ in range(count):
                 await self._refer(self._new_patient(ward, initial=self.round == 1))
 
@@ -551,35 +425,6 @@ class Simulation:
         while time.monotonic() - began < seconds and not stop():  # noqa: ASYNC110
             await asyncio.sleep(min(0.2, seconds))
 
-    # ---- where to look ------------------------------------------------------------------
-
     def where_to_look(self) -> list[str]:
         """Commands a newcomer can paste to see the caseloads, capacity and equity reports."""
-        urls = self.config.urls
-        mint = ".venv/bin/vward token"
-        lines = ["Caseloads (highest risk first), one ward per ICB:"]
-        for ward in self.wards[:: len(WARD_TYPES)]:
-            lines.append(
-                f'  curl -s -H "Authorization: Bearer $({mint} --role clinician --ward {ward.id})"'
-                f" {urls.ward_api}/v1/wards/{ward.id}/caseload"
-            )
-        lines.append("Capacity against the 40-50 beds per 100,000 band:")
-        for icb in self._icbs():
-            lines.append(
-                f'  curl -s -H "Authorization: Bearer $({mint} --role commissioner --icb {icb})"'
-                f' "{urls.ward_api}/v1/capacity?level=icb&code={icb}"'
-            )
-        lines.append("Equity audit (HTML; England needs --icb '*'):")
-        for icb in self._icbs():
-            lines.append(
-                f'  curl -s -H "Authorization: Bearer $({mint} --role commissioner --icb {icb})"'
-                f' "{urls.equity_audit}/v1/audit?icb={icb}&format=html" > equity_{icb}.html'
-            )
-        if self.config.out_dir is not None:
-            lines.append(f"  (saved at each refresh: {self.config.out_dir}/equity_*.html)")
-        docs = (urls.ward_api, urls.monitoring_ingest, urls.equity_audit)
-        lines.append("API docs: " + "  ".join(f"{url}/docs" for url in docs))
-        return lines
-
-    def _icbs(self) -> list[str]:
-        return list(dict.fromkeys(w.icb.code for w in self.wards))
+        return guide.where_to_look(self.config, self.wards)
