@@ -61,3 +61,34 @@ def test_the_audit_never_prints_a_meaningless_rii(counts, populations) -> None:
             assert 0 < out[f"{name}_lower_95"] <= out[f"{name}_upper_95"]
     if min(counts) > 0:  # every rate has a log: the recommended transform is used
         assert out["transform"] == "log" and out["rii"] is not None
+
+
+def test_report_gives_the_reason_not_a_meaningless_rii() -> None:
+    # Quintile 5 has no admissions, so there is no log-scale fit; on the natural scale the
+    # line crosses zero before the least deprived end and the RII is left out with a reason.
+    from services.equity_audit.audit.html import render_html
+    from services.equity_audit.audit.report import build_audit
+    from tests.equity_audit.test_audit_rules import _areas, _uptake
+
+    built = build_audit(
+        _areas(), _uptake([0, 4, 2, 5], [300, 100, 20, 10]), cut="imd_quintile", icb=None,
+        repetitions=2000,
+    )  # fmt: skip
+    sii = built["inequality"]["imd_quintile"]
+    assert sii["available"] is True and sii["transform"].startswith("none")
+    assert sii["rii"] is None and sii["rii_most_over_least_deprived"] is None
+    assert "crosses zero" in sii["rii_reason"]
+    audit = built | {
+        "title": "t",
+        "generated_at": "2026-01-01T00:00:00+00:00",
+        "synthetic": True,
+        "period": {"from_month": None, "to_month": None},
+        "snapshot": {"taken_at": "2026-01-01T00:00:00+00:00", "age_seconds": 0, "stale": False},
+        "disclosure": {"symbol": "*", "rule": "r"},
+        "datasets": [],
+        "caveats": [],
+        "attribution": [],
+    }
+    html = render_html(audit)
+    assert "Relative index of inequality not given: the fitted line crosses zero" in html
+    assert "None" not in html.split('id="rii"')[1].split("</p>")[0]
