@@ -243,14 +243,14 @@ def gradient(rows: Sequence[dict[str, Any]], *, repetitions: int, basis: str) ->
     population = np.array([r["population"] for r in quantiles], dtype=float)
     inputs = []
     for i, (count, people) in enumerate(zip(counts, population, strict=True)):
-        result = rate(count, people, multiplier=PER, confidence=(0.95,))
+        crude = rate(count, people, multiplier=PER, confidence=(0.95,))
         inputs.append(
             QuantileValue(
                 quantile=i + 1,
                 population=people,
-                value=result.estimate,
-                lower_95=result.limits[0].lower,
-                upper_95=result.limits[0].upper,
+                value=crude.estimate,
+                lower_95=crude.limits[0].lower,
+                upper_95=crude.limits[0].upper,
             )
         )
     transform = bool(counts.min() > 0)
