@@ -67,3 +67,39 @@ async def test_transform_without_rates_or_proportions_is_refused(equity_client, 
     response = await equity_client.post("/v1/methods/sii", json=body, headers=auth(Role.admin))
     assert response.status_code == 422, response.text
     assert response.json()["type"].endswith("/method-input")
+
+
+async def test_rates_without_transform_are_still_simulated_on_the_log_scale(equity_client, auth):
+    # Small counts: asymmetric limits, where natural- and log-scale simulation differ most.
+    from services.equity_audit.methods import QuantileValue, rate, slope_index_of_inequality
+
+    counts, population = [20, 12, 8, 5, 3], 10_000
+    quantiles = []
+    for q, count in enumerate(counts, start=1):
+        r = rate(count, population, multiplier=1000, confidence=(0.95,))
+        quantiles.append(
+            QuantileValue(q, population, r.estimate, lower_95=r.limits[0].lower,
+                          upper_95=r.limits[0].upper)
+        )  # fmt: skip
+    body = {
+        "quantiles": [
+            {"quantile": q.quantile, "population": q.population, "value": q.value,
+             "lower": q.lower_95, "upper": q.upper_95}
+            for q in quantiles
+        ],
+        "value_type": "rate",
+        "transform": False,
+        "repetitions": 20_000,
+    }  # fmt: skip
+    response = await equity_client.post("/v1/methods/sii", json=body, headers=auth(Role.admin))
+    assert response.status_code == 200, response.text
+    got = response.json()
+    assert got["simulation_scale"] == "log"
+    on_log = slope_index_of_inequality(quantiles, value_type="rate", repetitions=20_000)
+    natural = slope_index_of_inequality(quantiles, value_type="normal", repetitions=20_000)
+    assert got["sii"] == pytest.approx(on_log.sii) == pytest.approx(natural.sii)
+    (limits,) = got["sii_limits"]
+    assert (limits["lower"], limits["upper"]) == pytest.approx(
+        (on_log.sii_limits[0].lower, on_log.sii_limits[0].upper), rel=1e-12
+    )
+    assert limits["upper"] != pytest.approx(natural.sii_limits[0].upper, rel=0.05)
