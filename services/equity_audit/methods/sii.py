@@ -156,14 +156,16 @@ def slope_index_of_inequality(
             sim_low = _back_transform(middle - sim_slope / 2, value_type)
             sim_high = _back_transform(middle + sim_slope / 2, value_type)
             intercept = float(low_end * abs(scale))
+            sii = float(scale * (high_end - low_end))
+            sim_sii = scale * (sim_high - sim_low)
         else:
             a, b = solve @ (values * sqrt_share)
             low_end, high_end = a, a + b
             params = _fit_rows(_back_transform(draws, value_type) * sqrt_share, solve.T)
             sim_low, sim_high = params[:, 0], params[:, 0] + params[:, 1]
             intercept = float(a)
-        sii = float(scale * (high_end - low_end))
-        sim_sii = scale * (sim_high - sim_low)
+            sii = float(scale * b)
+            sim_sii = scale * params[:, 1]
         forward = _ratio(high_end, low_end)
         reverse = _ratio(low_end, high_end)
         sim_forward = sim_high / sim_low
