@@ -300,17 +300,19 @@ async def test_counts_rates_and_core20_by_hand(scenario):
     assert core20["admission_share_lower_95"] == pytest.approx(round((centre - half) * 100, 1))
     assert core20["admission_share_upper_95"] == pytest.approx(round((centre + half) * 100, 1))
 
-    # RII both ways round, from a population-weighted fit of the published rates.
+    # SII and RII both ways round, from a population-weighted fit of the log of the published
+    # rates (phe_sii transform = TRUE, the package's advice for rates), back-transformed.
     pops = np.array([area.population_by_quintile[q] for q in range(1, 6)])
     rates = np.array([published[q] for q in range(1, 6)]) / pops * 1e5
     share = pops / pops.sum()
     x = np.cumsum(share) - share / 2
-    slope, intercept = np.polyfit(x, rates, 1, w=np.sqrt(share))
+    slope, intercept = np.polyfit(x, np.log(rates), 1, w=np.sqrt(share))
     sii = body["inequality"]["imd_quintile"]
     assert sii["available"] is True
-    assert sii["sii"] == pytest.approx(slope, abs=0.01)
-    assert sii["rii"] == pytest.approx((intercept + slope) / intercept, abs=1e-3)
-    most_over_least = intercept / (intercept + slope)
+    assert sii["transform"] == "log"
+    assert sii["sii"] == pytest.approx(np.exp(intercept + slope) - np.exp(intercept), abs=0.01)
+    assert sii["rii"] == pytest.approx(np.exp(slope), abs=1e-3)
+    most_over_least = np.exp(-slope)
     assert sii["rii_most_over_least_deprived"] == pytest.approx(most_over_least, abs=1e-3)
     assert (
         sii["rii_most_over_least_deprived_lower_95"]

@@ -60,17 +60,19 @@ async def test_sii(equity_client, auth):
     )
     assert response.status_code == 200, response.text
     body = response.json()
-    assert body["sii"] == pytest.approx(-375.0)  # slope of the population-weighted fit
+    # transform=true is phe_sii's: fit log(rate) and back-transform the ends of the line.
+    share = np.full(5, 0.2)
+    x = np.cumsum(share) - share / 2
+    slope, intercept = np.polyfit(x, np.log([500, 400, 300, 250, 200]), 1)
+    assert body["sii"] == pytest.approx(np.exp(intercept + slope) - np.exp(intercept))
+    assert body["intercept"] == pytest.approx(np.exp(intercept))
     assert body["sii_limits"][0]["lower"] < body["sii"] < body["sii_limits"][0]["upper"]
     assert body["simulation_scale"] == "log"
     # Rates fall away from the most deprived quantile: the package's RII (least over most
     # deprived) is below 1 and its reciprocal, most over least deprived, above 1.
-    share = np.full(5, 0.2)
-    x = np.cumsum(share) - share / 2
-    slope, intercept = np.polyfit(x, [500, 400, 300, 250, 200], 1)
-    assert body["rii"] == pytest.approx((intercept + slope) / intercept)
+    assert body["rii"] == pytest.approx(np.exp(slope))
     assert body["rii"] < 1
-    assert body["rii_most_over_least_deprived"] == pytest.approx(intercept / (intercept + slope))
+    assert body["rii_most_over_least_deprived"] == pytest.approx(np.exp(-slope))
     assert body["rii_most_over_least_deprived"] == pytest.approx(1 / body["rii"])
     (low, high) = body["rii_most_over_least_deprived_limits"]
     assert low["level"] == 0.95 and high["level"] == 0.998

@@ -42,7 +42,8 @@ th:first-child, td:first-child { text-align: left; }
 {% set s = a.inequality.imd_quintile %}
 {% if s.available %}
 <p>Slope index of inequality: <strong>{{ s.sii }}</strong> per 100,000 (95% CI {{ s.sii_lower_95 }} to {{ s.sii_upper_95 }}).</p>
-<p id="rii">Relative index of inequality, most deprived over least deprived: <strong>{{ s.rii_most_over_least_deprived }}</strong> (95% CI {{ s.rii_most_over_least_deprived_lower_95 }} to {{ s.rii_most_over_least_deprived_upper_95 }}); as PHEindicatormethods reports it (least deprived over most deprived): {{ s.rii }} (95% CI {{ s.rii_lower_95 }} to {{ s.rii_upper_95 }}).</p>
+{% if s.rii is not none and s.rii_most_over_least_deprived is not none %}<p id="rii">Relative index of inequality, most deprived over least deprived: <strong>{{ s.rii_most_over_least_deprived }}</strong> (95% CI {{ s.rii_most_over_least_deprived_lower_95 }} to {{ s.rii_most_over_least_deprived_upper_95 }}); as PHEindicatormethods reports it (least deprived over most deprived): {{ s.rii }} (95% CI {{ s.rii_lower_95 }} to {{ s.rii_upper_95 }}).</p>
+{% else %}<p id="rii">Relative index of inequality not given: {{ s.rii_reason }}.</p>{% endif %}
 {% else %}<p>SII not available: {{ s.reason }}.</p>{% endif %}
 {% set rr = a.inequality.rate_ratio_most_vs_least_deprived %}
 <p>Rate ratio, most vs least deprived quintile: {% if rr.available %}<strong>{{ rr.rate_ratio }}</strong> (95% CI {{ rr.lower_95 }} to {{ rr.upper_95 }}, {{ rr.method }}){% else %}not available ({{ rr.reason }}){% endif %}.</p>

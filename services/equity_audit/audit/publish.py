@@ -85,6 +85,11 @@ def _round(x: float | None, digits: int = 2) -> float | None:
     return None if x is None or not math.isfinite(x) else round(x, digits)
 
 
+def _round_ratio(x: float | None) -> float | None:
+    """A ratio to 4 significant figures, so a small positive RII never prints as 0."""
+    return None if x is None or not math.isfinite(x) else float(f"{x:.4g}")
+
+
 def _level_key(level: float) -> str:
     return f"{level * 100:g}".replace(".", "_")
 
@@ -215,6 +220,13 @@ def gradient(rows: Sequence[dict[str, Any]], *, repetitions: int, basis: str) ->
     `rii` = fitted(1) / fitted(0) as the package reports it, and
     `rii_most_over_least_deprived` = fitted(0) / fitted(1). For the digital-exclusion and
     housing quintiles "most deprived" reads "highest risk" (quintile 1).
+
+    The package recommends transform = TRUE for rates: the line is fitted to log(rate) and
+    its ends back-transformed, so the RII is e^slope and always a positive ratio (a line
+    fitted to the rates themselves can cross zero, e.g. counts 30, 18, 12, 9, 4 in equal
+    populations, and its "RII" is then negative). A quantile with no admissions has no log;
+    then the rates are fitted as they are and an RII that is not a positive ratio is left
+    out with `rii_reason`.
     """
     quantiles = [r for r in rows if r["group"] not in (UNKNOWN, "total")]
     out: dict[str, Any] = {"basis": basis, "measure": "crude admission rate per 100,000"}
@@ -229,40 +241,54 @@ def gradient(rows: Sequence[dict[str, Any]], *, repetitions: int, basis: str) ->
         return out | {"available": False, "reason": reason}
     counts = np.array([r["admissions"] for r in quantiles], dtype=float)
     population = np.array([r["population"] for r in quantiles], dtype=float)
-    values, inputs = [], []
+    inputs = []
     for i, (count, people) in enumerate(zip(counts, population, strict=True)):
-        result = rate(count, people, multiplier=PER, confidence=(0.95,))
-        values.append(result.estimate)
+        crude = rate(count, people, multiplier=PER, confidence=(0.95,))
         inputs.append(
             QuantileValue(
                 quantile=i + 1,
                 population=people,
-                value=result.estimate,
-                lower_95=result.limits[0].lower,
-                upper_95=result.limits[0].upper,
+                value=crude.estimate,
+                lower_95=crude.limits[0].lower,
+                upper_95=crude.limits[0].upper,
             )
         )
-    value_type = "rate" if counts.min() > 0 else "normal"
+    transform = bool(counts.min() > 0)
     try:
         result = slope_index_of_inequality(
-            inputs, value_type=value_type, confidence=LEVELS, repetitions=repetitions
+            inputs,
+            value_type="rate" if transform else "normal",
+            transform=transform,
+            confidence=LEVELS,
+            repetitions=repetitions,
         )
     except MethodInputError as error:
         return out | {"available": False, "reason": str(error)}
     share = population / population.sum()
     x = np.cumsum(share) - share / 2
-    slope = result.sii
-    intercept = float(np.sum(share * np.array(values)) - slope * np.sum(share * x))
+    if transform:
+        # The fitted line on the log scale; its back-transform is the curve the SII spans.
+        intercept = math.log(result.intercept)
+        slope = math.log(result.intercept + result.sii) - intercept
+    else:
+        slope = result.sii
+        intercept = result.intercept
     out |= {
         "available": True,
         "sii": _round(result.sii),
-        "rii": _round(result.rii, 3),
-        "rii_most_over_least_deprived": _round(result.rii_most_over_least_deprived, 3),
+        "rii": _round_ratio(result.rii),
+        "rii_most_over_least_deprived": _round_ratio(result.rii_most_over_least_deprived),
+        "rii_reason": result.rii_reason,
         "rii_convention": RII_CONVENTION,
-        "simulation_scale": "log" if value_type == "rate" else "natural (a quantile has 0)",
+        "transform": "log" if transform else "none (a quantile has no admissions)",
+        "simulation_scale": "log" if transform else "natural (a quantile has no admissions)",
         "repetitions": result.repetitions,
         "seed": result.seed,
-        "fitted_line": {"intercept": _round(intercept), "slope": _round(slope)},
+        "fitted_line": {
+            "scale": "log" if transform else "natural",
+            "intercept": _round(intercept, 6 if transform else 2),
+            "slope": _round(slope, 6 if transform else 2),
+        },
         "quantile_rank": [_round(float(v), 4) for v in x],
     }
     for lim in result.sii_limits:
@@ -272,9 +298,12 @@ def gradient(rows: Sequence[dict[str, Any]], *, repetitions: int, basis: str) ->
         ("rii", result.rii_limits),
         ("rii_most_over_least_deprived", result.rii_most_over_least_deprived_limits),
     ):
+        for level in LEVELS:  # present, and null, when the RII is left out
+            out[f"{name}_lower_{_level_key(level)}"] = None
+            out[f"{name}_upper_{_level_key(level)}"] = None
         for lim in limits:
-            out[f"{name}_lower_{_level_key(lim.level)}"] = _round(lim.lower, 3)
-            out[f"{name}_upper_{_level_key(lim.level)}"] = _round(lim.upper, 3)
+            out[f"{name}_lower_{_level_key(lim.level)}"] = _round_ratio(lim.lower)
+            out[f"{name}_upper_{_level_key(lim.level)}"] = _round_ratio(lim.upper)
     return out
 
 

@@ -61,7 +61,12 @@ CAVEATS = (
     " out from totals, and every rate, share and interval is computed from the published"
     " (rounded) counts and hidden with them.",
     "SII and RII follow PHEindicatormethods (Low & Low 2004): x runs from 0 (most deprived) to"
-    " 1 (least deprived); a negative SII means higher rates in more deprived areas. The"
+    " 1 (least deprived); a negative SII means higher rates in more deprived areas. As the"
+    " package recommends for rates (phe_sii transform = TRUE), the line is fitted to the log"
+    " of the admission rates and simulated on the log scale; the SII is the difference of its"
+    " back-transformed ends, per 100,000, and the RII their ratio (e to the slope), so it is"
+    " always positive. Where a quantile has no admissions there is no log, the rates are"
+    " fitted as they are, and an RII that is not a positive ratio is not shown. The"
     " package's RII (rii) is the least deprived end over the most deprived end;"
     " rii_most_over_least_deprived is its reciprocal (most over least deprived).",
     "Own device, broadband and housing concern are as recorded by the ward at registration;"

@@ -80,9 +80,13 @@ def rate_chart(rates: Sequence[dict[str, Any]], sii: dict[str, Any], *, title: s
             )
     line = sii.get("fitted_line") if sii.get("available") else None
     if line and len(sii.get("quantile_rank", [])) == len(rates):
+
+        def fitted(x: float) -> float:
+            level = line["intercept"] + line["slope"] * x
+            return math.exp(level) if line.get("scale") == "log" else max(0.0, level)
+
         points = " ".join(
-            f"{LEFT + slot * (i + 0.5):.1f},"
-            f"{y(max(0.0, line['intercept'] + line['slope'] * x)):.1f}"
+            f"{LEFT + slot * (i + 0.5):.1f},{y(fitted(x)):.1f}"
             for i, x in enumerate(sii["quantile_rank"])
         )
         parts.append(

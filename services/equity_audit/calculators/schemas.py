@@ -73,15 +73,24 @@ class SiiQuantile(_Strict):
         ge=0,
         le=MAX_MAGNITUDE,
         allow_inf_nan=False,
-        description="Standard error, on the log (rate) or logit (proportion) scale when"
-        " transform is true; used instead of the limits when given.",
+        description="Standard error, on the log (rate) or logit (proportion) scale whatever"
+        " `transform`, as phe_sii takes it; used instead of the limits when given.",
     )
 
 
 class SiiRequest(_Strict):
     quantiles: list[SiiQuantile] = Field(min_length=5, max_length=100)
-    value_type: Literal["rate", "proportion", "other"] = "other"
-    transform: bool = False
+    value_type: Literal["rate", "proportion", "other"] = Field(
+        "other",
+        description="Rates are simulated on the log and proportions on the logit scale,"
+        " whatever `transform` (as PHEindicatormethods' value_type).",
+    )
+    transform: bool = Field(
+        False,
+        description="As phe_sii's transform: fit log(rate) or logit(proportion) and"
+        " back-transform, SII = f^-1(a + b) - f^-1(a), RII = f^-1(a + b) / f^-1(a)."
+        " Recommended by the package for rates and proportions; refused for 'other'.",
+    )
     multiplier: float = Field(
         1,
         ge=-MAX_MULTIPLIER,
@@ -137,20 +146,29 @@ class SiiResponse(BaseModel):
     rii: float | None = Field(
         description="PHEindicatormethods convention: fitted(1) / fitted(0), i.e. the LEAST"
         " deprived end over the MOST deprived end (below 1: higher values where deprivation is"
-        " higher); inverted by a negative multiplier. Null (with no limits) when fitted(0) is"
-        " 0 or the ratio or a simulated limit is not a finite number."
+        " higher); inverted by a negative multiplier. Null (with no limits and a `rii_reason`)"
+        " when the ratio or a simulated limit is not a positive finite number."
     )
     rii_limits: list[Limit]
     rii_most_over_least_deprived: float | None = Field(
         description="fitted(0) / fitted(1): the MOST deprived end over the LEAST deprived end"
         " (above 1: higher values where deprivation is higher), the reciprocal of the package's"
-        " `rii`, whatever the multiplier's sign. Null (with no limits) when fitted(1) is 0 or"
-        " the ratio or a simulated limit is not a finite number."
+        " `rii`, whatever the multiplier's sign. Null (with no limits) when the ratio or a"
+        " simulated limit is not a positive finite number."
     )
     rii_most_over_least_deprived_limits: list[Limit] = Field(
         description="Simulated limits of `rii_most_over_least_deprived` (the same draws as"
         " `rii_limits`, so they are the reciprocals of those limits, swapped, up to one order"
         " statistic)."
+    )
+    rii_reason: str | None = Field(
+        None,
+        description="Why `rii` (or its reciprocal) is null: it is only given when it and its"
+        " limits are positive finite ratios.",
+    )
+    intercept: float = Field(
+        description="fitted(0), the most deprived end, as phe_sii returns it: in the values'"
+        " units without transform; back-transformed and times |multiplier| with it."
     )
     value_type: str
     transform: bool

@@ -91,7 +91,10 @@ def proportions(request: ProportionsRequest) -> list[ProportionOut]:
 
 
 def sii(request: SiiRequest) -> SiiResponse:
-    """SII and RII; `transform` simulates rates on the log and proportions on the logit scale."""
+    """SII, RII and intercept as phe_sii; `transform` fits log(rate) or logit(proportion).
+
+    Whatever `transform`, rates are simulated on the log and proportions on the logit scale.
+    """
     if request.repetitions * len(request.quantiles) > MAX_DRAWS:
         raise MethodInputError(
             None,
@@ -100,8 +103,6 @@ def sii(request: SiiRequest) -> SiiResponse:
             f" (at most {MAX_DRAWS // len(request.quantiles):,} for"
             f" {len(request.quantiles)} quantiles)",
         )
-    if request.transform and request.value_type == "other":
-        raise MethodInputError(None, "transform", "only rates and proportions can be transformed")
     for index, q in enumerate(request.quantiles):
         for field in ("value", "lower", "upper"):
             number = getattr(q, field)
@@ -111,7 +112,7 @@ def sii(request: SiiRequest) -> SiiResponse:
                 raise MethodInputError(index, field, "a rate must not be negative")
             if request.value_type == "proportion" and not 0 <= number <= 1:
                 raise MethodInputError(index, field, "a proportion must be between 0 and 1")
-    value_type = request.value_type if request.transform else "normal"
+    value_type = {"rate": "rate", "proportion": "proportion"}.get(request.value_type, "normal")
     scale = {"rate": "log", "proportion": "logit"}.get(value_type, "natural")
     result = slope_index_of_inequality(
         [
@@ -126,10 +127,12 @@ def sii(request: SiiRequest) -> SiiResponse:
             for q in request.quantiles
         ],
         value_type=value_type,  # type: ignore[arg-type]
+        transform=request.transform,
         multiplier=request.multiplier,
         confidence=request.confidence,
         repetitions=request.repetitions,
     )
+    fit = f"{scale} values" if request.transform else "values"
     return SiiResponse(
         sii=result.sii,
         sii_limits=_limits(result.sii_limits),
@@ -137,14 +140,16 @@ def sii(request: SiiRequest) -> SiiResponse:
         rii_limits=_limits(result.rii_limits),
         rii_most_over_least_deprived=result.rii_most_over_least_deprived,
         rii_most_over_least_deprived_limits=_limits(result.rii_most_over_least_deprived_limits),
+        rii_reason=result.rii_reason,
+        intercept=result.intercept,
         value_type=request.value_type,
         transform=request.transform,
         simulation_scale=scale,
         repetitions=result.repetitions,
         seed=result.seed,
         method=(
-            "Population-weighted least squares on cumulative population mid-points (Low & Low"
-            f" 2004); limits by Monte Carlo simulation on the {scale} scale (PHEindicatormethods"
-            " phe_sii)"
+            f"Population-weighted least squares of {fit} on cumulative population mid-points"
+            f" (Low & Low 2004); limits by Monte Carlo simulation on the {scale} scale"
+            " (PHEindicatormethods phe_sii)"
         ),
     )

@@ -3,8 +3,24 @@
 Low A, Low A. Measuring the gap: quantifying and comparing local health inequalities.
 J Public Health 2004;26:388-95. Quantiles are ranked by label (1 = most deprived) and placed
 at the mid-point of their share of the cumulative population, so x runs from 0 (most deprived
-end) to 1 (least deprived end). A population-weighted regression of value on x gives
-SII = fitted(1) - fitted(0) and RII = fitted(1) / fitted(0), the package's conventions.
+end) to 1 (least deprived end). A population-weighted regression of y on x gives the fitted
+line a + b x, with SII = fitted(1) - fitted(0) and RII = fitted(1) / fitted(0), the package's
+conventions, and the intercept fitted(0).
+
+`transform` means what it means in the package. Off, y is the value itself: SII = b,
+RII = (a + b) / a, intercept = a. On (rates and proportions only; the package recommends it
+for both), y is f(value) with f = log for rates and logit for proportions, and the fit is
+back-transformed: SII = f^-1(a + b) - f^-1(a), RII = f^-1(a + b) / f^-1(a) (e^b for rates),
+intercept = f^-1(a) x |multiplier|.
+
+Limits come from simulating each quantile's value from a normal distribution with its
+standard error, and taking order statistics. Whatever `transform`, a rate is simulated on the
+log scale and a proportion on the logit scale (the package's `value_type`), and a normal
+value as it is. Transform off, each draw is back-transformed and fitted on the natural scale.
+Transform on, the draws are fitted on the transformed scale and each simulated slope s is
+turned into f^-1(m + s/2) - f^-1(m - s/2) (and the ratio of the two) about the fitted
+mid-point m = a + b/2, as the package does; both are increasing in s, so they map the
+slope's order statistics to the SII's and RII's.
 
 RII direction: with quantile 1 the most deprived, the package's RII is the *least* deprived
 end over the *most* deprived end (a value below 1 means higher values where deprivation is
@@ -13,8 +29,10 @@ higher). Many readers expect the opposite ("most over least"), so the result als
 from the same simulations (equal to the package's RII with a negative multiplier). It does
 not depend on the multiplier's sign, which only flips the package-convention `rii`.
 
-Limits come from simulating each quantile's value from a normal distribution with its
-standard error: on the log scale for rates and the logit scale for proportions.
+An RII is only a ratio of two levels when both ends of the fitted line are on the same side
+of zero: where it, or a simulated limit, is zero, negative, infinite or undefined (a line
+fitted to rates on the natural scale can cross zero), it is None with `rii_reason`. The
+package prints such a number; we do not. Transformed rates and proportions always have one.
 """
 
 import math
@@ -38,6 +56,11 @@ MIN_REPETITIONS = 1000
 # Its threads cost more than the product (tens of ms for 100,000 x 5 by 5 x 2 on a busy
 # machine, against under one) and every row's fit is the same however the rows are split.
 BLOCK_ROWS = 8192
+UNDEFINED_RII = "a fitted end of the line is zero or not finite, so their ratio is undefined"
+CROSSES_ZERO = "the fitted line crosses zero between its ends, so their ratio is meaningless"
+LIMITS_CROSS_ZERO = (
+    "simulated lines cross zero between their ends, so the RII's limits are meaningless"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,11 +81,13 @@ class QuantileValue:
 
 @dataclass(frozen=True, slots=True)
 class SiiResult:
-    """SII (times `multiplier`) and RII both ways round, with simulated limits.
+    """SII (times `multiplier`), RII both ways round and the intercept, with simulated limits.
 
     `rii` is the package's fitted(1) / fitted(0) (least over most deprived; inverted by a
     negative multiplier); `rii_most_over_least_deprived` is fitted(0) / fitted(1) whatever
-    the multiplier. Either is None when the fitted value it divides by is 0.
+    the multiplier. Either is None, with `rii_reason`, when it is not a positive finite ratio.
+    `intercept` is fitted(0) as the package returns it: in the values' units without
+    transform, times |multiplier| with it.
     """
 
     sii: float
@@ -75,21 +100,29 @@ class SiiResult:
     multiplier: float
     repetitions: int
     seed: int
+    intercept: float
+    transform: bool
+    rii_reason: str | None
 
 
 def slope_index_of_inequality(
     quantiles: Sequence[QuantileValue],
     *,
     value_type: ValueType = "normal",
+    transform: bool = False,
     multiplier: float = 1,
     confidence: Sequence[float] = (0.95,),
     repetitions: int = 100_000,
     seed: int = DEFAULT_SEED,
 ) -> SiiResult:
-    """SII and RII across quantiles; a negative multiplier flips SII and inverts RII."""
+    """SII, RII and intercept across quantiles; a negative multiplier flips SII and inverts RII."""
     rows = sorted(_validated(quantiles, value_type), key=lambda q: q.quantile)
     levels = _checks.confidence_levels(confidence)
     scale = _checks.finite(multiplier, "multiplier")
+    if not isinstance(transform, bool):
+        raise MethodInputError(None, "transform", "must be true or false")
+    if transform and value_type == "normal":
+        raise MethodInputError(None, "transform", "only rates and proportions can be transformed")
     if scale == 0:
         raise MethodInputError(None, "multiplier", "must not be zero")
     if isinstance(repetitions, bool) or not isinstance(repetitions, int):
@@ -111,32 +144,47 @@ def slope_index_of_inequality(
         # Rows of `solve` map sqrt(share)-weighted values to (intercept, slope) by least squares.
         solve = np.linalg.solve(design.T @ design, design.T)
 
-        intercept, slope = solve @ (values * sqrt_share)
-        rii = _rii(intercept, slope, scale)
-        reverse = _rii(intercept, slope, -1.0)
-
         centre, se = _sampling_scale(rows, values, value_type)
         rng = np.random.default_rng(seed)
         draws = centre + se * rng.standard_normal((repetitions, len(rows)))
-        draws = _back_transform(draws, value_type)
-        params = _fit_rows(draws * sqrt_share, solve.T)
-        sim_intercept, sim_slope = params[:, 0], params[:, 1]
-        sim_sii = scale * sim_slope
-        sim_rii = (sim_intercept + sim_slope) / sim_intercept
-        sim_reverse = sim_intercept / (sim_intercept + sim_slope)
-        sii = float(scale * slope)
-    if scale < 0:
-        sim_rii = sim_reverse
+        if transform:
+            # Fit and simulate on the log / logit scale; back-transform the fitted ends.
+            a, b = solve @ (centre * sqrt_share)
+            low_end, high_end = _back_transform(np.array([a, a + b]), value_type)
+            sim_slope = _fit_rows(draws * sqrt_share, solve.T)[:, 1]
+            middle = a + b / 2
+            sim_low = _back_transform(middle - sim_slope / 2, value_type)
+            sim_high = _back_transform(middle + sim_slope / 2, value_type)
+            intercept = float(low_end * abs(scale))
+            sii = float(scale * (high_end - low_end))
+            sim_sii = scale * (sim_high - sim_low)
+        else:
+            a, b = solve @ (values * sqrt_share)
+            low_end, high_end = a, a + b
+            params = _fit_rows(_back_transform(draws, value_type) * sqrt_share, solve.T)
+            sim_low, sim_high = params[:, 0], params[:, 0] + params[:, 1]
+            intercept = float(a)
+            sii = float(scale * b)
+            sim_sii = scale * params[:, 1]
+        forward = _ratio(high_end, low_end)
+        reverse = _ratio(low_end, high_end)
+        sim_forward = sim_high / sim_low
+        sim_reverse = sim_low / sim_high
     sii_limits = _percentile_limits(sim_sii, levels)
     _checks.finite_results(
         "quantiles",
         "values, standard errors or multiplier too large: the SII or its limits would not be"
         " finite",
         sii,
+        intercept,
         *(x for lim in sii_limits for x in (lim.lower, lim.upper)),
     )
-    rii, rii_limits = _finite_rii(rii, sim_rii, levels)
-    reverse, reverse_limits = _finite_rii(reverse, sim_reverse, levels)
+    forward, forward_limits, forward_reason = _meaningful_rii(forward, sim_forward, levels)
+    reverse, reverse_limits, reverse_reason = _meaningful_rii(reverse, sim_reverse, levels)
+    if scale < 0:
+        rii, rii_limits, rii_reason = reverse, reverse_limits, reverse_reason
+    else:
+        rii, rii_limits, rii_reason = forward, forward_limits, forward_reason
 
     return SiiResult(
         sii=sii,
@@ -149,6 +197,9 @@ def slope_index_of_inequality(
         multiplier=scale,
         repetitions=repetitions,
         seed=seed,
+        intercept=intercept,
+        transform=transform,
+        rii_reason=rii_reason or reverse_reason,
     )
 
 
@@ -161,24 +212,26 @@ def _fit_rows(weighted: NDArray[np.float64], solve_t: NDArray[np.float64]) -> ND
     return params
 
 
-def _finite_rii(
-    rii: float | None, simulated: NDArray[np.float64], levels: tuple[float, ...]
-) -> tuple[float | None, tuple[ConfidenceLimits, ...]]:
-    """The RII and its limits, or (None, ()) when it or any limit is not a finite number."""
-    if rii is None or not math.isfinite(rii):
-        return None, ()
-    limits = _percentile_limits(simulated, levels)
-    if not all(math.isfinite(x) for lim in limits for x in (lim.lower, lim.upper)):
-        return None, ()
-    return rii, limits
-
-
-def _rii(intercept: float, slope: float, scale: float) -> float | None:
-    """fitted(1) / fitted(0), or its reciprocal when `scale` is negative."""
-    if intercept == 0 or intercept + slope == 0:
+def _ratio(numerator: float, denominator: float) -> float | None:
+    """numerator / denominator, or None when the denominator is 0."""
+    if denominator == 0:
         return None
-    ratio = float((intercept + slope) / intercept)
-    return 1 / ratio if scale < 0 else ratio
+    return float(numerator / denominator)
+
+
+def _meaningful_rii(
+    rii: float | None, simulated: NDArray[np.float64], levels: tuple[float, ...]
+) -> tuple[float | None, tuple[ConfidenceLimits, ...], str | None]:
+    """The RII and its limits, or (None, (), reason) when any is not a positive finite ratio."""
+    if rii is None or not math.isfinite(rii) or rii == 0:
+        return None, (), UNDEFINED_RII
+    if rii < 0:
+        return None, (), CROSSES_ZERO
+    limits = _percentile_limits(simulated, levels)
+    bounds = [x for lim in limits for x in (lim.lower, lim.upper)]
+    if not all(math.isfinite(x) and x > 0 for x in bounds):
+        return None, (), LIMITS_CROSS_ZERO
+    return rii, limits, None
 
 
 def _validated(quantiles: Sequence[QuantileValue], value_type: ValueType) -> list[QuantileValue]:

@@ -4,6 +4,8 @@ import time
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from services.equity_audit.methods import (
     MethodInputError,
@@ -197,3 +199,106 @@ def test_an_rii_that_is_not_finite_is_none_with_no_limits() -> None:
     assert result.rii is None or np.isfinite(result.rii)
     for limit in (*result.rii_limits, *result.rii_most_over_least_deprived_limits):
         assert np.isfinite(limit.lower) and np.isfinite(limit.upper)
+
+
+# --- transform, as phe_sii means it --------------------------------------------------------
+
+_positive_quantiles = st.lists(
+    st.tuples(st.floats(100, 1e6), st.floats(0.5, 5000.0), st.floats(0.01, 0.3)),
+    min_size=5,
+    max_size=12,
+)
+
+
+def _rate_quantiles(rows: list[tuple[float, float, float]]) -> list[QuantileValue]:
+    """Rates with 95% limits a log-scale SE either side (the package's log-normal shape)."""
+    z = z_value(0.95)
+    return [
+        QuantileValue(q, pop, v, lower_95=v * np.exp(-z * se), upper_95=v * np.exp(z * se))
+        for q, (pop, v, se) in enumerate(rows, start=1)
+    ]
+
+
+@settings(max_examples=60, deadline=None)
+@given(rows=_positive_quantiles, multiplier=st.sampled_from([1.0, 1000.0, -1.0, -100.0]))
+def test_transformed_rates_fit_the_log_and_back_transform(rows, multiplier) -> None:
+    quantiles = _rate_quantiles(rows)
+    result = slope_index_of_inequality(
+        quantiles, value_type="rate", transform=True, multiplier=multiplier, repetitions=1000
+    )
+    a, b = weighted_fit([r[0] for r in rows], list(np.log([r[1] for r in rows])))
+    level = abs(multiplier) * np.exp(a)  # cancellation leaves rounding error of this size
+    assert result.sii == pytest.approx(
+        multiplier * (np.exp(a + b) - np.exp(a)), rel=1e-7, abs=1e-9 * level
+    )
+    assert result.rii == pytest.approx(np.exp(b if multiplier > 0 else -b), rel=1e-7)
+    assert result.rii_most_over_least_deprived == pytest.approx(np.exp(-b), rel=1e-7)
+    assert result.intercept == pytest.approx(np.exp(a) * abs(multiplier), rel=1e-7)
+    (sii_limits,), (rii_limits,) = result.sii_limits, result.rii_limits
+    assert sii_limits.lower <= sii_limits.upper
+    assert 0 < rii_limits.lower <= rii_limits.upper
+    assert result.rii_reason is None
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    rows=st.lists(
+        st.tuples(st.floats(100, 1e6), st.floats(0.01, 0.99), st.floats(0.01, 0.3)),
+        min_size=5,
+        max_size=12,
+    )
+)
+def test_transformed_proportions_fit_the_logit_and_back_transform(rows) -> None:
+    quantiles = [QuantileValue(q, pop, p, se=se) for q, (pop, p, se) in enumerate(rows, 1)]
+    result = slope_index_of_inequality(
+        quantiles, value_type="proportion", transform=True, repetitions=1000
+    )
+    logits = [np.log(p / (1 - p)) for _, p, _ in rows]
+    a, b = weighted_fit([r[0] for r in rows], logits)
+
+    def expit(v: float) -> float:
+        return float(1 / (1 + np.exp(-v)))
+
+    assert result.sii == pytest.approx(expit(a + b) - expit(a), rel=1e-6, abs=1e-9)
+    assert result.rii == pytest.approx(expit(a + b) / expit(a), rel=1e-7)
+    assert result.intercept == pytest.approx(expit(a), rel=1e-7)
+
+
+def test_transform_is_refused_for_normal_values() -> None:
+    with pytest.raises(MethodInputError) as error:
+        slope_index_of_inequality(area1(with_se=True), transform=True, repetitions=1000)
+    assert error.value.field == "transform"
+
+
+def test_phe_log_transform_example_is_not_the_raw_fit() -> None:
+    # Issue #13: on PHE's rate example the raw-value fit gives SII -3.275, RII 0.406; the
+    # log-transform fit PHE publishes is SII -3.156, RII 0.442 (testdata_SII.xlsx row 306).
+    from tests.equity_audit.methods.test_sii_phe_testdata import CASES
+    from tests.equity_audit.methods.test_sii_phe_testdata import quantiles as phe
+
+    case = next(c for c in CASES if c["name"] == "rate, log transform, intercept - area1")
+    raw = slope_index_of_inequality(phe(case), value_type="rate", repetitions=1000)
+    logged = slope_index_of_inequality(
+        phe(case), value_type="rate", transform=True, repetitions=1000
+    )
+    assert (round(raw.sii, 3), round(raw.rii, 3)) == (-3.275, 0.406)
+    assert (round(logged.sii, 3), round(logged.rii, 3)) == (-3.156, 0.442)
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    values=st.lists(st.floats(-100, 100), min_size=5, max_size=10),
+    se=st.floats(0.01, 50),
+)
+def test_an_rii_is_a_positive_ratio_or_none_with_a_reason(values, se) -> None:
+    quantiles = [QuantileValue(q, 1000.0, v, se=se) for q, v in enumerate(values, start=1)]
+    result = slope_index_of_inequality(quantiles, repetitions=1000)
+    for rii, limits in (
+        (result.rii, result.rii_limits),
+        (result.rii_most_over_least_deprived, result.rii_most_over_least_deprived_limits),
+    ):
+        if rii is None:
+            assert result.rii_reason and limits == ()
+        else:
+            assert rii > 0
+            assert all(0 < lim.lower <= lim.upper for lim in limits)
