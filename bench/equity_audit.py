@@ -16,6 +16,7 @@ Figures are medians of several runs; the machine may be shared, so the load is p
 from __future__ import annotations
 
 import asyncio
+import functools
 import gc
 import os
 import shutil
@@ -205,7 +206,7 @@ async def _measure_with_database(url: str) -> list[tuple[str, str]]:
             ("per LSOA, part year (raw rows)", "imd_quintile", "2025-02"),
             ("per LSOA x age band (raw rows)", "age_band", None),
         ):
-            seconds, uptake = await _median(lambda c=cut, m=from_month: read(c, m))
+            seconds, uptake = await _median(functools.partial(read, cut, from_month))
             figures.append((f"DB read: uptake {label}", f"{seconds:.3f} s ({len(uptake):,} rows)"))
 
         settings = EquitySettings(

@@ -43,8 +43,9 @@ async def _measure(url: str) -> list[tuple[str, str]]:
     app = create_app(settings)
     codec = TokenCodec(settings.jwt_secret.get_secret_value())
 
-    def headers(role: Role, **scopes: object) -> dict[str, str]:
-        return {"Authorization": f"Bearer {codec.issue(subject='bench', role=role, **scopes)}"}
+    def headers(role: Role, wards: list[str] | None = None) -> dict[str, str]:
+        token = codec.issue(subject="bench", role=role, wards=wards or [])
+        return {"Authorization": f"Bearer {token}"}
 
     admin, clinician = headers(Role.admin), headers(Role.clinician, wards=["*"])
     async with app.router.lifespan_context(app):
