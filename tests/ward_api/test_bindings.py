@@ -391,13 +391,15 @@ async def test_a_4xx_is_final_unless_it_may_pass_unchanged(status: int, kind: st
     from types import SimpleNamespace
 
     from services.ward_api.bindings.worker import BindingWorker
+    from services.ward_api.settings import WardSettings
 
     worker = BindingWorker(
         None,  # type: ignore[arg-type]  # _call never touches the database
         _RefusingMonitoring(status),  # type: ignore[arg-type]
-        SimpleNamespace(binding_lease_seconds=20.0),  # type: ignore[arg-type]
+        WardSettings(database_url="postgresql://unused@127.0.0.1/unused"),
     )
     command = SimpleNamespace(
+        attempts=1,  # a retry's backoff is counted from it
         kind=kind,
         vendor_id="V",
         device_id="D",
