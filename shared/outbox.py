@@ -60,8 +60,8 @@ __all__ = [
     "Claimed",
     "Kind",
     "LeasedOutbox",
-    "Outcome",
     "OutboxPolicy",
+    "Outcome",
     "Round",
     "backoff_seconds",
     "is_retryable",
@@ -86,8 +86,9 @@ def backoff_seconds(
 ) -> float:
     """Delay after the `attempts`-th failed try: exponential, capped, jittered to 50–100%."""
     exponent = min(max(attempts - 1, 0), 62)
-    ceiling = min(cap, base * 2**exponent)
-    return ceiling * (rng or random).uniform(0.5, 1.0)  # noqa: S311 (jitter, not security)
+    ceiling = min(cap, base * 2.0**exponent)
+    jitter = rng.uniform(0.5, 1.0) if rng is not None else random.uniform(0.5, 1.0)  # noqa: S311
+    return ceiling * jitter
 
 
 class CircuitBreaker:
@@ -320,7 +321,7 @@ class LeasedOutbox(Generic[T, R]):
     async def run(self) -> None:
         """Until stopped: deliver what is due; when idle, sleep a jittered poll interval."""
         poll = self.policy.poll_seconds
-        rng = self.rng or random
+        uniform = self.rng.uniform if self.rng is not None else random.uniform
         while not self._stop.is_set():
             try:
                 done = await self.round()
@@ -331,16 +332,14 @@ class LeasedOutbox(Generic[T, R]):
                 done = Round()
             if done.claimed < self.policy.batch_size:
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._stop.wait(), poll * rng.uniform(0.5, 1.5))
+                    await asyncio.wait_for(self._stop.wait(), poll * uniform(0.5, 1.5))
 
     def stop(self) -> None:
         self._stop.set()
 
 
 @contextlib.asynccontextmanager
-async def running(
-    outbox: LeasedOutbox[T, R], *, grace_seconds: float = 5.0
-) -> AsyncIterator[None]:
+async def running(outbox: LeasedOutbox[T, R], *, grace_seconds: float = 5.0) -> AsyncIterator[None]:
     """Run the worker for the duration of the block; on exit let its round finish, briefly.
 
     Finishing the round records its outcomes rather than leaving them to leases.

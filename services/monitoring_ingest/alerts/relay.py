@@ -126,9 +126,8 @@ class AlertRelay:
 
     async def _settle(self, row: Row[Any], token: uuid.UUID, outcome: Outcome[None]) -> bool:
         if outcome.kind == Kind.REFUSED:
-            logger.warning(
-                "alert rejected by ward_api", extra={"alert_id": str(row.id), "error": outcome.error}
-            )
+            extra = {"alert_id": str(row.id), "error": outcome.error}
+            logger.warning("alert rejected by ward_api", extra=extra)
         async with self.engine.begin() as conn:
             return await repository.settle(
                 conn,

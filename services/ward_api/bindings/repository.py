@@ -112,9 +112,7 @@ async def settle(
     return result.rowcount == 1  # type: ignore[attr-defined]
 
 
-async def release(
-    session: AsyncSession, *, command_ids: Sequence[int], token: uuid.UUID
-) -> int:
+async def release(session: AsyncSession, *, command_ids: Sequence[int], token: uuid.UUID) -> int:
     """Hand back claimed commands that were never sent (breaker opened, lease running out)."""
     if not command_ids:
         return 0
