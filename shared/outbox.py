@@ -174,6 +174,34 @@ class OutboxPolicy:
     breaker_cooldown_seconds: float
     lease_margin: float = 0.2  # calls end this share of the lease before it runs out
 
+    @classmethod
+    def from_settings(
+        cls, settings: object, *, prefix: str, lease_margin: float = 0.2
+    ) -> OutboxPolicy:
+        """Read `<prefix>batch_size`, `<prefix>lease_seconds`, … from a service's settings.
+
+        Each service keeps its own names (so its environment variables keep working) in one
+        pattern, e.g. `relay_` → INGEST_RELAY_BATCH_SIZE, `binding_` → WARD_BINDING_BATCH_SIZE.
+        """
+
+        def number(name: str) -> float:
+            value = getattr(settings, prefix + name)
+            if not isinstance(value, int | float):
+                raise TypeError(f"{prefix}{name} must be a number, not {value!r}")
+            return value
+
+        return cls(
+            batch_size=int(number("batch_size")),
+            concurrency=int(number("concurrency")),
+            lease_seconds=number("lease_seconds"),
+            poll_seconds=number("poll_seconds"),
+            backoff_base_seconds=number("backoff_base_seconds"),
+            backoff_max_seconds=number("backoff_max_seconds"),
+            breaker_threshold=int(number("breaker_threshold")),
+            breaker_cooldown_seconds=number("breaker_cooldown_seconds"),
+            lease_margin=lease_margin,
+        )
+
 
 class Claimed(Protocol):
     """A claimed row: its attempt count includes the one being made."""
@@ -200,7 +228,11 @@ def describe(exc: PeerError) -> str:
 
 
 class LeasedOutbox(Generic[T, R]):
-    """Claims, posts and settles rows; `run()` until stopped, `round()`/`drain()` in tests."""
+    """Claims, posts and settles rows; `run()` until stopped, `round()`/`drain()` in tests.
+
+    Use it as it is, or subclass it and pass the subclass's own bound methods as the
+    claim / post / settle / release parameters.
+    """
 
     def __init__(
         self,
@@ -216,10 +248,10 @@ class LeasedOutbox(Generic[T, R]):
     ) -> None:
         self.name = name
         self.policy = policy
-        self._claim = claim
-        self._post = post
-        self._settle = settle
-        self._release = release
+        self._claim_rows = claim
+        self._post_row = post
+        self._settle_row = settle
+        self._release_rows = release
         self.clock = clock
         self.rng = rng
         self.breaker = CircuitBreaker(
@@ -249,7 +281,7 @@ class LeasedOutbox(Generic[T, R]):
         token = uuid.uuid4()
         lease = self.policy.lease_seconds
         deadline = self.clock() + lease * (1 - self.policy.lease_margin)  # before the database's
-        rows = await self._claim(limit, lease, token)
+        rows = await self._claim_rows(limit, lease, token)
         if not rows:
             return Round()
         gate = asyncio.Semaphore(self.policy.concurrency)
@@ -266,7 +298,7 @@ class LeasedOutbox(Generic[T, R]):
                     return Kind.SKIPPED
                 outcome = await self.attempt(row, budget=budget)
             try:
-                if not await self._settle(row, token, outcome):
+                if not await self._settle_row(row, token, outcome):
                     logger.warning(
                         "%s: lease lost; outcome dropped",
                         self.name,
@@ -279,7 +311,7 @@ class LeasedOutbox(Generic[T, R]):
         kinds = await asyncio.gather(*(one(row) for row in rows))
         if skipped:
             try:
-                await self._release(skipped, token)
+                await self._release_rows(skipped, token)
             except Exception:  # their lease runs out instead
                 logger.exception("%s: could not release unposted rows", self.name)
         return Round(len(rows), kinds.count(Kind.DELIVERED), kinds.count(Kind.REFUSED))
@@ -288,7 +320,7 @@ class LeasedOutbox(Generic[T, R]):
         """Post one row within `budget` seconds and classify the result; feeds the breaker."""
         try:
             async with asyncio.timeout(budget):
-                result = await self._post(row)
+                result = await self._post_row(row)
         except PeerError as exc:
             if is_retryable(exc):
                 self.breaker.failure()

@@ -89,6 +89,17 @@ class PeerClient(ServiceClient):
         return answer
 
 
+def make_client(peer: Peer) -> PeerClient:
+    """A real service client (no retries of its own) whose network is `peer`."""
+    return PeerClient(
+        "http://peer.test",
+        codec=TokenCodec(TEST_JWT_SECRET),
+        caller="outbox-test",
+        retries=0,
+        transport=httpx.MockTransport(peer),
+    )
+
+
 class Scratch:
     """A scratch outbox table, and the service-side queries of a worker for it."""
 
@@ -231,13 +242,7 @@ async def peer_client() -> AsyncIterator[Callable[[Peer], PeerClient]]:
     made: list[PeerClient] = []
 
     def _make(peer: Peer) -> PeerClient:
-        client = PeerClient(
-            "http://peer.test",
-            codec=TokenCodec(TEST_JWT_SECRET),
-            caller="outbox-test",
-            retries=0,
-            transport=httpx.MockTransport(peer),
-        )
+        client = make_client(peer)
         made.append(client)
         return client
 
@@ -345,13 +350,7 @@ def test_no_answer_is_retried() -> None:
 async def test_attempt_classifies_every_error_status(status: int) -> None:
     """Through a real client: a retry is scheduled with backoff, a refusal is final."""
     peer = Peer(status=status)
-    client = PeerClient(
-        "http://peer.test",
-        codec=TokenCodec(TEST_JWT_SECRET),
-        caller="outbox-test",
-        retries=0,
-        transport=httpx.MockTransport(peer),
-    )
+    client = make_client(peer)
     try:
         outbox = worker(Scratch(None, "unused"), client)  # type: ignore[arg-type]
         row = SimpleNamespace(id=7, body="b", attempts=3)

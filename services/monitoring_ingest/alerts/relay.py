@@ -30,7 +30,7 @@ from services.monitoring_ingest.settings import IngestSettings
 from shared import outbox
 from shared.outbox import CircuitBreaker, Kind, LeasedOutbox, Outcome, Round
 
-__all__ = ["AlertRelay", "CircuitBreaker", "Round", "payload", "running"]
+__all__ = ["AlertRelay", "CircuitBreaker", "payload", "running"]
 
 logger = logging.getLogger("vward.monitoring_ingest.relay")
 
@@ -52,23 +52,7 @@ def payload(row: Any) -> dict[str, Any]:
     }
 
 
-def policy(settings: IngestSettings) -> outbox.OutboxPolicy:
-    """The relay's pacing, from the `INGEST_RELAY_*` settings."""
-    s = settings
-    return outbox.OutboxPolicy(
-        batch_size=s.relay_batch_size,
-        concurrency=s.relay_concurrency,
-        lease_seconds=s.relay_lease_seconds,
-        poll_seconds=s.relay_poll_seconds,
-        backoff_base_seconds=s.relay_backoff_base_seconds,
-        backoff_max_seconds=s.relay_backoff_max_seconds,
-        breaker_threshold=s.relay_breaker_threshold,
-        breaker_cooldown_seconds=s.relay_breaker_cooldown_seconds,
-        lease_margin=0.2,
-    )
-
-
-class AlertRelay:
+class AlertRelay(LeasedOutbox[Row[Any], None]):
     """Alerts as a leased outbox: `run()` until stopped, `drain()` in tests."""
 
     def __init__(
@@ -82,9 +66,9 @@ class AlertRelay:
         self.engine = engine
         self.client = client
         self.settings = settings
-        self.outbox: LeasedOutbox[Row[Any], None] = LeasedOutbox(
+        super().__init__(
             name="alert-relay",
-            policy=policy(settings),
+            policy=outbox.OutboxPolicy.from_settings(settings, prefix="relay_"),
             claim=self._claim,
             post=self._post,
             settle=self._settle,
@@ -92,30 +76,12 @@ class AlertRelay:
             clock=clock,
         )
 
-    @property
-    def breaker(self) -> CircuitBreaker:
-        return self.outbox.breaker
-
-    def backoff(self, failed: int) -> float:
-        """Seconds before the next try after `failed` earlier failed tries, jittered."""
-        return self.outbox.backoff(failed + 1)
-
     async def deliver_once(self) -> int:
         """One round; returns how many alerts were delivered."""
-        return (await self.deliver_round()).delivered
+        return (await self.round()).delivered
 
     async def deliver_round(self) -> Round:
-        return await self.outbox.round()
-
-    async def drain(self, *, within_seconds: float) -> int:
-        """Deliver until nothing is due or the time is up (tests, shutdown)."""
-        return (await self.outbox.drain(within_seconds=within_seconds)).delivered
-
-    async def run(self) -> None:
-        await self.outbox.run()
-
-    def stop(self) -> None:
-        self.outbox.stop()
+        return await self.round()
 
     async def _claim(self, limit: int, lease: float, token: uuid.UUID) -> Sequence[Row[Any]]:
         async with self.engine.begin() as conn:
@@ -154,7 +120,7 @@ async def running(relay: AlertRelay, *, grace_seconds: float = 5.0) -> AsyncIter
         maintenance.run_forever(relay.engine, relay.settings), name="ingest-maintenance"
     )
     try:
-        async with outbox.running(relay.outbox, grace_seconds=grace_seconds):
+        async with outbox.running(relay, grace_seconds=grace_seconds):
             try:
                 yield
             finally:

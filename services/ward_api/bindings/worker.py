@@ -40,23 +40,7 @@ logger = logging.getLogger("vward.ward_api.bindings")
 Answer = dict[str, Any]
 
 
-def policy(settings: WardSettings) -> outbox.OutboxPolicy:
-    """The worker's pacing, from the `WARD_BINDING_*` settings."""
-    s = settings
-    return outbox.OutboxPolicy(
-        batch_size=s.binding_batch_size,
-        concurrency=s.binding_concurrency,
-        lease_seconds=s.binding_lease_seconds,
-        poll_seconds=s.binding_poll_seconds,
-        backoff_base_seconds=s.binding_backoff_base_seconds,
-        backoff_max_seconds=s.binding_backoff_max_seconds,
-        breaker_threshold=s.binding_breaker_threshold,
-        breaker_cooldown_seconds=s.binding_breaker_cooldown_seconds,
-        lease_margin=0.5,
-    )
-
-
-class BindingWorker:
+class BindingWorker(LeasedOutbox[Row[Any], Answer]):
     """Binding commands as a leased outbox: `run()` until stopped, `drain()` in tests."""
 
     def __init__(
@@ -68,17 +52,14 @@ class BindingWorker:
         self.sessionmaker = sessionmaker
         self.client = client
         self.settings = settings
-        self.outbox: LeasedOutbox[Row[Any], Answer] = LeasedOutbox(
+        super().__init__(
             name="binding-worker",
-            policy=policy(settings),
+            policy=outbox.OutboxPolicy.from_settings(settings, prefix="binding_", lease_margin=0.5),
             claim=self._claim,
             post=self._send,
             settle=self._record,
             release=self._release,
         )
-
-    def backoff(self, attempts: int) -> float:
-        return self.outbox.backoff(attempts)
 
     @property
     def call_budget(self) -> float:
@@ -87,21 +68,11 @@ class BindingWorker:
 
     async def deliver_once(self) -> int:
         """Claim one batch, deliver it, record outcomes; returns how many were claimed."""
-        return (await self.outbox.round()).claimed
-
-    async def drain(self, *, within_seconds: float) -> int:
-        """Deliver until nothing is due or the time is up (tests, shutdown)."""
-        return (await self.outbox.drain(within_seconds=within_seconds)).claimed
-
-    async def run(self) -> None:
-        await self.outbox.run()
-
-    def stop(self) -> None:
-        self.outbox.stop()
+        return (await self.round()).claimed
 
     async def _call(self, command: Any) -> Outcome[Answer]:
         """Send one command within the call budget and classify the answer."""
-        return await self.outbox.attempt(command, budget=self.call_budget)
+        return await self.attempt(command, budget=self.call_budget)
 
     async def _claim(self, limit: int, lease: float, token: uuid.UUID) -> Sequence[Row[Any]]:
         async with self.sessionmaker() as session, session.begin():
@@ -220,5 +191,5 @@ class BindingWorker:
 @contextlib.asynccontextmanager
 async def running(worker: BindingWorker, *, grace_seconds: float = 5.0) -> AsyncIterator[None]:
     """Run the worker for the duration of the block; on exit let its round finish, briefly."""
-    async with outbox.running(worker.outbox, grace_seconds=grace_seconds):
+    async with outbox.running(worker, grace_seconds=grace_seconds):
         yield
