@@ -64,6 +64,7 @@ __all__ = [
     "Outcome",
     "Round",
     "backoff_seconds",
+    "describe",
     "is_retryable",
     "running",
 ]
