@@ -30,6 +30,12 @@ class WardSettings(ServiceSettings):
     binding_concurrency: int = Field(10, ge=1, description="Calls in flight per replica.")
     binding_backoff_base_seconds: float = Field(1.0, gt=0)
     binding_backoff_max_seconds: float = Field(300.0, gt=0)
+    binding_breaker_threshold: int = Field(
+        5, ge=1, description="Consecutive failed calls that open the binding worker's breaker."
+    )
+    binding_breaker_cooldown_seconds: float = Field(
+        5.0, gt=0, description="How long the open breaker waits before one probe call."
+    )
     binding_lease_seconds: float = Field(
         60.0, gt=0, description="How long a claimed command is kept from other replicas."
     )

@@ -254,9 +254,10 @@ def test_backoff_grows_and_is_capped(database_url) -> None:
         database_url=database_url, relay_backoff_base_seconds=1, relay_backoff_max_seconds=60
     )
     relay = AlertRelay(None, None, settings)  # type: ignore[arg-type]
-    assert 0.5 <= relay.backoff(0) <= 1
-    assert 4 <= relay.backoff(3) <= 8
-    assert 30 <= relay.backoff(20) <= 60
+    # backoff(n): the delay after the n-th failed try (the shared outbox's count).
+    assert 0.5 <= relay.backoff(1) <= 1
+    assert 4 <= relay.backoff(4) <= 8
+    assert 30 <= relay.backoff(21) <= 60
 
 
 async def _outbox(ingest_client, headers, **params) -> list[dict]:

@@ -376,13 +376,15 @@ async def test_a_4xx_is_final_unless_it_may_pass_unchanged(status: int, kind: st
     from types import SimpleNamespace
 
     from services.ward_api.bindings.worker import BindingWorker
+    from services.ward_api.settings import WardSettings
 
     worker = BindingWorker(
         None,  # type: ignore[arg-type]  # _call never touches the database
         _RefusingMonitoring(status),  # type: ignore[arg-type]
-        SimpleNamespace(binding_lease_seconds=20.0),  # type: ignore[arg-type]
+        WardSettings(database_url="postgresql://unused@127.0.0.1/unused"),
     )
     command = SimpleNamespace(
+        attempts=1,  # a retry's backoff is counted from it
         kind=kind,
         vendor_id="V",
         device_id="D",
@@ -426,3 +428,44 @@ async def test_the_bind_carries_the_wards_icb_and_the_stay_is_served(
     )
     assert missing.status_code == 404
     assert missing.json()["type"].endswith("/admission-not-found")
+
+
+async def test_the_worker_stops_calling_a_peer_that_keeps_failing(
+    database_url, auth, make_ward, make_patient
+) -> None:
+    """The binding worker has the relay's breaker: N failed calls, then no calls till a probe."""
+    from services.ward_api.bindings.worker import BindingWorker
+    from services.ward_api.clients.peers import MonitoringClient
+    from services.ward_api.settings import WardSettings
+
+    stub = StubMonitoring(up=False)
+    ward = await make_ward(beds=6)
+    headers = auth(Role.clinician, wards=[ward["id"]])
+    async with replicas(database_url, stub, binding_outbox_enabled=False) as (client,):
+        for _ in range(6):
+            body = admit_body(await make_patient(), ward, device=_device())
+            response = await client.post("/v1/admissions", json=body, headers={**headers, **key()})
+            assert response.status_code == 201, response.text
+        settings = WardSettings(
+            database_url=database_url,
+            **{**FAST, "binding_concurrency": 1, "binding_breaker_threshold": 3},
+            binding_breaker_cooldown_seconds=0.2,
+        )
+        monitoring = MonitoringClient(
+            settings.monitoring_url,
+            codec=client.app.state.token_codec,  # type: ignore[attr-defined]
+            caller="ward_api",
+            retries=0,
+            transport=httpx.MockTransport(stub.handler),
+        )
+        try:
+            worker = BindingWorker(client.app.state.sessionmaker, monitoring, settings)  # type: ignore[attr-defined]
+            assert await worker.deliver_once() >= 6
+            assert stub.tries == 3  # the rest of the batch was handed back unsent
+            assert await worker.deliver_once() == 0 and stub.tries == 3  # open: no calls
+            await asyncio.sleep(0.25)
+            stub.up = True
+            await worker.drain(within_seconds=10)  # the probe gets through; the rest follow
+            assert worker.breaker.state == "closed" and len(stub.accepted) >= 6
+        finally:
+            await monitoring.aclose()

@@ -112,6 +112,23 @@ async def settle(
     return result.rowcount == 1  # type: ignore[attr-defined]
 
 
+async def release(session: AsyncSession, *, command_ids: Sequence[int], token: uuid.UUID) -> int:
+    """Hand back claimed commands that were never sent (breaker opened, lease running out)."""
+    if not command_ids:
+        return 0
+    table = BindingCommand.__table__
+    result = await session.execute(
+        update(table)
+        .where(table.c.id.in_(list(command_ids)), table.c.lease_token == token)
+        .values(
+            locked_until=None,
+            lease_token=None,
+            attempts=func.greatest(table.c.attempts - 1, 0),
+        )
+    )
+    return result.rowcount  # type: ignore[attr-defined,no-any-return]
+
+
 async def skip_pending_unbind(session: AsyncSession, admission_id: uuid.UUID, reason: str) -> None:
     table = cast(Table, BindingCommand.__table__)
     await session.execute(
