@@ -17,7 +17,9 @@ One round, safe with any number of replicas:
    Delivered → done. Refused for good (a 4xx other than 408/425/429: retrying the same
    request cannot change the answer) → settled with the reason. Anything else (transport
    error, 5xx, 408/425/429, no answer in time, a malformed answer) → pending again, next
-   try after `min(cap, base · 2^(attempts−1)) · U(0.5, 1)`; never dropped.
+   try after `min(cap, base · 2^(attempts−1)) · U(0.5, 1)`; never dropped. A worker whose
+   rows must never be refused for the caller's own misconfiguration adds statuses to its
+   policy's `retry_client_statuses` (the alert relay adds 401/403: see relay.py).
 
 Exactly once from the peer's point of view: the peer's endpoint must be idempotent by the
 row's id, so a row posted again (its answer lost, its worker dead, its lease run out and
@@ -75,11 +77,13 @@ logger = logging.getLogger("vward.outbox")
 RETRYABLE_CLIENT_STATUS = frozenset({408, 425, 429})
 
 
-def is_retryable(exc: PeerError) -> bool:
-    """The one retry policy: transport errors, no answer, 5xx, 408, 425 and 429."""
+def is_retryable(
+    exc: PeerError, client_statuses: frozenset[int] = RETRYABLE_CLIENT_STATUS
+) -> bool:
+    """The one retry policy: transport errors, no answer, 5xx and `client_statuses`."""
     if isinstance(exc, PeerUnavailable) or exc.status is None:
         return True
-    return exc.status >= 500 or exc.status in RETRYABLE_CLIENT_STATUS
+    return exc.status >= 500 or exc.status in client_statuses
 
 
 def backoff_seconds(
@@ -174,10 +178,16 @@ class OutboxPolicy:
     breaker_threshold: int
     breaker_cooldown_seconds: float
     lease_margin: float = 0.2  # calls end this share of the lease before it runs out
+    retry_client_statuses: frozenset[int] = RETRYABLE_CLIENT_STATUS
 
     @classmethod
     def from_settings(
-        cls, settings: object, *, prefix: str, lease_margin: float = 0.2
+        cls,
+        settings: object,
+        *,
+        prefix: str,
+        lease_margin: float = 0.2,
+        retry_client_statuses: frozenset[int] = RETRYABLE_CLIENT_STATUS,
     ) -> OutboxPolicy:
         """Read `<prefix>batch_size`, `<prefix>lease_seconds`, … from a service's settings.
 
@@ -201,6 +211,7 @@ class OutboxPolicy:
             breaker_threshold=int(number("breaker_threshold")),
             breaker_cooldown_seconds=number("breaker_cooldown_seconds"),
             lease_margin=lease_margin,
+            retry_client_statuses=retry_client_statuses,
         )
 
 
@@ -323,7 +334,7 @@ class LeasedOutbox(Generic[T, R]):
             async with asyncio.timeout(budget):
                 result = await self._post_row(row)
         except PeerError as exc:
-            if is_retryable(exc):
+            if is_retryable(exc, self.policy.retry_client_statuses):
                 self.breaker.failure()
                 return self._retry(row, describe(exc))
             self.breaker.success()  # the peer answered: it is up

@@ -38,6 +38,7 @@ class StubWardApi:
         self.unknown_admissions: set[str] = set()
         self.posts: Counter[str] = Counter()
         self.delay = 0.0
+        self.auth_status: int | None = None  # 401/403: our services' credentials disagree
 
     async def __call__(self, scope, receive, send) -> None:
         assert scope["type"] == "http" and scope["path"] == "/v1/internal/alerts"
@@ -52,7 +53,10 @@ class StubWardApi:
         self.posts[alert["alert_id"]] += 1
         if self.delay:
             await asyncio.sleep(self.delay)
-        if alert["admission_id"] in self.unknown_admissions:
+        if self.auth_status is not None:
+            status = self.auth_status
+            answer = {"type": "https://vward.dev/problems/token-invalid", "status": status}
+        elif alert["admission_id"] in self.unknown_admissions:
             status = 404
             answer = {"type": "https://vward.dev/problems/admission-not-found", "status": 404}
         elif alert["alert_id"] not in self.alerts:
@@ -231,6 +235,22 @@ async def test_rejected_alert_is_not_retried(
     stub.unknown_admissions.add(admission)
     await relay.drain(within_seconds=2)
     assert (await _status(database_url, ids))[ids[0]] == "rejected"
+
+
+@pytest.mark.parametrize("status", [401, 403])
+async def test_a_credential_refusal_holds_the_alert_until_fixed(
+    ingest_client, bound, relay_parts, database_url, status
+) -> None:
+    """ward_api refusing our token is our misconfiguration, not the alert's: never reject it."""
+    relay, stub = relay_parts
+    ids = await _raise_high_alerts(ingest_client, bound, 1)
+    stub.auth_status = status
+    for _ in range(3):
+        await relay.deliver_once()
+    assert (await _status(database_url, ids))[ids[0]] == "pending"
+    stub.auth_status = None
+    await _deliver_until(relay, stub, ids)
+    assert (await _status(database_url, ids))[ids[0]] == "delivered"
 
 
 def test_circuit_breaker_opens_and_half_opens() -> None:

@@ -53,6 +53,13 @@ def payload(row: Any) -> dict[str, Any]:
     }
 
 
+# A 401 or 403 from ward_api means our own services' credentials disagree (a rotated secret,
+# a wrong audience): fixable, and no fault of the alert. Rejecting would lose a clinical alert
+# for good, so it waits, pending and listed under GET /v1/alerts?state=pending, while the
+# breaker keeps the relay from hammering ward_api until the credentials are put right.
+HOLD_ON_STATUSES = outbox.RETRYABLE_CLIENT_STATUS | {401, 403}
+
+
 class AlertRelay(LeasedOutbox[Row[Any], None]):
     """Alerts as a leased outbox: `run()` until stopped, `drain()` in tests."""
 
@@ -69,7 +76,9 @@ class AlertRelay(LeasedOutbox[Row[Any], None]):
         self.settings = settings
         super().__init__(
             name="alert-relay",
-            policy=outbox.OutboxPolicy.from_settings(settings, prefix="relay_"),
+            policy=outbox.OutboxPolicy.from_settings(
+                settings, prefix="relay_", retry_client_statuses=HOLD_ON_STATUSES
+            ),
             claim=self._claim,
             post=self._post,
             settle=self._settle,
