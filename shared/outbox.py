@@ -77,9 +77,7 @@ logger = logging.getLogger("vward.outbox")
 RETRYABLE_CLIENT_STATUS = frozenset({408, 425, 429})
 
 
-def is_retryable(
-    exc: PeerError, client_statuses: frozenset[int] = RETRYABLE_CLIENT_STATUS
-) -> bool:
+def is_retryable(exc: PeerError, client_statuses: frozenset[int] = RETRYABLE_CLIENT_STATUS) -> bool:
     """The one retry policy: transport errors, no answer, 5xx and `client_statuses`."""
     if isinstance(exc, PeerUnavailable) or exc.status is None:
         return True
