@@ -1,7 +1,5 @@
 """Slope and Relative Index of Inequality."""
 
-import time
-
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -127,14 +125,11 @@ def test_proportions_are_simulated_on_the_logit_scale() -> None:
     assert result.rii_limits[0].lower < result.rii < result.rii_limits[0].upper
 
 
-def test_one_call_with_100000_repetitions_is_fast() -> None:
+def test_the_default_is_100000_repetitions() -> None:
+    """How long such a call takes is measured by bench/pure.py, not here."""
     quantiles = area1(with_se=False)
-    slope_index_of_inequality(quantiles, repetitions=1000)
-    started = time.perf_counter()
     result = slope_index_of_inequality(quantiles, value_type="rate", confidence=(0.95, 0.998))
-    elapsed = time.perf_counter() - started
     assert result.repetitions == 100_000
-    assert elapsed < 1.0, f"SII with 100,000 repetitions took {elapsed:.3f}s"
 
 
 def test_rii_is_reported_both_ways_round() -> None:
