@@ -14,10 +14,11 @@ from typing import Any
 import asyncpg
 
 from services.ward_api.domain.capacity import PopulationBasis
-from services.ward_api.domain.geography import ONS_MID_2019, Geography, load_geography
+from services.ward_api.domain.geography import ONS_MID_2019, Geography, build_geography
 from services.ward_api.domain.sitrep import ENGLAND_CODE, SitrepRow, load_sitrep
 from services.ward_api.domain.sources import IMD_FILE, LSOA_ICB_FILE, SITREP_FILE
 from shared.database import driver_free_url
+from shared.reference import LsoaDeprivation, LsoaLink, load_lsoa_files
 
 ONS_SOURCE = "ONS mid-2019 LSOA population estimates summed (LSOA11 → ICB July 2022)"
 
@@ -27,8 +28,9 @@ def load(database_url: str, data_dir: Path) -> str:
     missing = [n for n in (LSOA_ICB_FILE, IMD_FILE) if not (data_dir / n).is_file()]
     if missing:
         return f"no reference data loaded: {data_dir} lacks {', '.join(missing)}"
-    geography = load_geography(data_dir)
-    lsoa_rows = _lsoa_rows(data_dir)
+    links, deprivation = load_lsoa_files(data_dir)
+    geography = build_geography(links, deprivation)
+    lsoa_rows = _lsoa_rows(links, deprivation)
     # The sitrep is NHS England's published history; a synthetic set has none.
     sitrep = load_sitrep(data_dir) if (data_dir / SITREP_FILE).is_file() else []
     asyncio.run(_load(driver_free_url(database_url), geography, lsoa_rows, sitrep))
@@ -42,20 +44,12 @@ def load(database_url: str, data_dir: Path) -> str:
     )
 
 
-def _lsoa_rows(data_dir: Path) -> list[tuple[str, str, str, int, int]]:
+def _lsoa_rows(
+    links: Sequence[LsoaLink], deprivation: Iterable[LsoaDeprivation]
+) -> list[tuple[str, str, str, int, int]]:
     """(lsoa, sub-ICB, ICB, IMD decile, population) joined from the two validated LSOA files."""
-    import csv
-
-    with (data_dir / IMD_FILE).open(newline="", encoding="utf-8") as handle:
-        imd = {
-            r["lsoa11cd"]: (int(r["imd2019_decile"]), int(r["population_mid2019"]))
-            for r in csv.DictReader(handle)
-        }
-    with (data_dir / LSOA_ICB_FILE).open(newline="", encoding="utf-8") as handle:
-        return [
-            (r["lsoa11cd"], r["sicbl_code"], r["icb_code"], *imd[r["lsoa11cd"]])
-            for r in csv.DictReader(handle)
-        ]
+    imd = {d.lsoa11cd: (d.imd_decile, d.population) for d in deprivation}
+    return [(link.lsoa11cd, link.sicbl_code, link.icb_code, *imd[link.lsoa11cd]) for link in links]
 
 
 async def _copy_upsert(

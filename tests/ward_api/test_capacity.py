@@ -10,8 +10,9 @@ import pytest
 from services.ward_api import reference_data
 from services.ward_api.domain.capacity import round_half_up
 from services.ward_api.domain.sitrep import SITREP_COLUMNS, load_sitrep
-from services.ward_api.domain.sources import SITREP_FILE, data_dir
+from services.ward_api.domain.sources import SITREP_FILE
 from shared.auth import Role
+from tests.support.data import data_dir
 
 NATIONAL = {"icbs": ["*"]}
 

@@ -1,15 +1,15 @@
 """Load the four reference files of a data directory together and cross-check them.
 
-The directory comes from ``VWARD_DATA_DIR``, else ``../shared/data`` relative to the repo
-root. A directory written by the synthetic generator carries a marker file; its datasets are
-then described as SYNTHETIC whatever their file names.
+The directory is an argument: callers pass the ``data_dir`` setting (``shared.settings``,
+``VWARD_DATA_DIR``); it is never looked up here. A directory written by the synthetic
+generator carries a marker file; its datasets are then described as SYNTHETIC whatever
+their file names.
 """
 
 from __future__ import annotations
 
-import os
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TypeVar
@@ -31,19 +31,14 @@ from .profiles import HousingMeasure, LsoaProfile, build_profiles
 from .report import ImportReport, LoadedDataset
 
 __all__ = [
-    "DATA_DIR_ENV",
     "REFERENCE_FILES",
     "ReferenceData",
-    "default_data_dir",
     "is_synthetic_dir",
     "load_reference",
-    "resolve_data_dir",
 ]
 
-DATA_DIR_ENV = "VWARD_DATA_DIR"
 T = TypeVar("T")
 
-REPO_ROOT = Path(__file__).resolve().parents[4]
 REFERENCE_FILES: tuple[DatasetDescriptor, ...] = (
     IMD2019,
     LSOA11_TO_ICB,
@@ -92,18 +87,6 @@ class ReferenceData:
             self.digital.rows,
             housing_measure=housing_measure,
         )
-
-
-def default_data_dir(repo_root: Path = REPO_ROOT) -> Path:
-    """``../shared/data`` next to the repository."""
-    return (repo_root / ".." / "shared" / "data").resolve()
-
-
-def resolve_data_dir(environ: Mapping[str, str] | None = None, repo_root: Path = REPO_ROOT) -> Path:
-    """The configured data directory: ``VWARD_DATA_DIR`` if set, else the default."""
-    env = os.environ if environ is None else environ
-    configured = env.get(DATA_DIR_ENV, "").strip()
-    return Path(configured).expanduser().resolve() if configured else default_data_dir(repo_root)
 
 
 def is_synthetic_dir(data_dir: Path) -> bool:

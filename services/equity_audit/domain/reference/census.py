@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ._table import Column, Layout, read_table
-from .codes import LSOA, RowError, is_welsh_lsoa, parse_code, parse_int
+from .codes import LSOA, RowRejected, is_welsh_lsoa, parse_code, parse_int
 from .descriptors import CENSUS2021_TS046, CENSUS2021_TS052, DatasetDescriptor
 from .report import LoadedDataset
 
@@ -82,7 +82,7 @@ def _parse_ts052(values: Sequence[str | None]) -> OccupancyRow:
         parse_int(c or "", f"TS052 column {i + 4}", low=0) for i, c in enumerate(counts)
     )
     if sum(bands) != total:
-        raise RowError(f"occupancy ratings add up to {sum(bands)}, not the total {total}")
+        raise RowRejected(f"occupancy ratings add up to {sum(bands)}, not the total {total}")
     return OccupancyRow(_lsoa21(code), total, *bands)
 
 
@@ -91,7 +91,7 @@ def _parse_ts046(values: Sequence[str | None]) -> CentralHeatingRow:
     total = parse_int(total_text or "", f"{_HEATING}Total", low=0)
     none = parse_int(none_text or "", f"{_HEATING}No central heating", low=0)
     if none > total:
-        raise RowError(f"{none} households without central heating exceeds the total {total}")
+        raise RowRejected(f"{none} households without central heating exceeds the total {total}")
     return CentralHeatingRow(_lsoa21(code), total, none)
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, replace
 
+from shared.reference import IMD_FILE, LSOA_ICB_FILE
+
 __all__ = [
     "CENSUS2021_TS046",
     "CENSUS2021_TS052",
@@ -74,7 +76,7 @@ IMD2019 = DatasetDescriptor(
     publisher="MHCLG (English Indices of Deprivation 2019); ONS (mid-2019 LSOA estimates)",
     licence=f"{OGL} (mySociety repackaging CC-BY-4.0)",
     attribution=f"{_ONS_ATTRIBUTION} Repackaged by mySociety (CC-BY-4.0).",
-    file_name="imd2019_lsoa11_england.csv",
+    file_name=IMD_FILE,
 )
 
 LSOA11_TO_ICB = DatasetDescriptor(
@@ -88,7 +90,7 @@ LSOA11_TO_ICB = DatasetDescriptor(
     publisher="ONS Open Geography Portal",
     licence=OGL,
     attribution=_ONS_ATTRIBUTION,
-    file_name="lsoa11_to_icb.csv",
+    file_name=LSOA_ICB_FILE,
 )
 
 HOUSING = DatasetDescriptor(

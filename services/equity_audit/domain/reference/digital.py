@@ -8,7 +8,7 @@ from pathlib import Path
 from types import MappingProxyType
 
 from ._table import Column, Layout, read_table
-from .codes import LSOA, RowError, parse_code, parse_float, parse_int
+from .codes import LSOA, RowRejected, parse_code, parse_float, parse_int
 from .descriptors import DIGITAL_EXCLUSION, DatasetDescriptor
 from .report import LoadedDataset
 
@@ -66,7 +66,7 @@ def _parse(values: Sequence[str | None]) -> DigitalExclusionRow:
     group = parse_int(v[5], n[5], low=1, high=10)
     label = v[6].strip()
     if label != IUC2018_GROUPS[group]:
-        raise RowError(
+        raise RowRejected(
             f"{n[6]}: {label!r} is not the label of group {group} ({IUC2018_GROUPS[group]!r})"
         )
     return DigitalExclusionRow(

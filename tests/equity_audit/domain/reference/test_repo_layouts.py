@@ -8,17 +8,13 @@ from pathlib import Path
 import pytest
 
 from services.equity_audit.domain.reference import (
-    DATA_DIR_ENV,
     SYNTHETIC_MARKER,
-    default_data_dir,
     load_digital_exclusion,
     load_housing,
     load_icb_lookup,
     load_imd2019,
     load_reference,
-    resolve_data_dir,
 )
-from services.equity_audit.domain.reference.catalogue import REPO_ROOT
 
 from .conftest import WriteCsv
 
@@ -273,20 +269,6 @@ def test_load_reference_cross_checks_the_files(write_csv: WriteCsv, tmp_path: Pa
     relabelled = load_reference(tmp_path)
     assert relabelled.synthetic
     assert all(d.synthetic and "SYNTHETIC" in d.vintage for d in relabelled.descriptors)
-
-
-# --- data directory -------------------------------------------------------------------------
-
-
-def test_data_dir_comes_from_the_environment_or_defaults_beside_the_repo(tmp_path: Path) -> None:
-    assert resolve_data_dir({DATA_DIR_ENV: str(tmp_path)}) == tmp_path.resolve()
-    assert resolve_data_dir({}) == default_data_dir()
-    assert default_data_dir() == (REPO_ROOT / ".." / "shared" / "data").resolve()
-    assert (REPO_ROOT / "pyproject.toml").is_file()
-    assert (
-        resolve_data_dir({DATA_DIR_ENV: "  "}, repo_root=tmp_path)
-        == (tmp_path / ".." / "shared" / "data").resolve()
-    )
 
 
 # --- unreadable files -----------------------------------------------------------------------

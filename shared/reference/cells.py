@@ -1,0 +1,141 @@
+"""Typed, error-collecting reads of CSV cells, and the number rules every reader shares.
+
+Numbers take ASCII digits only: ``int()`` and ``Decimal()`` accept any script's digits, so
+``٤`` would otherwise read as a decile of 4.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping, Sequence
+from decimal import Decimal, InvalidOperation
+
+from .errors import RowError
+
+__all__ = ["Cells", "header_error", "out_of_bounds", "parse_number", "parse_whole"]
+
+
+def out_of_bounds(value: float, low: float | None, high: float | None) -> str | None:
+    """Why ``value`` lies outside ``low``–``high`` (either may be open), or None."""
+    if (low is None or value >= low) and (high is None or value <= high):
+        return None
+    if low is not None and high is not None:
+        return f"{value:g} is outside {low:g}–{high:g}"
+    if low is not None:
+        return f"{value:g} is below {low:g}"
+    return f"{value:g} is above {high:g}"
+
+
+def _plain(text: str) -> str | None:
+    """The stripped text if it is ASCII without digit separators (``1_000``), else None."""
+    value = text.strip()
+    return value if value.isascii() and "_" not in value else None
+
+
+def parse_whole(text: str, *, low: int | None = None, high: int | None = None) -> int:
+    """A whole number within optional bounds ("12.0" reads as 12); ValueError says why not."""
+    value = _plain(text)
+    try:
+        number = int(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        try:
+            as_float = float(value)  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            as_float = math.nan
+        if not as_float.is_integer():
+            raise ValueError(f"{text.strip()!r} is not a whole number") from None
+        number = int(as_float)
+    if (reason := out_of_bounds(number, low, high)) is not None:
+        raise ValueError(reason)
+    return number
+
+
+def parse_number(text: str, *, low: float | None = None, high: float | None = None) -> float:
+    """A finite number within optional bounds; ValueError says why not."""
+    value = _plain(text)
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise ValueError(f"{text.strip()!r} is not a number") from None
+    if not math.isfinite(number):
+        raise ValueError(f"{text.strip()!r} is not a finite number")
+    if (reason := out_of_bounds(number, low, high)) is not None:
+        raise ValueError(reason)
+    return number
+
+
+class Cells:
+    """Reads typed cells from one CSV row, collecting errors instead of stopping at the first."""
+
+    def __init__(self, raw: Mapping[str, str | None], line: int) -> None:
+        self.raw = raw
+        self.line = line
+        self.errors: list[RowError] = []
+
+    def text(self, column: str) -> str:
+        return (self.raw.get(column) or "").strip()
+
+    def failed(self) -> set[str]:
+        """Columns that already have an error in this row."""
+        return {e.column for e in self.errors}
+
+    def fail(self, column: str, message: str) -> None:
+        self.errors.append(RowError(self.line, column, message))
+
+    def match(self, column: str, pattern: re.Pattern[str], what: str) -> str:
+        value = self.text(column)
+        if not pattern.fullmatch(value):
+            self.fail(column, f"{value!r} is not {what}")
+        return value
+
+    def whole(self, column: str, *, low: int | None = None, high: int | None = None) -> int | None:
+        """A whole number by ``parse_whole``; None (and an error) when it is not one."""
+        try:
+            return parse_whole(self.text(column), low=low, high=high)
+        except ValueError as error:
+            self.fail(column, str(error))
+            return None
+
+    def number(
+        self, column: str, *, low: float | None = None, high: float | None = None
+    ) -> float | None:
+        """A finite number by ``parse_number``; None (and an error) when it is not one."""
+        try:
+            return parse_number(self.text(column), low=low, high=high)
+        except ValueError as error:
+            self.fail(column, str(error))
+            return None
+
+    def count(self, column: str, *, optional: bool = False, positive: bool = False) -> int | None:
+        value = self.text(column)
+        if not value and optional:
+            return None
+        if not (value.isascii() and value.isdigit()) or (positive and int(value) == 0):
+            kind = "a positive" if positive else "a non-negative"
+            self.fail(column, f"{value!r} is not {kind} whole number")
+            return None
+        return int(value)
+
+    def decimal(self, column: str, *, optional: bool = False) -> Decimal | None:
+        value = self.text(column)
+        if not value and optional:
+            return None
+        try:
+            number = Decimal(value) if value.isascii() else None
+        except InvalidOperation:
+            number = None
+        if number is None or not number.is_finite() or number < 0:
+            self.fail(column, f"{value!r} is not a non-negative number")
+            return None
+        return number
+
+
+def header_error(fieldnames: Sequence[str] | None, expected: Sequence[str]) -> RowError | None:
+    """An error on line 1 unless the header is exactly ``expected``."""
+    header = tuple(fieldnames or ())
+    if header == tuple(expected):
+        return None
+    missing = [c for c in expected if c not in header]
+    message = f"header must be {','.join(expected)}; missing {missing or 'none'}"
+    return RowError(1, "header", message)
