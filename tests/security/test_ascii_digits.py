@@ -17,10 +17,9 @@ from pathlib import Path
 from hypothesis import given
 from hypothesis import strategies as st
 
-from services.equity_audit.domain.reference.codes import is_english_lsoa
-from services.ward_api.domain.geography import LOOKUP_COLUMNS, parse_lsoa_lookup
 from services.ward_api.domain.sitrep import SITREP_COLUMNS, parse_sitrep
 from shared.auth import Role
+from shared.reference import LOOKUP_COLUMNS, is_english_lsoa, parse_lsoa_lookup
 
 REPO = Path(__file__).resolve().parents[2]
 SERVICES = REPO / "services"

@@ -1,5 +1,7 @@
 """ICB and sub-ICB geography from LSOA 2011 lookups, with ONS mid-2019 population and IMD 2019.
 
+The two files are parsed and validated by ``shared.reference``; this sums them to areas.
+
 Populations here are ONS mid-2019 LSOA estimates summed to ICB (July 2022 boundaries), basis
 ``ons_mid_year``, vintage 2019. They are not NHS England's GP-registered denominators, which
 run 1.05–1.37 times larger per ICB, so rates on the two bases must not be mixed.
@@ -11,33 +13,18 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
-from shared.reference import (
-    IMD_COLUMNS,
-    LOOKUP_COLUMNS,
-    Hierarchy,
-    LsoaDeprivation,
-    LsoaLink,
-    load_lsoa_files,
-    parse_imd,
-    parse_lsoa_lookup,
-)
+from shared.reference import Hierarchy, LsoaDeprivation, LsoaLink, load_lsoa_files
 
 from .capacity import Denominator, PopulationBasis
 
 __all__ = [
     "CORE20_DECILES",
-    "IMD_COLUMNS",
-    "LOOKUP_COLUMNS",
     "ONS_MID_2019",
     "Geography",
     "IcbArea",
-    "LsoaDeprivation",
-    "LsoaLink",
     "SubIcbLocation",
     "build_geography",
     "load_geography",
-    "parse_imd",
-    "parse_lsoa_lookup",
 ]
 
 ONS_MID_2019 = date(2019, 6, 30)

@@ -12,8 +12,10 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from shared.reference import LSOA, is_welsh_lsoa
+
 from ._table import Column, Layout, read_table
-from .codes import LSOA, RowRejected, is_welsh_lsoa, parse_code, parse_int
+from .codes import RowRejected, parse_code, parse_int
 from .descriptors import CENSUS2021_TS046, CENSUS2021_TS052, DatasetDescriptor
 from .report import LoadedDataset
 

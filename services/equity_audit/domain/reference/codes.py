@@ -1,41 +1,16 @@
-"""Parsers for the cells of equity_audit's reference files, with the shared code formats.
+"""Cell parsers for equity_audit's reference files, raising ``RowRejected`` for ``read_table``.
 
-The code formats and number rules are ``shared.reference``'s, the ones every service reads
-reference data by; here they raise ``RowRejected``, which ``read_table`` turns into a
-rejection naming the row's line.
+The code formats (``LSOA``, ``ICB``, …) and number rules are ``shared.reference``'s, the ones
+every service reads reference data by; these only name the field in the rejection reason.
 """
 
 from __future__ import annotations
 
 import re
 
-from shared.reference import (
-    ICB,
-    ICB_ODS,
-    LAD,
-    LSOA,
-    SUB_ICB,
-    SUB_ICB_ODS,
-    is_english_lsoa,
-    is_welsh_lsoa,
-    parse_number,
-    parse_whole,
-)
+from shared.reference import parse_number, parse_whole
 
-__all__ = [
-    "ICB",
-    "ICB_ODS",
-    "LAD",
-    "LSOA",
-    "SUB_ICB",
-    "SUB_ICB_ODS",
-    "RowRejected",
-    "is_english_lsoa",
-    "is_welsh_lsoa",
-    "parse_code",
-    "parse_float",
-    "parse_int",
-]
+__all__ = ["RowRejected", "parse_code", "parse_float", "parse_int"]
 
 
 class RowRejected(ValueError):

@@ -7,8 +7,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
 
+from shared.reference import LSOA
+
 from ._table import Column, Layout, read_table
-from .codes import LSOA, RowRejected, parse_code, parse_float, parse_int
+from .codes import RowRejected, parse_code, parse_float, parse_int
 from .descriptors import DIGITAL_EXCLUSION, DatasetDescriptor
 from .report import LoadedDataset
 

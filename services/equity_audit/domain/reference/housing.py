@@ -6,8 +6,10 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from shared.reference import LSOA
+
 from ._table import Column, Layout, read_table
-from .codes import LSOA, parse_code, parse_float, parse_int
+from .codes import parse_code, parse_float, parse_int
 from .descriptors import HOUSING, DatasetDescriptor
 from .report import LoadedDataset
 

@@ -15,8 +15,10 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from types import MappingProxyType
 
+from shared.reference import LAD, LSOA, is_welsh_lsoa
+
 from ._table import Column, Layout, read_table
-from .codes import LAD, LSOA, RowRejected, is_welsh_lsoa, parse_code
+from .codes import RowRejected, parse_code
 from .descriptors import LSOA11_TO_LSOA21, DatasetDescriptor
 from .report import LoadedDataset
 

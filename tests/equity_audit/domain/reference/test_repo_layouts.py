@@ -15,19 +15,12 @@ from services.equity_audit.domain.reference import (
     load_imd2019,
     load_reference,
 )
+from shared.reference import IMD_COLUMNS, LOOKUP_COLUMNS
 
 from .conftest import WriteCsv
 
-IMD_HEADER = ["lsoa11cd", "imd2019_score", "imd2019_decile", "population_mid2019"]
-ICB_HEADER = [
-    "lsoa11cd",
-    "sicbl_code",
-    "sicbl_ods_code",
-    "icb_code",
-    "icb_ods_code",
-    "icb_name",
-    "lad22cd",
-]
+IMD_HEADER = list(IMD_COLUMNS)
+ICB_HEADER = list(LOOKUP_COLUMNS)
 HOUSING_HEADER = [
     "lsoa11cd",
     "barriers_housing_services_decile",
