@@ -13,6 +13,8 @@ Environment = Literal["development", "test", "production"]
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATA_DIR = REPO_ROOT.parent / "shared" / "data"
 DATA_DIR_ENV = "VWARD_DATA_DIR"
+# Where a service writes the SYNTHETIC reference data when the real files are absent.
+SYNTHETIC_DIR = REPO_ROOT / ".vward" / "synthetic-reference"
 
 # Secrets that ship in the repo for local use; refused outside development and test.
 DEV_JWT_SECRET = "dev-only-secret-change-me-before-any-real-use"  # noqa: S105 (refused in production)

@@ -5,13 +5,14 @@ from __future__ import annotations
 import importlib
 from pathlib import Path
 
+from shared.settings import SYNTHETIC_DIR
+
 # Each module exposes `load(database_url: str, data_dir: Path) -> str` (a one-line summary).
 # Loaders must be idempotent: `vward up` runs them at every start.
 LOADER_MODULES = (
     "services.ward_api.reference_data",
     "services.equity_audit.reference_data",
 )
-SYNTHETIC_DIR = Path(__file__).resolve().parent.parent / ".vward" / "synthetic-reference"
 
 
 def resolve_data_dir(data_dir: Path) -> tuple[Path, bool]:

@@ -8,11 +8,20 @@ rows into its own schema. The data directory is never looked up here: callers pa
 Errors::
 
     ValueError
-    └── DataFileError        a file failed validation; ``errors`` lists every bad cell
-    RowError                 one bad cell (a record): line, column and message
+    ├── DataFileError        a file failed validation; ``errors`` lists every bad cell
+    └── CellError            one cell does not parse (raised by parse_code/whole/number)
+    RowError                 one bad cell as a record: line, column and message
 """
 
-from .cells import Cells, header_error, out_of_bounds, parse_number, parse_whole
+from .cells import (
+    CellError,
+    Cells,
+    header_error,
+    out_of_bounds,
+    parse_code,
+    parse_number,
+    parse_whole,
+)
 from .codes import (
     ICB,
     ICB_ODS,
@@ -50,6 +59,7 @@ __all__ = [
     "LSOA_ICB_FILE",
     "SUB_ICB",
     "SUB_ICB_ODS",
+    "CellError",
     "Cells",
     "DataFileError",
     "Hierarchy",
@@ -61,6 +71,7 @@ __all__ = [
     "is_welsh_lsoa",
     "load_lsoa_files",
     "out_of_bounds",
+    "parse_code",
     "parse_imd",
     "parse_lsoa_lookup",
     "parse_number",

@@ -1,4 +1,7 @@
-"""Typed, error-collecting reads of CSV cells, and the number rules every reader shares.
+"""Typed reads of CSV cells: the code and number rules every reference reader shares.
+
+``Cells`` collects every bad cell of a row; ``parse_code``/``parse_whole``/``parse_number``
+raise ``CellError`` at the first, for readers that reject a row whole.
 
 Numbers take ASCII digits only: ``int()`` and ``Decimal()`` accept any script's digits, so
 ``٤`` would otherwise read as a decile of 4.
@@ -13,7 +16,15 @@ from decimal import Decimal, InvalidOperation
 
 from .errors import RowError
 
-__all__ = ["Cells", "header_error", "out_of_bounds", "parse_number", "parse_whole"]
+__all__ = [
+    "CellError",
+    "Cells",
+    "header_error",
+    "out_of_bounds",
+    "parse_code",
+    "parse_number",
+    "parse_whole",
+]
 
 
 def out_of_bounds(value: float, low: float | None, high: float | None) -> str:
@@ -25,23 +36,41 @@ def out_of_bounds(value: float, low: float | None, high: float | None) -> str:
     return f"{value:g} is above {high:g}"
 
 
-# These two run for every cell of 30,000-row files: the common case is kept to one call.
+class CellError(ValueError):
+    """A cell that does not parse; the message names the column when the caller gave one."""
 
 
-def parse_whole(text: str, *, low: int | None = None, high: int | None = None) -> int:
-    """A whole number within optional bounds ("12.0" reads as 12); ValueError says why not."""
+def _named(column: str | None, message: str) -> CellError:
+    return CellError(message if column is None else f"{column}: {message}")
+
+
+# These run for every cell of 30,000-row files: the common case is kept to one call.
+
+
+def parse_code(text: str, column: str | None, pattern: re.Pattern[str], meaning: str) -> str:
+    """The stripped code if ``pattern`` matches it whole; CellError naming the format if not."""
+    code = text.strip()
+    if pattern.fullmatch(code) is None:
+        raise _named(column, f"{code!r} is not {meaning}")
+    return code
+
+
+def parse_whole(
+    text: str, column: str | None = None, *, low: int | None = None, high: int | None = None
+) -> int:
+    """A whole number within optional bounds ("12.0" reads as 12); CellError says why not."""
     try:
         if not text.isascii() or "_" in text:
             raise ValueError
         number = int(text)  # int() ignores surrounding white space
     except ValueError:
-        number = _whole_float(text)
+        number = _whole_float(text, column)
     if (low is not None and number < low) or (high is not None and number > high):
-        raise ValueError(out_of_bounds(number, low, high))
+        raise _named(column, out_of_bounds(number, low, high))
     return number
 
 
-def _whole_float(text: str) -> int:
+def _whole_float(text: str, column: str | None) -> int:
     try:
         if not text.isascii() or "_" in text:
             raise ValueError
@@ -49,22 +78,24 @@ def _whole_float(text: str) -> int:
     except ValueError:
         as_float = math.nan
     if not as_float.is_integer():
-        raise ValueError(f"{text.strip()!r} is not a whole number")
+        raise _named(column, f"{text.strip()!r} is not a whole number")
     return int(as_float)
 
 
-def parse_number(text: str, *, low: float | None = None, high: float | None = None) -> float:
-    """A finite number within optional bounds; ValueError says why not."""
+def parse_number(
+    text: str, column: str | None = None, *, low: float | None = None, high: float | None = None
+) -> float:
+    """A finite number within optional bounds; CellError says why not."""
     try:
         if not text.isascii() or "_" in text:
             raise ValueError
         number = float(text)
     except ValueError:
-        raise ValueError(f"{text.strip()!r} is not a number") from None
+        raise _named(column, f"{text.strip()!r} is not a number") from None
     if not math.isfinite(number):
-        raise ValueError(f"{text.strip()!r} is not a finite number")
+        raise _named(column, f"{text.strip()!r} is not a finite number")
     if (low is not None and number < low) or (high is not None and number > high):
-        raise ValueError(out_of_bounds(number, low, high))
+        raise _named(column, out_of_bounds(number, low, high))
     return number
 
 
@@ -96,7 +127,7 @@ class Cells:
         """A whole number by ``parse_whole``; None (and an error) when it is not one."""
         try:
             return parse_whole(self.text(column), low=low, high=high)
-        except ValueError as error:
+        except CellError as error:
             self.fail(column, str(error))
             return None
 
@@ -106,7 +137,7 @@ class Cells:
         """A finite number by ``parse_number``; None (and an error) when it is not one."""
         try:
             return parse_number(self.text(column), low=low, high=high)
-        except ValueError as error:
+        except CellError as error:
             self.fail(column, str(error))
             return None
 

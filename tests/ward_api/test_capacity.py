@@ -23,10 +23,6 @@ def test_reference_load_is_idempotent(database_url, reference) -> None:
     assert "42 ICBs" in again and "32844 LSOAs" in again
 
 
-def test_load_without_data_dir_loads_nothing(database_url, tmp_path) -> None:
-    assert reference_data.load(database_url, tmp_path / "missing").startswith("no reference")
-
-
 async def test_icbs_have_codes_and_named_denominators(ward_client, auth, reference) -> None:
     response = await ward_client.get("/v1/icbs", headers=auth(Role.commissioner, **NATIONAL))
     icbs = response.json()

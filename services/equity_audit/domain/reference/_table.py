@@ -13,9 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Generic, TypeVar
 
-from shared.reference import Cells
+from shared.reference import CellError, Cells
 
-from .codes import RowRejected
 from .descriptors import DatasetDescriptor
 from .report import ImportReport, LoadedDataset, Rejection
 
@@ -84,7 +83,7 @@ def from_cells(
         cells = Cells(dict(zip(columns, values, strict=True)), line=0)
         row = read(cells)
         if row is None or cells.errors:
-            raise RowRejected("; ".join(error.reason for error in cells.errors))
+            raise CellError("; ".join(error.reason for error in cells.errors))
         return row
 
     return parse
@@ -210,7 +209,7 @@ def _parse_rows(
             continue
         try:
             row = parse([record[p] if p is not None else None for p in positions])
-        except RowRejected as error:
+        except CellError as error:
             rejected.append(Rejection(line, str(error), record[positions[0] or 0].strip() or None))
             continue
         if in_scope is not None and not in_scope(row):

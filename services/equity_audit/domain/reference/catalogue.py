@@ -8,18 +8,18 @@ their file names.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TypeVar
+
+from shared.reference.synthetic import is_synthetic_dir, synthetic_seed
 
 from .descriptors import (
     DIGITAL_EXCLUSION,
     HOUSING,
     IMD2019,
     LSOA11_TO_ICB,
-    SYNTHETIC_MARKER,
     DatasetDescriptor,
     synthetic_descriptor,
 )
@@ -89,11 +89,6 @@ class ReferenceData:
         )
 
 
-def is_synthetic_dir(data_dir: Path) -> bool:
-    """Whether the directory was written by the synthetic generator."""
-    return (data_dir / SYNTHETIC_MARKER).is_file()
-
-
 def load_reference(data_dir: Path) -> ReferenceData:
     """Load and cross-check the four files; problems are in the reports, not exceptions.
 
@@ -130,15 +125,3 @@ def _with_missing(loaded: LoadedDataset[str, T], expected: Iterable[str]) -> Loa
     if not missing:
         return loaded
     return replace(loaded, report=loaded.report.with_missing(missing))
-
-
-def synthetic_seed(data_dir: Path) -> int | None:
-    """The seed recorded in the synthetic marker, or None for real data."""
-    marker = data_dir / SYNTHETIC_MARKER
-    if not marker.is_file():
-        return None
-    for line in marker.read_text(encoding="utf-8").splitlines():
-        name, _, value = line.partition("=")
-        if name.strip() == "seed" and re.fullmatch(r"-?[0-9]+", value.strip()):
-            return int(value)
-    return 0

@@ -10,6 +10,7 @@ import enum
 from dataclasses import dataclass, replace
 
 from shared.reference import IMD_FILE, LSOA_ICB_FILE
+from shared.reference.synthetic import SYNTHETIC_MARKER
 
 __all__ = [
     "CENSUS2021_TS046",
@@ -29,8 +30,6 @@ __all__ = [
     "Geography",
     "synthetic_descriptor",
 ]
-
-SYNTHETIC_MARKER = "SYNTHETIC_REFERENCE_DATA.txt"
 
 OGL = "Open Government Licence v3.0"
 _OGL_ATTRIBUTION = (
@@ -206,7 +205,7 @@ def synthetic_descriptor(real: DatasetDescriptor, *, seed: int) -> DatasetDescri
         real,
         name=f"SYNTHETIC stand-in for: {real.name}",
         vintage=f"SYNTHETIC (seed {seed})",
-        source="vward synthetic reference generator (services/equity_audit/domain/synthetic.py)",
+        source="vward synthetic reference generator (shared/reference/synthetic.py)",
         publisher="vward (SYNTHETIC data, no publisher)",
         licence="SYNTHETIC data; no licence conditions",
         attribution=(
