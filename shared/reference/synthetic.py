@@ -67,7 +67,7 @@ def synthetic_lsoas(
         raise ValueError(f"icbs must be 1–{len(_ICBS)}")
     if not 1 <= sub_icbs_per_icb <= 10 or lsoas_per_sub_icb < 1:
         raise ValueError("each ICB needs 1–10 sub-ICBs and each sub-ICB at least one LSOA")
-    lsoas = []
+    lsoas: list[SyntheticLsoa] = []
     for icb in range(icbs):
         _, level, rural = _ICBS[icb]
         for sub in range(sub_icbs_per_icb):
@@ -176,7 +176,7 @@ def _imd_rows(rng: random.Random, lsoas: Sequence[SyntheticLsoa]) -> list[list[o
 
 
 def _lookup_rows(lsoas: Sequence[SyntheticLsoa], subs: int) -> list[list[object]]:
-    rows = []
+    rows: list[list[object]] = []
     for a in lsoas:
         name, _, _ = _ICBS[a.icb]
         rows.append(
