@@ -33,11 +33,10 @@ async def _measure(url: str) -> list[tuple[str, str]]:
 
     from services.ward_api import reference_data
     from services.ward_api.app import create_app
-    from services.ward_api.domain.sources import data_dir
     from services.ward_api.settings import WardSettings
     from shared.auth import Role, TokenCodec
 
-    await asyncio.to_thread(reference_data.load, url, data_dir())
+    await asyncio.to_thread(reference_data.load, url, WardSettings().data_dir)
     logging.getLogger("httpx").setLevel(logging.WARNING)
     settings = WardSettings(database_url=url, db_pool_size=CONCURRENCY, log_level="WARNING")
     app = create_app(settings)

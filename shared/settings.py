@@ -5,20 +5,51 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, Field, SecretStr, model_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 Environment = Literal["development", "test", "production"]
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATA_DIR = REPO_ROOT.parent / "shared" / "data"
+DATA_DIR_ENV = "VWARD_DATA_DIR"
+# Where a service writes the SYNTHETIC reference data when the real files are absent.
+SYNTHETIC_DIR = REPO_ROOT / ".vward" / "synthetic-reference"
 
 # Secrets that ship in the repo for local use; refused outside development and test.
 DEV_JWT_SECRET = "dev-only-secret-change-me-before-any-real-use"  # noqa: S105 (refused in production)
 PLACEHOLDER_SECRETS = frozenset({"", "changeme", "change-me", "secret", DEV_JWT_SECRET})
 
 
-class ServiceSettings(BaseSettings):
+class DataSettings(BaseSettings):
+    """Where the public reference data lives: the one place the directory is worked out.
+
+    Domain code never reads it from the environment; services, the CLI, tests and benches
+    read it here and pass it in as an argument.
+    """
+
+    model_config = SettingsConfigDict(extra="ignore", frozen=True)
+
+    data_dir: Path = Field(
+        DEFAULT_DATA_DIR,
+        validation_alias=AliasChoices(DATA_DIR_ENV, "data_dir"),
+        description="Directory holding the public reference data (see its SOURCES.md).",
+    )
+
+    @field_validator("data_dir", mode="before")
+    @classmethod
+    def _blank_is_the_default(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = value.strip() or DEFAULT_DATA_DIR
+        return value
+
+    @field_validator("data_dir", mode="after")
+    @classmethod
+    def _expand_home(cls, value: Path) -> Path:
+        return value.expanduser()
+
+
+class ServiceSettings(DataSettings):
     """Settings every service has; subclasses set `env_prefix` (WARD_, INGEST_, EQUITY_)."""
 
     model_config = SettingsConfigDict(extra="ignore", frozen=True)
@@ -42,11 +73,6 @@ class ServiceSettings(BaseSettings):
     )
     jwt_audience: str = Field(
         "vward", validation_alias=AliasChoices("VWARD_JWT_AUDIENCE"), description="Token audience."
-    )
-    data_dir: Path = Field(
-        DEFAULT_DATA_DIR,
-        validation_alias=AliasChoices("VWARD_DATA_DIR", "data_dir"),
-        description="Directory holding the public reference data (see its SOURCES.md).",
     )
     host: str = Field("127.0.0.1", description="Interface to listen on.")
     port: int = Field(8000, description="Port to listen on.")

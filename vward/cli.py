@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from shared.auth import Role, TokenCodec
-from shared.settings import DEFAULT_DATA_DIR, DEV_JWT_SECRET
+from shared.settings import DEV_JWT_SECRET, DataSettings
 
 if TYPE_CHECKING:
     from vward.demo import DemoConfig
@@ -24,6 +24,16 @@ db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 data_app = typer.Typer(help="Public reference data.", no_args_is_help=True)
 app.add_typer(data_app, name="data")
+
+# The data directory is the services' `data_dir` setting (VWARD_DATA_DIR); --data-dir wins.
+DataDirOption = Annotated[
+    Path | None,
+    typer.Option(help="Public reference data directory (default: the VWARD_DATA_DIR setting)."),
+]
+
+
+def _data_dir(option: Path | None) -> Path:
+    return DataSettings().data_dir if option is None else option.expanduser()
 
 
 def _add_service_commands() -> None:
@@ -77,15 +87,13 @@ def db_downgrade(target: str = typer.Argument(..., help="e.g. base, or ward_api@
 
 @data_app.command("load")
 def data_load(
-    data_dir: Annotated[
-        Path, typer.Option(envvar="VWARD_DATA_DIR", help="Public reference data directory.")
-    ] = DEFAULT_DATA_DIR,
+    data_dir: DataDirOption = None,
 ) -> None:
     """Load (or refresh) every service's reference data; safe to repeat."""
     from vward.reference import load_all
 
     url, _ = _database_url()
-    for line in load_all(url, data_dir):
+    for line in load_all(url, _data_dir(data_dir)):
         typer.echo(line)
 
 
@@ -176,9 +184,7 @@ def _watch(platform: Platform) -> bool:
 
 @app.command()
 def up(
-    data_dir: Annotated[
-        Path, typer.Option(envvar="VWARD_DATA_DIR", help="Public reference data directory.")
-    ] = DEFAULT_DATA_DIR,
+    data_dir: DataDirOption = None,
     stop_database: Annotated[bool, typer.Option(help="Stop the embedded database on exit.")] = True,
     demo: Annotated[
         bool,
@@ -212,7 +218,7 @@ def up(
     try:
         url, embedded = _database_url()
         typer.echo(f"database: {'embedded PostgreSQL' if embedded else 'DATABASE_URL'} ready")
-        _prepare(url, data_dir)
+        _prepare(url, _data_dir(data_dir))
         log_dir = Path(".vward") / "logs"
         log_dir.mkdir(parents=True, exist_ok=True)
         extra_env = {k: os.environ.get(k, v) for k, v in DEMO_INGEST_ENV.items()} if demo else {}
@@ -230,7 +236,11 @@ def up(
                 platform.url_of("equity_audit"),
             )
             config = _demo_config(
-                seed=demo_seed, beds=demo_beds, days=demo_days, data_dir=data_dir, urls=urls
+                seed=demo_seed,
+                beds=demo_beds,
+                days=demo_days,
+                data_dir=_data_dir(data_dir),
+                urls=urls,
             )
             demo_thread = start_demo_thread(config, demo_stop)
         crashed = _watch(platform)
@@ -272,9 +282,7 @@ def demo_command(
     equity_audit: Annotated[
         str, typer.Option(help="equity_audit base URL.")
     ] = "http://127.0.0.1:8003",
-    data_dir: Annotated[
-        Path, typer.Option(envvar="VWARD_DATA_DIR", help="Public reference data directory.")
-    ] = DEFAULT_DATA_DIR,
+    data_dir: DataDirOption = None,
 ) -> None:
     """Simulate wards, patients, devices and clinicians against running services.
 
@@ -292,7 +300,7 @@ def demo_command(
         seed=seed,
         beds=beds,
         days=days,
-        data_dir=data_dir,
+        data_dir=_data_dir(data_dir),
         urls=ServiceUrls(ward_api, monitoring_ingest, equity_audit),
         icbs=tuple(icb or DEFAULT_ICBS),
         duration=duration,

@@ -5,13 +5,15 @@ from __future__ import annotations
 import importlib
 from pathlib import Path
 
+from shared.reference.synthetic import is_synthetic_dir
+from shared.settings import SYNTHETIC_DIR
+
 # Each module exposes `load(database_url: str, data_dir: Path) -> str` (a one-line summary).
 # Loaders must be idempotent: `vward up` runs them at every start.
 LOADER_MODULES = (
     "services.ward_api.reference_data",
     "services.equity_audit.reference_data",
 )
-SYNTHETIC_DIR = Path(__file__).resolve().parent.parent / ".vward" / "synthetic-reference"
 
 
 def resolve_data_dir(data_dir: Path) -> tuple[Path, bool]:
@@ -20,11 +22,10 @@ def resolve_data_dir(data_dir: Path) -> tuple[Path, bool]:
     Every service then reads the same areas, so the quick start works on any machine; the
     synthetic set is labelled SYNTHETIC in every output.
     """
-    from services.equity_audit.domain.reference.descriptors import SYNTHETIC_MARKER
     from services.equity_audit.domain.synthetic import ensure_reference_data
 
     source = ensure_reference_data(Path(data_dir), SYNTHETIC_DIR)
-    return source, (source / SYNTHETIC_MARKER).exists()
+    return source, is_synthetic_dir(source)
 
 
 def load_all(database_url: str, data_dir: Path) -> list[str]:

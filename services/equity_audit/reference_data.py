@@ -21,10 +21,10 @@ from services.equity_audit.datasets.service import (
     import_parsed,
     parse_file,
 )
-from services.equity_audit.domain.reference.catalogue import synthetic_seed
 from services.equity_audit.domain.synthetic import ensure_reference_data
 from services.equity_audit.settings import SYNTHETIC_DIR
 from shared.database import driver_free_url
+from shared.reference.synthetic import synthetic_seed
 
 
 def load(database_url: str, data_dir: Path, *, synthetic_dir: Path = SYNTHETIC_DIR) -> str:

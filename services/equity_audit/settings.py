@@ -8,10 +8,9 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
-from shared.settings import REPO_ROOT, ServiceSettings, database_url_field
+from shared.settings import SYNTHETIC_DIR, ServiceSettings, database_url_field
 
 SCHEMA = "equity"
-SYNTHETIC_DIR = REPO_ROOT / ".vward" / "synthetic-reference"
 
 
 class EquitySettings(ServiceSettings):

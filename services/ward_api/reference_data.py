@@ -1,7 +1,9 @@
 """Load ward_api's public reference data: ICBs, sub-ICBs, LSOAs, denominators, sitrep history.
 
 Called by `vward up` at every start, so it is idempotent (upserts) and quick (COPY into
-temporary tables, then one INSERT … ON CONFLICT per table).
+temporary tables, then one INSERT … ON CONFLICT per table). When `data_dir` lacks the LSOA
+files, the SYNTHETIC areas of shared.reference.synthetic (the ones equity_audit loads too)
+are written under `.vward/` and loaded instead, and the summary says so.
 """
 
 from __future__ import annotations
@@ -14,48 +16,56 @@ from typing import Any
 import asyncpg
 
 from services.ward_api.domain.capacity import PopulationBasis
-from services.ward_api.domain.geography import ONS_MID_2019, Geography, load_geography
+from services.ward_api.domain.geography import ONS_MID_2019, Geography, build_geography
 from services.ward_api.domain.sitrep import ENGLAND_CODE, SitrepRow, load_sitrep
 from services.ward_api.domain.sources import IMD_FILE, LSOA_ICB_FILE, SITREP_FILE
 from shared.database import driver_free_url
+from shared.reference import LsoaDeprivation, LsoaLink, load_lsoa_files
+from shared.reference.synthetic import (
+    DEFAULT_SEED,
+    ensure_files,
+    synthetic_seed,
+    write_marker,
+    write_synthetic_lsoa_files,
+)
+from shared.settings import SYNTHETIC_DIR
 
 ONS_SOURCE = "ONS mid-2019 LSOA population estimates summed (LSOA11 → ICB July 2022)"
 
 
-def load(database_url: str, data_dir: Path) -> str:
+def load(database_url: str, data_dir: Path, *, synthetic_dir: Path = SYNTHETIC_DIR) -> str:
     """Load every reference table from `data_dir`; a one-line summary of what was loaded."""
-    missing = [n for n in (LSOA_ICB_FILE, IMD_FILE) if not (data_dir / n).is_file()]
-    if missing:
-        return f"no reference data loaded: {data_dir} lacks {', '.join(missing)}"
-    geography = load_geography(data_dir)
-    lsoa_rows = _lsoa_rows(data_dir)
+    source = ensure_files(Path(data_dir), Path(synthetic_dir), (LSOA_ICB_FILE, IMD_FILE), _write)
+    seed = synthetic_seed(source)
+    links, deprivation = load_lsoa_files(source)
+    geography = build_geography(links, deprivation)
+    lsoa_rows = _lsoa_rows(links, deprivation)
     # The sitrep is NHS England's published history; a synthetic set has none.
-    sitrep = load_sitrep(data_dir) if (data_dir / SITREP_FILE).is_file() else []
+    sitrep = load_sitrep(source) if (source / SITREP_FILE).is_file() else []
     asyncio.run(_load(driver_free_url(database_url), geography, lsoa_rows, sitrep))
     periods = sorted({r.period for r in sitrep})
     history = (
         f"sitrep {periods[0]}–{periods[-1]} ({len(sitrep)} rows)" if sitrep else "no sitrep history"
     )
+    label = "" if seed is None else f"SYNTHETIC reference data (seed {seed}) from {source}: "
     return (
-        f"{len(geography.icbs)} ICBs, {len(geography.sub_icbs)} sub-ICBs, {len(lsoa_rows)} LSOAs, "
-        f"{history}"
+        f"{label}{len(geography.icbs)} ICBs, {len(geography.sub_icbs)} sub-ICBs, "
+        f"{len(lsoa_rows)} LSOAs, {history}"
     )
 
 
-def _lsoa_rows(data_dir: Path) -> list[tuple[str, str, str, int, int]]:
-    """(lsoa, sub-ICB, ICB, IMD decile, population) joined from the two validated LSOA files."""
-    import csv
+def _write(directory: Path) -> None:
+    """The synthetic LSOA files every service shares, marked SYNTHETIC."""
+    write_synthetic_lsoa_files(directory, seed=DEFAULT_SEED)
+    write_marker(directory, DEFAULT_SEED)
 
-    with (data_dir / IMD_FILE).open(newline="", encoding="utf-8") as handle:
-        imd = {
-            r["lsoa11cd"]: (int(r["imd2019_decile"]), int(r["population_mid2019"]))
-            for r in csv.DictReader(handle)
-        }
-    with (data_dir / LSOA_ICB_FILE).open(newline="", encoding="utf-8") as handle:
-        return [
-            (r["lsoa11cd"], r["sicbl_code"], r["icb_code"], *imd[r["lsoa11cd"]])
-            for r in csv.DictReader(handle)
-        ]
+
+def _lsoa_rows(
+    links: Sequence[LsoaLink], deprivation: Iterable[LsoaDeprivation]
+) -> list[tuple[str, str, str, int, int]]:
+    """(lsoa, sub-ICB, ICB, IMD decile, population) joined from the two validated LSOA files."""
+    imd = {d.lsoa11cd: (d.imd_decile, d.population) for d in deprivation}
+    return [(link.lsoa11cd, link.sicbl_code, link.icb_code, *imd[link.lsoa11cd]) for link in links]
 
 
 async def _copy_upsert(

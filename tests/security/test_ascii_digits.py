@@ -17,12 +17,14 @@ from pathlib import Path
 from hypothesis import given
 from hypothesis import strategies as st
 
-from services.equity_audit.domain.reference.codes import is_english_lsoa
-from services.ward_api.domain.geography import LOOKUP_COLUMNS, parse_lsoa_lookup
 from services.ward_api.domain.sitrep import SITREP_COLUMNS, parse_sitrep
 from shared.auth import Role
+from shared.reference import LOOKUP_COLUMNS, is_english_lsoa, parse_lsoa_lookup
 
-SERVICES = Path(__file__).resolve().parents[2] / "services"
+REPO = Path(__file__).resolve().parents[2]
+SERVICES = REPO / "services"
+# The services' code and the reference-data library they read public files with.
+PATTERN_SOURCES = (SERVICES, REPO / "shared" / "reference")
 
 # Every non-ASCII character with a digit value, by value (Nd scripts, superscripts, ...).
 _FOREIGN: dict[int, list[str]] = {d: [] for d in range(10)}
@@ -44,12 +46,12 @@ def _respelt(data: st.DataObject, text: str) -> str:
 def test_no_unicode_digit_class_in_the_services_patterns() -> None:
     """Raw strings are where patterns live: none may say \\d (use [0-9])."""
     found = []
-    for path in sorted(SERVICES.rglob("*.py")):
+    for path in sorted(p for root in PATTERN_SOURCES for p in root.rglob("*.py")):
         source = path.read_text(encoding="utf-8")
         for token in tokenize.generate_tokens(io.StringIO(source).readline):
             prefix = token.string[:2].lower()
             if token.type == tokenize.STRING and "r" in prefix and "\\d" in token.string:
-                found.append(f"{path.relative_to(SERVICES)}:{token.start[0]}")
+                found.append(f"{path.relative_to(REPO)}:{token.start[0]}")
     assert found == []
 
 

@@ -27,9 +27,10 @@ from schemathesis.python import asgi
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
 from services.monitoring_ingest.vendors.credentials import sign
-from services.ward_api.domain.sources import LSOA_ICB_FILE, data_dir
+from services.ward_api.domain.sources import LSOA_ICB_FILE
 from shared.auth import Role
 from tests.monitoring_ingest.helpers import bearer
+from tests.support.data import data_dir
 
 pytestmark = [
     pytest.mark.slow,

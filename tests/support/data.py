@@ -13,9 +13,15 @@ from pathlib import Path
 
 import pytest
 
-from services.ward_api.domain.sources import DATA_DIR_ENV, LSOA_ICB_FILE, data_dir
+from shared.reference import LSOA_ICB_FILE
+from shared.settings import DATA_DIR_ENV, DataSettings
 
 ALLOW_MISSING_ENV = "VWARD_TESTS_ALLOW_MISSING_DATA"
+
+
+def data_dir() -> Path:
+    """The configured data directory: the services' own `data_dir` setting."""
+    return DataSettings().data_dir
 
 
 def require_data(*names: str, directory: Path | None = None) -> Path:

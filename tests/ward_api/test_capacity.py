@@ -10,8 +10,9 @@ import pytest
 from services.ward_api import reference_data
 from services.ward_api.domain.capacity import round_half_up
 from services.ward_api.domain.sitrep import SITREP_COLUMNS, load_sitrep
-from services.ward_api.domain.sources import SITREP_FILE, data_dir
+from services.ward_api.domain.sources import SITREP_FILE
 from shared.auth import Role
+from tests.support.data import data_dir
 
 NATIONAL = {"icbs": ["*"]}
 
@@ -20,10 +21,6 @@ def test_reference_load_is_idempotent(database_url, reference) -> None:
     again = reference_data.load(database_url, data_dir())
     assert again == reference
     assert "42 ICBs" in again and "32844 LSOAs" in again
-
-
-def test_load_without_data_dir_loads_nothing(database_url, tmp_path) -> None:
-    assert reference_data.load(database_url, tmp_path / "missing").startswith("no reference")
 
 
 async def test_icbs_have_codes_and_named_denominators(ward_client, auth, reference) -> None:

@@ -13,9 +13,9 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from services.ward_api.domain.planning import NeedWeights, PlanningArea, plan_beds
-from services.ward_api.domain.sources import data_dir
 from shared.auth import Role, TokenCodec
 from tests.conftest import TEST_JWT_SECRET, serve_in_process
+from tests.support.data import data_dir
 
 ICB, ICB_ODS = "E54000008", "QYG"  # Cheshire and Merseyside
 GP_ALL_AGES = {"basis": "gp_registered_all_ages", "effective": "2024-04-01"}

@@ -1,9 +1,9 @@
 """The real neighbourhoods (LSOAs) a demo ICB's patients live in, read from the reference data.
 
-Only the columns the patient-mix model needs are read, straight from the public CSVs in the
-data directory (`VWARD_DATA_DIR`, see its SOURCES.md): the LSOA → ICB lookup, IMD 2019 decile
-and mid-2019 population, the Digital Exclusion Risk Index (DERI) and the IoD2019 Indoors
-sub-domain decile.
+Read from the public CSVs in the data directory (`VWARD_DATA_DIR`, see its SOURCES.md): the
+LSOA → ICB lookup and IMD 2019 decile and mid-2019 population through shared.reference (the
+rules the services load them by), and straight from the files the columns the patient-mix
+model needs of the Digital Exclusion Risk Index (DERI) and the IoD2019 Indoors sub-domain.
 """
 
 from __future__ import annotations
@@ -13,10 +13,10 @@ from collections.abc import Collection, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from shared.reference import LSOA_ICB_FILE, load_lsoa_files
+
 __all__ = ["Area", "Icb", "MissingReferenceData", "load_icbs"]
 
-LOOKUP = "lsoa11_to_icb.csv"
-IMD = "imd2019_lsoa11_england.csv"
 DIGITAL = "digital_exclusion_lsoa.csv"
 HOUSING = "housing_lsoa.csv"
 
@@ -63,12 +63,15 @@ def load_icbs(data_dir: Path, codes: Collection[str]) -> list[Icb]:
     wanted = set(codes)
     names: dict[str, tuple[str, str, str]] = {}
     lsoa_icb: dict[str, str] = {}
-    for row in _rows(data_dir / LOOKUP):
-        code, ods = row["icb_code"], row["icb_ods_code"]
-        if code in wanted or ods in wanted:
-            names[code] = (code, ods, row["icb_name"])
-            lsoa_icb[row["lsoa11cd"]] = code
-    imd = {r["lsoa11cd"]: r for r in _rows(data_dir / IMD) if r["lsoa11cd"] in lsoa_icb}
+    try:
+        links, deprivation = load_lsoa_files(data_dir)
+    except FileNotFoundError as error:
+        raise MissingReferenceData(f"{error.filename} not found (set VWARD_DATA_DIR)") from None
+    for link in links:
+        if link.icb_code in wanted or link.icb_ods_code in wanted:
+            names[link.icb_code] = (link.icb_code, link.icb_ods_code, link.icb_name)
+            lsoa_icb[link.lsoa11cd] = link.icb_code
+    imd = {d.lsoa11cd: d for d in deprivation if d.lsoa11cd in lsoa_icb}
     digital = {r["lsoa11cd"]: r for r in _rows(data_dir / DIGITAL) if r["lsoa11cd"] in lsoa_icb}
     housing = {r["lsoa11cd"]: r for r in _rows(data_dir / HOUSING) if r["lsoa11cd"] in lsoa_icb}
     areas: dict[str, list[Area]] = {code: [] for code in names}
@@ -78,8 +81,8 @@ def load_icbs(data_dir: Path, codes: Collection[str]) -> list[Icb]:
         areas[lsoa_icb[lsoa]].append(
             Area(
                 lsoa11cd=lsoa,
-                imd_decile=int(imd[lsoa]["imd2019_decile"]),
-                population=int(imd[lsoa]["population_mid2019"]),
+                imd_decile=imd[lsoa].imd_decile,
+                population=imd[lsoa].population,
                 deri_score=float(digital[lsoa]["deri_score"]),
                 deri_broadband=float(digital[lsoa]["deri_broadband_component"]),
                 indoors_decile=int(housing[lsoa]["indoors_subdomain_decile"]),
@@ -89,6 +92,6 @@ def load_icbs(data_dir: Path, codes: Collection[str]) -> list[Icb]:
     for asked in codes:
         match = next((n for n in names.values() if asked in (n[0], n[1])), None)
         if match is None or not areas[match[0]]:
-            raise MissingReferenceData(f"ICB {asked} has no LSOAs in {data_dir / LOOKUP}")
+            raise MissingReferenceData(f"ICB {asked} has no LSOAs in {data_dir / LSOA_ICB_FILE}")
         found.append(Icb(match[0], match[1], match[2], tuple(areas[match[0]])))
     return found

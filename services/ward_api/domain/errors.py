@@ -2,32 +2,11 @@
 
 ValueError
 └── DataFileError        a file failed validation; ``errors`` lists every bad row
+
+Both come from ``shared.reference``, the one reference-data library every service reads
+its files with; ward_api's sitrep reader reports bad rows the same way.
 """
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from shared.reference import DataFileError, RowError
 
 __all__ = ["DataFileError", "RowError"]
-
-
-@dataclass(frozen=True, slots=True)
-class RowError:
-    """One problem in one cell: the file line (header is line 1), column and what is wrong."""
-
-    line: int
-    column: str
-    message: str
-
-    def __str__(self) -> str:
-        return f"line {self.line}, {self.column}: {self.message}"
-
-
-class DataFileError(ValueError):
-    """A data file failed validation; carries every row error, not just the first."""
-
-    def __init__(self, file: str, errors: Sequence[RowError]) -> None:
-        self.file = file
-        self.errors = tuple(errors)
-        shown = "; ".join(str(e) for e in self.errors[:5])
-        more = f" (+{len(self.errors) - 5} more)" if len(self.errors) > 5 else ""
-        super().__init__(f"{file}: {len(self.errors)} invalid cell(s): {shown}{more}")

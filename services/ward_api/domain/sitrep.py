@@ -23,8 +23,9 @@ from decimal import Decimal
 from enum import StrEnum
 from pathlib import Path
 
-from ._cells import Cells as _Cells
-from ._cells import header_error
+from shared.reference import ICB, ICB_ODS, header_error
+from shared.reference import Cells as _Cells
+
 from .capacity import Denominator, PopulationBasis, beds_per_100k, occupancy_pct, round_half_up
 from .errors import DataFileError, RowError
 from .sources import SITREP_FILE
@@ -67,8 +68,6 @@ ENGLAND_ODS = "ENGLAND"
 ENGLAND_CODE = "E92000001"
 
 _PERIOD = re.compile(r"^[0-9]{4}-(0[1-9]|1[0-2])$")
-_ICB_ODS = re.compile(r"^Q[A-Z0-9]{2}$")
-_ICB_CODE = re.compile(r"^E54[0-9]{6}$")
 _REGION_CODE = re.compile(r"^Y[0-9]{2}$")
 _BASIS = re.compile(r"^GP registered population (aged 16\+|all ages) \(([A-Z][a-z]+) ([0-9]{4})\)$")
 _PUBLISHED = re.compile(r"^([0-9]{1,2})(?:st|nd|rd|th) ([A-Z][a-z]+) ([0-9]{4})$")
@@ -193,8 +192,8 @@ def _check_geography(cells: _Cells) -> tuple[str, str | None, str | None]:
         if region or region_code:
             cells.fail("region", "England row must not have a region")
         return ods, None, None
-    cells.match("icb_ods_code", _ICB_ODS, "an ICB ODS code (Qxx) or ENGLAND")
-    cells.match("icb_code", _ICB_CODE, "an ICB code (E54…)")
+    cells.match("icb_ods_code", ICB_ODS, "an ICB ODS code (Qxx) or ENGLAND")
+    cells.match("icb_code", ICB, "an ICB code (E54…)")
     if not region:
         cells.fail("region", "an ICB row needs a region")
     cells.match("region_code", _REGION_CODE, "a region code (Yxx)")

@@ -12,14 +12,13 @@ from services.equity_audit.domain.reference import (
     SYNTHETIC_MARKER,
     is_synthetic_dir,
     load_reference,
-    resolve_data_dir,
 )
 from services.equity_audit.domain.synthetic import (
     DEFAULT_SEED,
     ensure_reference_data,
     write_synthetic_reference,
 )
-from tests.support.data import require_data
+from tests.support.data import data_dir, require_data
 
 FILE_NAMES = [d.file_name for d in REFERENCE_FILES]
 
@@ -112,7 +111,7 @@ def test_rejects_impossible_sizes(tmp_path: Path, kwargs: dict[str, int]) -> Non
 
 
 def test_headers_match_the_real_files(synthetic_dir: Path) -> None:
-    real = require_data("imd2019_lsoa11_england.csv", directory=resolve_data_dir())
+    real = require_data("imd2019_lsoa11_england.csv", directory=data_dir())
     for name in FILE_NAMES:
         with (
             (real / str(name)).open(encoding="utf-8") as r,

@@ -3,15 +3,9 @@ from decimal import Decimal
 import pytest
 
 from services.ward_api.domain.capacity import PopulationBasis
-from services.ward_api.domain.geography import (
-    IMD_COLUMNS,
-    LOOKUP_COLUMNS,
-    Geography,
-    build_geography,
-    parse_imd,
-    parse_lsoa_lookup,
-)
+from services.ward_api.domain.geography import Geography, build_geography
 from services.ward_api.domain.sitrep import SitrepRow
+from shared.reference import IMD_COLUMNS, LOOKUP_COLUMNS, parse_imd, parse_lsoa_lookup
 
 LOOKUP = [
     ",".join(LOOKUP_COLUMNS),

@@ -6,13 +6,10 @@ that does not exist.
 """
 
 from .catalogue import (
-    DATA_DIR_ENV,
     REFERENCE_FILES,
     ReferenceData,
-    default_data_dir,
     is_synthetic_dir,
     load_reference,
-    resolve_data_dir,
 )
 from .census import CentralHeatingRow, OccupancyRow, load_ts046, load_ts052
 from .descriptors import SYNTHETIC_MARKER, DatasetDescriptor, Geography, synthetic_descriptor
@@ -34,7 +31,6 @@ from .profiles import (
 from .report import ImportReport, LoadedDataset, Rejection
 
 __all__ = [
-    "DATA_DIR_ENV",
     "IUC2018_GROUPS",
     "REFERENCE_FILES",
     "SYNTHETIC_MARKER",
@@ -59,7 +55,6 @@ __all__ = [
     "build_mapping",
     "build_profiles",
     "decile_to_quintile",
-    "default_data_dir",
     "housing_quintile",
     "is_core20",
     "is_synthetic_dir",
@@ -73,6 +68,5 @@ __all__ = [
     "load_ts046",
     "load_ts052",
     "national_quintiles",
-    "resolve_data_dir",
     "synthetic_descriptor",
 ]

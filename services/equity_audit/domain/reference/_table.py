@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Generic, TypeVar
 
-from .codes import RowError
+from shared.reference import CellError, Cells
+
 from .descriptors import DatasetDescriptor
 from .report import ImportReport, LoadedDataset, Rejection
 
@@ -68,6 +69,24 @@ class Layout(Generic[T]):
     def headers(self) -> tuple[str, ...]:
         """The headers this layout writes (used by the synthetic generator)."""
         return tuple(c.header for c in self.columns)
+
+
+def from_cells(
+    columns: Sequence[str], read: Callable[[Cells], T | None]
+) -> Callable[[Sequence[str | None]], T]:
+    """A ``Layout.parse`` from a ``shared.reference`` row reader over cells named ``columns``.
+
+    Every bad cell of the row goes into the one rejection, as ``column: reason``.
+    """
+
+    def parse(values: Sequence[str | None]) -> T:
+        cells = Cells(dict(zip(columns, values, strict=True)), line=0)
+        row = read(cells)
+        if row is None or cells.errors:
+            raise CellError("; ".join(error.reason for error in cells.errors))
+        return row
+
+    return parse
 
 
 def _normalise(header: str) -> str:
@@ -190,7 +209,7 @@ def _parse_rows(
             continue
         try:
             row = parse([record[p] if p is not None else None for p in positions])
-        except RowError as error:
+        except CellError as error:
             rejected.append(Rejection(line, str(error), record[positions[0] or 0].strip() or None))
             continue
         if in_scope is not None and not in_scope(row):

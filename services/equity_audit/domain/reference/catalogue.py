@@ -1,25 +1,25 @@
 """Load the four reference files of a data directory together and cross-check them.
 
-The directory comes from ``VWARD_DATA_DIR``, else ``../shared/data`` relative to the repo
-root. A directory written by the synthetic generator carries a marker file; its datasets are
-then described as SYNTHETIC whatever their file names.
+The directory is an argument: callers pass the ``data_dir`` setting (``shared.settings``,
+``VWARD_DATA_DIR``); it is never looked up here. A directory written by the synthetic
+generator carries a marker file; its datasets are then described as SYNTHETIC whatever
+their file names.
 """
 
 from __future__ import annotations
 
-import os
-import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TypeVar
+
+from shared.reference.synthetic import is_synthetic_dir, synthetic_seed
 
 from .descriptors import (
     DIGITAL_EXCLUSION,
     HOUSING,
     IMD2019,
     LSOA11_TO_ICB,
-    SYNTHETIC_MARKER,
     DatasetDescriptor,
     synthetic_descriptor,
 )
@@ -31,19 +31,14 @@ from .profiles import HousingMeasure, LsoaProfile, build_profiles
 from .report import ImportReport, LoadedDataset
 
 __all__ = [
-    "DATA_DIR_ENV",
     "REFERENCE_FILES",
     "ReferenceData",
-    "default_data_dir",
     "is_synthetic_dir",
     "load_reference",
-    "resolve_data_dir",
 ]
 
-DATA_DIR_ENV = "VWARD_DATA_DIR"
 T = TypeVar("T")
 
-REPO_ROOT = Path(__file__).resolve().parents[4]
 REFERENCE_FILES: tuple[DatasetDescriptor, ...] = (
     IMD2019,
     LSOA11_TO_ICB,
@@ -94,23 +89,6 @@ class ReferenceData:
         )
 
 
-def default_data_dir(repo_root: Path = REPO_ROOT) -> Path:
-    """``../shared/data`` next to the repository."""
-    return (repo_root / ".." / "shared" / "data").resolve()
-
-
-def resolve_data_dir(environ: Mapping[str, str] | None = None, repo_root: Path = REPO_ROOT) -> Path:
-    """The configured data directory: ``VWARD_DATA_DIR`` if set, else the default."""
-    env = os.environ if environ is None else environ
-    configured = env.get(DATA_DIR_ENV, "").strip()
-    return Path(configured).expanduser().resolve() if configured else default_data_dir(repo_root)
-
-
-def is_synthetic_dir(data_dir: Path) -> bool:
-    """Whether the directory was written by the synthetic generator."""
-    return (data_dir / SYNTHETIC_MARKER).is_file()
-
-
 def load_reference(data_dir: Path) -> ReferenceData:
     """Load and cross-check the four files; problems are in the reports, not exceptions.
 
@@ -147,15 +125,3 @@ def _with_missing(loaded: LoadedDataset[str, T], expected: Iterable[str]) -> Loa
     if not missing:
         return loaded
     return replace(loaded, report=loaded.report.with_missing(missing))
-
-
-def synthetic_seed(data_dir: Path) -> int | None:
-    """The seed recorded in the synthetic marker, or None for real data."""
-    marker = data_dir / SYNTHETIC_MARKER
-    if not marker.is_file():
-        return None
-    for line in marker.read_text(encoding="utf-8").splitlines():
-        name, _, value = line.partition("=")
-        if name.strip() == "seed" and re.fullmatch(r"-?[0-9]+", value.strip()):
-            return int(value)
-    return 0

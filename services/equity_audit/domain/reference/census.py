@@ -12,8 +12,9 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from shared.reference import LSOA, CellError, is_welsh_lsoa, parse_code, parse_whole
+
 from ._table import Column, Layout, read_table
-from .codes import LSOA, RowError, is_welsh_lsoa, parse_code, parse_int
 from .descriptors import CENSUS2021_TS046, CENSUS2021_TS052, DatasetDescriptor
 from .report import LoadedDataset
 
@@ -79,19 +80,19 @@ def _lsoa21(text: str | None) -> str:
 def _parse_ts052(values: Sequence[str | None]) -> OccupancyRow:
     code, *counts = values
     total, *bands = (
-        parse_int(c or "", f"TS052 column {i + 4}", low=0) for i, c in enumerate(counts)
+        parse_whole(c or "", f"TS052 column {i + 4}", low=0) for i, c in enumerate(counts)
     )
     if sum(bands) != total:
-        raise RowError(f"occupancy ratings add up to {sum(bands)}, not the total {total}")
+        raise CellError(f"occupancy ratings add up to {sum(bands)}, not the total {total}")
     return OccupancyRow(_lsoa21(code), total, *bands)
 
 
 def _parse_ts046(values: Sequence[str | None]) -> CentralHeatingRow:
     code, total_text, none_text = values
-    total = parse_int(total_text or "", f"{_HEATING}Total", low=0)
-    none = parse_int(none_text or "", f"{_HEATING}No central heating", low=0)
+    total = parse_whole(total_text or "", f"{_HEATING}Total", low=0)
+    none = parse_whole(none_text or "", f"{_HEATING}No central heating", low=0)
     if none > total:
-        raise RowError(f"{none} households without central heating exceeds the total {total}")
+        raise CellError(f"{none} households without central heating exceeds the total {total}")
     return CentralHeatingRow(_lsoa21(code), total, none)
 
 

@@ -9,6 +9,9 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, replace
 
+from shared.reference import IMD_FILE, LSOA_ICB_FILE
+from shared.reference.synthetic import SYNTHETIC_MARKER
+
 __all__ = [
     "CENSUS2021_TS046",
     "CENSUS2021_TS052",
@@ -27,8 +30,6 @@ __all__ = [
     "Geography",
     "synthetic_descriptor",
 ]
-
-SYNTHETIC_MARKER = "SYNTHETIC_REFERENCE_DATA.txt"
 
 OGL = "Open Government Licence v3.0"
 _OGL_ATTRIBUTION = (
@@ -74,7 +75,7 @@ IMD2019 = DatasetDescriptor(
     publisher="MHCLG (English Indices of Deprivation 2019); ONS (mid-2019 LSOA estimates)",
     licence=f"{OGL} (mySociety repackaging CC-BY-4.0)",
     attribution=f"{_ONS_ATTRIBUTION} Repackaged by mySociety (CC-BY-4.0).",
-    file_name="imd2019_lsoa11_england.csv",
+    file_name=IMD_FILE,
 )
 
 LSOA11_TO_ICB = DatasetDescriptor(
@@ -88,7 +89,7 @@ LSOA11_TO_ICB = DatasetDescriptor(
     publisher="ONS Open Geography Portal",
     licence=OGL,
     attribution=_ONS_ATTRIBUTION,
-    file_name="lsoa11_to_icb.csv",
+    file_name=LSOA_ICB_FILE,
 )
 
 HOUSING = DatasetDescriptor(
@@ -204,7 +205,7 @@ def synthetic_descriptor(real: DatasetDescriptor, *, seed: int) -> DatasetDescri
         real,
         name=f"SYNTHETIC stand-in for: {real.name}",
         vintage=f"SYNTHETIC (seed {seed})",
-        source="vward synthetic reference generator (services/equity_audit/domain/synthetic.py)",
+        source="vward synthetic reference generator (shared/reference/synthetic.py)",
         publisher="vward (SYNTHETIC data, no publisher)",
         licence="SYNTHETIC data; no licence conditions",
         attribution=(

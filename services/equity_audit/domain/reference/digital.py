@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
 
+from shared.reference import LSOA, CellError, parse_code, parse_number, parse_whole
+
 from ._table import Column, Layout, read_table
-from .codes import LSOA, RowError, parse_code, parse_float, parse_int
 from .descriptors import DIGITAL_EXCLUSION, DatasetDescriptor
 from .report import LoadedDataset
 
@@ -63,18 +64,18 @@ _COLUMNS = (
 def _parse(values: Sequence[str | None]) -> DigitalExclusionRow:
     v = [x or "" for x in values]
     n = _COLUMNS
-    group = parse_int(v[5], n[5], low=1, high=10)
+    group = parse_whole(v[5], n[5], low=1, high=10)
     label = v[6].strip()
     if label != IUC2018_GROUPS[group]:
-        raise RowError(
+        raise CellError(
             f"{n[6]}: {label!r} is not the label of group {group} ({IUC2018_GROUPS[group]!r})"
         )
     return DigitalExclusionRow(
         lsoa11cd=parse_code(v[0], n[0], LSOA, "an English LSOA code (E01 + 6 digits)"),
-        deri_broadband=parse_float(v[1], n[1], low=0.0, high=10.0),
-        deri_demography=parse_float(v[2], n[2], low=0.0, high=10.0),
-        deri_deprivation=parse_float(v[3], n[3], low=0.0, high=10.0),
-        deri_score=parse_float(v[4], n[4], low=0.0, high=10.0),
+        deri_broadband=parse_number(v[1], n[1], low=0.0, high=10.0),
+        deri_demography=parse_number(v[2], n[2], low=0.0, high=10.0),
+        deri_deprivation=parse_number(v[3], n[3], low=0.0, high=10.0),
+        deri_score=parse_number(v[4], n[4], low=0.0, high=10.0),
         iuc_group_code=group,
         iuc_group_label=label,
     )

@@ -6,8 +6,9 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from shared.reference import LSOA, parse_code, parse_number, parse_whole
+
 from ._table import Column, Layout, read_table
-from .codes import LSOA, parse_code, parse_float, parse_int
 from .descriptors import HOUSING, DatasetDescriptor
 from .report import LoadedDataset
 
@@ -63,22 +64,22 @@ def _parse(values: Sequence[str | None]) -> HousingRow:
     n = _COLUMNS
     return HousingRow(
         lsoa11cd=parse_code(v[0], n[0], LSOA, "an English LSOA code (E01 + 6 digits)"),
-        barriers_decile=parse_int(v[1], n[1], low=1, high=10),
-        barriers_rank=parse_int(v[2], n[2], low=1, high=LSOA11_COUNT),
-        wider_barriers_decile=parse_int(v[3], n[3], low=1, high=10),
-        wider_barriers_rank=parse_int(v[4], n[4], low=1, high=LSOA11_COUNT),
-        geographical_barriers_decile=parse_int(v[5], n[5], low=1, high=10),
-        living_environment_decile=parse_int(v[6], n[6], low=1, high=10),
-        living_environment_rank=parse_int(v[7], n[7], low=1, high=LSOA11_COUNT),
-        indoors_decile=parse_int(v[8], n[8], low=1, high=10),
-        indoors_rank=parse_int(v[9], n[9], low=1, high=LSOA11_COUNT),
-        overcrowding_prop=parse_float(v[10], n[10], low=0.0, high=1.0),
-        no_central_heating_prop=parse_float(v[11], n[11], low=0.0, high=1.0),
-        poor_condition_prop=parse_float(v[12], n[12], low=0.0, high=1.0),
-        homelessness_per_1000_households=parse_float(v[13], n[13], low=0.0, high=1000.0),
+        barriers_decile=parse_whole(v[1], n[1], low=1, high=10),
+        barriers_rank=parse_whole(v[2], n[2], low=1, high=LSOA11_COUNT),
+        wider_barriers_decile=parse_whole(v[3], n[3], low=1, high=10),
+        wider_barriers_rank=parse_whole(v[4], n[4], low=1, high=LSOA11_COUNT),
+        geographical_barriers_decile=parse_whole(v[5], n[5], low=1, high=10),
+        living_environment_decile=parse_whole(v[6], n[6], low=1, high=10),
+        living_environment_rank=parse_whole(v[7], n[7], low=1, high=LSOA11_COUNT),
+        indoors_decile=parse_whole(v[8], n[8], low=1, high=10),
+        indoors_rank=parse_whole(v[9], n[9], low=1, high=LSOA11_COUNT),
+        overcrowding_prop=parse_number(v[10], n[10], low=0.0, high=1.0),
+        no_central_heating_prop=parse_number(v[11], n[11], low=0.0, high=1.0),
+        poor_condition_prop=parse_number(v[12], n[12], low=0.0, high=1.0),
+        homelessness_per_1000_households=parse_number(v[13], n[13], low=0.0, high=1000.0),
         # A modelled score centred on 0: negative values are valid.
-        affordability_indicator=parse_float(v[14], n[14]),
-        road_distance_gp_km=parse_float(v[15], n[15], low=0.0),
+        affordability_indicator=parse_number(v[14], n[14]),
+        road_distance_gp_km=parse_number(v[15], n[15], low=0.0),
     )
 
 

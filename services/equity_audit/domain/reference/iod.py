@@ -14,8 +14,9 @@ from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from shared.reference import LSOA, parse_code, parse_number, parse_whole
+
 from ._table import Column, Layout, read_table
-from .codes import LSOA, parse_code, parse_float, parse_int
 from .descriptors import (
     IOD2019_FILE1,
     IOD2019_FILE7,
@@ -69,8 +70,8 @@ def _parser(geography: Geography) -> Callable[[Sequence[str | None]], IodRow]:
         row = IodRow(
             lsoa_code=parse_code(lsoa or "", "LSOA code", LSOA, "an English LSOA code"),
             geography=geography,
-            imd_rank=parse_int(rank or "", "IMD rank", low=1),
-            imd_decile=parse_int(decile or "", "IMD decile", low=1, high=10),
+            imd_rank=parse_whole(rank or "", "IMD rank", low=1),
+            imd_decile=parse_whole(decile or "", "IMD decile", low=1, high=10),
             lad_code=(lad or "").strip() or None,
         )
         if not extra:
@@ -81,12 +82,12 @@ def _parser(geography: Geography) -> Callable[[Sequence[str | None]], IodRow]:
             geography=geography,
             imd_rank=row.imd_rank,
             imd_decile=row.imd_decile,
-            imd_score=parse_float(score or "", "IMD score", low=0, high=100),
-            barriers_decile=parse_int(barriers or "", "Barriers decile", low=1, high=10),
+            imd_score=parse_number(score or "", "IMD score", low=0, high=100),
+            barriers_decile=parse_whole(barriers or "", "Barriers decile", low=1, high=10),
             indoors_decile=(
-                None if indoors is None else parse_int(indoors, "Indoors decile", low=1, high=10)
+                None if indoors is None else parse_whole(indoors, "Indoors decile", low=1, high=10)
             ),
-            population=parse_int(population or "", "Total population", low=0),
+            population=parse_whole(population or "", "Total population", low=0),
             lad_code=row.lad_code,
         )
 

@@ -15,8 +15,9 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from types import MappingProxyType
 
+from shared.reference import LAD, LSOA, CellError, is_welsh_lsoa, parse_code
+
 from ._table import Column, Layout, read_table
-from .codes import LAD, LSOA, RowError, is_welsh_lsoa, parse_code
 from .descriptors import LSOA11_TO_LSOA21, DatasetDescriptor
 from .report import LoadedDataset
 
@@ -85,7 +86,7 @@ def _parse(values: Sequence[str | None]) -> LsoaChange:
     try:
         indicator = ChangeIndicator((change or "").strip().upper())
     except ValueError:
-        raise RowError(f"CHGIND: {change!r} is not one of U, S, M, X") from None
+        raise CellError(f"CHGIND: {change!r} is not one of U, S, M, X") from None
     lad_code = (lad or "").strip()
     return LsoaChange(
         lsoa11cd=_lsoa(old, "LSOA11CD"),

@@ -8,8 +8,6 @@ from pathlib import Path
 
 import pytest
 
-from services.equity_audit.domain.reference import resolve_data_dir
-
 WriteCsv = Callable[[str, Sequence[str], Sequence[Sequence[object]]], Path]
 
 
@@ -31,6 +29,6 @@ def write_csv(tmp_path: Path) -> WriteCsv:
 @pytest.fixture(scope="session")
 def real_data_dir() -> Path:
     """The configured real data directory; tests using it fail when it is absent."""
-    from tests.support.data import require_data
+    from tests.support.data import data_dir, require_data
 
-    return require_data("imd2019_lsoa11_england.csv", directory=resolve_data_dir())
+    return require_data("imd2019_lsoa11_england.csv", directory=data_dir())

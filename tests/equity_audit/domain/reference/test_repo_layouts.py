@@ -8,30 +8,19 @@ from pathlib import Path
 import pytest
 
 from services.equity_audit.domain.reference import (
-    DATA_DIR_ENV,
     SYNTHETIC_MARKER,
-    default_data_dir,
     load_digital_exclusion,
     load_housing,
     load_icb_lookup,
     load_imd2019,
     load_reference,
-    resolve_data_dir,
 )
-from services.equity_audit.domain.reference.catalogue import REPO_ROOT
+from shared.reference import IMD_COLUMNS, LOOKUP_COLUMNS
 
 from .conftest import WriteCsv
 
-IMD_HEADER = ["lsoa11cd", "imd2019_score", "imd2019_decile", "population_mid2019"]
-ICB_HEADER = [
-    "lsoa11cd",
-    "sicbl_code",
-    "sicbl_ods_code",
-    "icb_code",
-    "icb_ods_code",
-    "icb_name",
-    "lad22cd",
-]
+IMD_HEADER = list(IMD_COLUMNS)
+ICB_HEADER = list(LOOKUP_COLUMNS)
 HOUSING_HEADER = [
     "lsoa11cd",
     "barriers_housing_services_decile",
@@ -273,20 +262,6 @@ def test_load_reference_cross_checks_the_files(write_csv: WriteCsv, tmp_path: Pa
     relabelled = load_reference(tmp_path)
     assert relabelled.synthetic
     assert all(d.synthetic and "SYNTHETIC" in d.vintage for d in relabelled.descriptors)
-
-
-# --- data directory -------------------------------------------------------------------------
-
-
-def test_data_dir_comes_from_the_environment_or_defaults_beside_the_repo(tmp_path: Path) -> None:
-    assert resolve_data_dir({DATA_DIR_ENV: str(tmp_path)}) == tmp_path.resolve()
-    assert resolve_data_dir({}) == default_data_dir()
-    assert default_data_dir() == (REPO_ROOT / ".." / "shared" / "data").resolve()
-    assert (REPO_ROOT / "pyproject.toml").is_file()
-    assert (
-        resolve_data_dir({DATA_DIR_ENV: "  "}, repo_root=tmp_path)
-        == (tmp_path / ".." / "shared" / "data").resolve()
-    )
 
 
 # --- unreadable files -----------------------------------------------------------------------
