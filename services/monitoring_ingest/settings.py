@@ -35,6 +35,9 @@ class IngestSettings(ServiceSettings):
     signature_max_age_seconds: int = Field(300, ge=10, description="Signed-request freshness.")
     # NEWS2 and alerts.
     observation_window_minutes: int = Field(15, ge=1, description="Readings forming one set.")
+    observation_round_gap_seconds: int = Field(
+        120, ge=1, le=3600, description="A pause this long between NEWS2 readings ends a round."
+    )
     alert_suppress_minutes: int = Field(
         60, ge=0, description="No second alert of the same kind per admission within this."
     )

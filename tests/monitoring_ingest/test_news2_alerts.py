@@ -100,7 +100,8 @@ async def test_spo2_scale_2_changes_the_score(ingest_client, bound) -> None:
         path, json={"scale": 2, "reason": "COPD with hypercapnic failure"}, headers=bound.clinician
     )
     assert response.status_code == 200 and response.json()["set_by"] == "test-clinician"
-    report = await _post_set(ingest_client, bound, ago(5), spo2=89)
+    # A scale applies to sets from when it was set (sets before keep the scale they had).
+    report = await _post_set(ingest_client, bound, ago(0), spo2=89)
     history = await ingest_client.get(
         f"/v1/admissions/{bound.admission_id}/news2", headers=bound.clinician
     )
@@ -305,13 +306,13 @@ async def test_backfill_scores_every_set_and_alerts_only_within_the_horizon(
         (9, "high", True),
         (9, "high", True),
     ]
-    # Each set ends at its round's last reading and starts at its first (three minutes before).
+    # Each set ends at its round's last reading and starts one window before.
     for result, (minutes_ago, _) in zip(oldest_first, rounds, strict=True):
         end = datetime.fromisoformat(result["window_end"])
         expected = datetime.now(UTC) - timedelta(minutes=minutes_ago)
         assert abs((end - expected).total_seconds()) < 60
         start = datetime.fromisoformat(result["window_start"])
-        assert abs((end - start).total_seconds() - 180) < 1
+        assert end - start == timedelta(minutes=15)
     # Only the set inside the alert horizon (6 h) pages anyone: one alert, for that set.
     (alert,) = await _alerts(database_url, bound.admission_id)
     assert (alert["kind"], alert["news2_score"]) == ("news2_high", 9)

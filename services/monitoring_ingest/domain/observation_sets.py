@@ -1,8 +1,16 @@
-"""Form one NEWS2 observation set from the readings taken close together.
+"""NEWS2 observation sets: where they end, and what each holds.
 
-Which readings belong together is decided over the admission's whole history, whatever the
-order they arrived in, by scoring.engine (sets open at the earliest reading not yet in a set
-and run one window on); this module turns one such group into the set NEWS2 scores.
+The rule is a function of an admission's NEWS2 readings alone, so it gives the same sets
+whatever order the readings arrive in (scoring.engine carries it out in SQL):
+- **Where sets end.** At every reading followed by no other NEWS2 reading within the round
+  gap (`ROUND_GAP`, two minutes by default): the end of a round, however its devices synced.
+  And, where readings have run with no such pause for a whole window (a wearable streaming),
+  also at the last reading before each boundary of the clock's round-gap grid, so a stream is
+  scored every round gap and a round taken while it streams is still seen whole.
+- **What a set holds.** The latest value of each parameter in the window (`DEFAULT_WINDOW`,
+  15 minutes) ending there, inclusive at both ends (`form_observation_set`).
+A reading can only change the sets ending from one round gap before it to a window and a
+gap after it (`affected_spans`), so a late reading re-scores its neighbours, nothing further.
 """
 
 from __future__ import annotations
@@ -19,9 +27,10 @@ from services.monitoring_ingest.domain.canonical import (
 )
 from services.monitoring_ingest.domain.news2 import ObservationSet, Parameter
 
-__all__ = ["DEFAULT_WINDOW", "FormedSet", "form_observation_set"]
+__all__ = ["DEFAULT_WINDOW", "ROUND_GAP", "FormedSet", "affected_spans", "form_observation_set"]
 
 DEFAULT_WINDOW = timedelta(minutes=15)
+ROUND_GAP = timedelta(minutes=2)
 
 _PARAMETER_BY_MEASURE = {
     Measure.RESPIRATORY_RATE: Parameter.RESPIRATION_RATE,
@@ -82,6 +91,26 @@ def form_observation_set(
         temperature=value(Parameter.TEMPERATURE),
     )
     return FormedSet(observations, tuple(chosen.values()), start, end)
+
+
+def affected_spans(
+    times: Iterable[datetime], *, window: timedelta = DEFAULT_WINDOW, gap: timedelta = ROUND_GAP
+) -> list[tuple[datetime, datetime]]:
+    """Where sets may end differently once readings at `times` are added or withdrawn.
+
+    A reading at t can end a set itself, stop the reading before it (within `gap`) from
+    ending one, join every set ending up to `window` after it, and, by closing a pause,
+    make a stream's readings up to a gap further on end sets: [t - gap, t + window + gap].
+    Overlapping spans are merged; oldest first.
+    """
+    spans: list[tuple[datetime, datetime]] = []
+    for t in sorted(times):
+        lo, hi = t - gap, t + window + gap
+        if spans and lo <= spans[-1][1]:
+            spans[-1] = (spans[-1][0], max(spans[-1][1], hi))
+        else:
+            spans.append((lo, hi))
+    return spans
 
 
 def _on_oxygen(reading: CanonicalReading) -> bool:

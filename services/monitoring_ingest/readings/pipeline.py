@@ -253,13 +253,14 @@ class _Batch:
         """Store and quarantine what is new; mark the items; the readings stored just now."""
         stored: list[StoredReading] = []
         if self.store_index:
-            rows = await conn.fetch(_INSERT_READINGS, *self.store_cols, vendor_id, entered_by)
+            columns = _by_key(self.store_cols)
+            rows = await conn.fetch(_INSERT_READINGS, *columns, vendor_id, entered_by)
             for (key,) in rows:
                 self.items[self.store_index[key]]["status"] = STORED
                 reading, target, corrects = self.pending[key]
                 stored.append(StoredReading(reading, target, key, corrects))
         if self.quarantine_index:
-            for row in await conn.fetch(_INSERT_QUARANTINE, *self.quarantine_cols):
+            for row in await conn.fetch(_INSERT_QUARANTINE, *_by_key(self.quarantine_cols)):
                 self.items[self.quarantine_index[row[0]]]["status"] = QUARANTINED
         return stored
 
@@ -270,3 +271,11 @@ class _Batch:
             if status != REFUSED:
                 counts[status] += 1
         return counts
+
+
+def _by_key(columns: tuple[list[object], ...]) -> tuple[list[object], ...]:
+    """The columns' rows in key order (the first column): two batches holding the same new
+    readings in other orders then take the identities' row locks in one order, and wait for
+    each other instead of deadlocking."""
+    order = sorted(range(len(columns[0])), key=lambda i: columns[0][i])  # type: ignore[arg-type,return-value]
+    return tuple([column[i] for i in order] for column in columns)

@@ -3,25 +3,35 @@
 Returns the alerts the scores warrant (alerts.raising decides which are raised, and says how
 they are de-duplicated), so an alert exists if and only if the readings that caused it do.
 
-Observation sets do not depend on the order readings arrive in. An admission's NEWS2
-readings (superseded ones left out) are partitioned greedily over its whole history: a set
-opens at the earliest reading not yet in a set and takes every reading up to
-`observation_window_minutes` later (inclusive), the latest value of each parameter counting.
-A batch re-forms the sets from the one it first touches onwards (the stored set opened at or
-before its earliest reading, or a correction's superseded reading); sets before that cannot
-change. So a temperature observed half a second before the rest of its round but uploaded
-last joins that round's set and the set is re-scored, and a back-fill spanning days leaves
-one NEWS2 result per set.
+Observation sets are a function of the admission's readings, whatever order they arrive in
+(the rule is domain.observation_sets'): a set ends at every NEWS2 reading followed by a pause
+of more than `observation_round_gap_seconds` (the end of a round), and, in a run of readings
+with no such pause for a whole window (a wearable's stream), at the last reading before each
+round-gap boundary of the clock; it holds the latest value of each parameter in the window
+(`observation_window_minutes`) ending there. So a temperature observed half a second before
+the rest of its round but uploaded last joins that round's set, a round taken while a
+wearable streams is still scored whole, and a back-fill leaves one set per round.
+
+A reading can change only the sets ending from one round gap before it to one window after
+it, so a batch (and a correction, for the reading it supersedes) re-forms just those spans:
+sets that no longer end there are deleted, new or changed ones written, unchanged ones left.
 
 Which sets may alert:
-- every set a batch creates or changes; an unchanged set is neither rewritten nor re-alerted;
+- a new or changed set whose alert rank (news2_red_single < news2_medium < news2_high) is
+  above that of what it replaces (its earlier version, and the sets that ended inside its
+  window but no longer end: a round that grew); a set that changed without rising is
+  rewritten but does not page again;
 - an incomplete set is banded by its lower bound (domain.news2), so one already at least 7
   warrants news2_high;
 - readings (or sets) observed more than `alert_max_age_minutes` ago are stored and scored
   but never alert: a back-fill of last week's data must not page anyone today;
-- alerts are never withdrawn: if part of a round arrives first and already warrants an
-  alert, that alert stands when the rest raises a higher one. The highest alert for the
-  final sets is the same whatever the arrival order.
+- alerts are never withdrawn: a set seen while its round was still arriving can alert on
+  what it showed then (a partial round already at 7 pages at once), and that alert stands.
+  So every alert the final sets warrant is raised (or suppressed by one at least as high),
+  whatever the arrival order, and an order can add, never remove, an earlier alert.
+Each set is scored on the SpO2 scale in force at its end (the latest clinician setting made
+by then; scale 1 before any).
+
 Scoring takes a transaction-scoped advisory lock per admission (in sorted order, so
 concurrent batches cannot deadlock) before it reads the sets, after the batch's readings are
 written, and holds it to commit: two requests completing one set at once take turns, and the
@@ -38,6 +48,7 @@ from datetime import UTC, datetime, timedelta
 import asyncpg
 import orjson
 
+from services.monitoring_ingest.alerts.raising import NEWS2_RANK
 from services.monitoring_ingest.domain.canonical import (
     MEASURE_BY_CODE,
     CanonicalReading,
@@ -45,7 +56,11 @@ from services.monitoring_ingest.domain.canonical import (
     Provenance,
 )
 from services.monitoring_ingest.domain.news2 import News2Result, RiskBand, SpO2Scale, score
-from services.monitoring_ingest.domain.observation_sets import FormedSet, form_observation_set
+from services.monitoring_ingest.domain.observation_sets import (
+    FormedSet,
+    affected_spans,
+    form_observation_set,
+)
 from services.monitoring_ingest.domain.stored import AlertCandidate, StoredReading
 from services.monitoring_ingest.domain.thresholds import Direction, ThresholdRule, breaches
 from services.monitoring_ingest.settings import IngestSettings
@@ -69,82 +84,76 @@ NEWS2_CODES = sorted(code for code, m in MEASURE_BY_CODE.items() if m in NEWS2_M
 
 _LOCK = "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))"
 
+# Per admission: its SpO2 scale settings (oldest first), live threshold rules, and the
+# readings its corrections supersede (a partial index keeps this free when there are none).
 _CONTEXT = """
 SELECT a.admission_id,
-       (SELECT s.scale FROM monitoring.spo2_scale_settings s
-         WHERE s.admission_id = a.admission_id ORDER BY s.set_at DESC LIMIT 1),
+       (SELECT json_agg(json_build_array(s.set_at, s.scale) ORDER BY s.set_at)
+          FROM monitoring.spo2_scale_settings s WHERE s.admission_id = a.admission_id),
        (SELECT json_agg(json_build_array(t.id, t.measure, t.direction, t."limit", t.inclusive))
           FROM monitoring.thresholds t
-         WHERE t.admission_id = a.admission_id AND t.retired_at IS NULL)
+         WHERE t.admission_id = a.admission_id AND t.retired_at IS NULL),
+       ARRAY(SELECT c.supersedes FROM monitoring.readings c
+              WHERE c.admission_id = a.admission_id AND c.supersedes IS NOT NULL)
 FROM unnest($1::uuid[]) AS a(admission_id)
 """
 
-# Where re-forming starts for each admission (the stored set opened at or before the
-# earliest time the batch touches, else that time), the readings its corrections supersede
-# (a partial index keeps this free for the many admissions with none), and the stored sets
-# from the restart on.
-_STORED = """
-WITH asked AS (
-    SELECT a.admission_id,
-           coalesce((SELECT n.window_start FROM monitoring.news2_results n
-                      WHERE n.admission_id = a.admission_id AND n.window_start <= a.earliest
-                      ORDER BY n.window_end DESC LIMIT 1), a.earliest) AS restart,
-           ARRAY(SELECT c.supersedes FROM monitoring.readings c
-                  WHERE c.admission_id = a.admission_id AND c.supersedes IS NOT NULL)
-               AS superseded
-    FROM unnest($1::uuid[], $2::timestamptz[]) AS a(admission_id, earliest)
-)
-SELECT a.admission_id, a.restart, n.id, n.window_start, n.window_end, n.scale, n.aggregate,
-       n.lower_bound, n.risk, n.complete, n.red_score, n.parameter_scores, n.missing,
-       n.reading_keys, a.superseded
-FROM asked a
-LEFT JOIN monitoring.news2_results n
-       ON n.admission_id = a.admission_id AND n.window_start >= a.restart
+_SUPERSEDED_AT = """
+SELECT r.admission_id, r.observed_at FROM monitoring.readings r
+WHERE r.reading_key = ANY($1::bytea[])
 """
 
-# The sets from each restart on: openers found one index probe at a time (the first reading
-# more than a window after the previous opener), then the newest reading of each code in
-# each set's window. Superseded readings ($5, from _STORED) take no part.
+# The stored sets ending in each span.
+_STORED = """
+SELECT s.admission_id, n.id, n.window_start, n.window_end, n.scale, n.aggregate,
+       n.lower_bound, n.risk, n.complete, n.red_score, n.parameter_scores, n.missing,
+       n.reading_keys
+FROM unnest($1::uuid[], $2::timestamptz[], $3::timestamptz[]) AS s(admission_id, lo, hi)
+JOIN monitoring.news2_results n
+  ON n.admission_id = s.admission_id AND n.window_end BETWEEN s.lo AND s.hi
+"""
+
+# The sets ending in each span, by domain.observation_sets' rule ($4 window, $5 round gap,
+# $8 the gap in whole seconds for the clock's boundaries), then the newest reading of each
+# code in each set's window. Superseded readings ($7) take no part. Readings from a window
+# and a gap before the span are read so that runs and pauses at its edges are seen whole.
 _SETS = """
-WITH RECURSIVE opener(admission_id, opened_at) AS (
-    SELECT a.admission_id, f.t
-    FROM unnest($1::uuid[], $2::timestamptz[]) AS a(admission_id, restart)
-    CROSS JOIN LATERAL (
-        SELECT min(r.observed_at) AS t FROM monitoring.readings r
-        WHERE r.admission_id = a.admission_id AND r.observed_at >= a.restart
-          AND r.code = ANY($4::text[])
-          AND r.reading_key <> ALL($5::bytea[])
-    ) f
-    WHERE f.t IS NOT NULL
-    UNION ALL
-    SELECT o.admission_id, f.t
-    FROM opener o
-    CROSS JOIN LATERAL (
-        SELECT min(r.observed_at) AS t FROM monitoring.readings r
-        WHERE r.admission_id = o.admission_id AND r.observed_at > o.opened_at + $3::interval
-          AND r.code = ANY($4::text[])
-          AND r.reading_key <> ALL($5::bytea[])
-    ) f
-    WHERE f.t IS NOT NULL
+WITH span AS (
+    SELECT * FROM unnest($1::uuid[], $2::timestamptz[], $3::timestamptz[])
+        AS s(admission_id, lo, hi)
+), times AS (
+    SELECT DISTINCT s.admission_id, s.lo, s.hi, r.observed_at AS at
+    FROM span s
+    JOIN monitoring.readings r
+      ON r.admission_id = s.admission_id
+     AND r.observed_at BETWEEN s.lo - $4::interval - $5::interval AND s.hi + $5::interval
+    WHERE r.code = ANY($6::text[]) AND r.reading_key <> ALL($7::bytea[])
+), marked AS (
+    SELECT *, lead(at) OVER w AS nxt, lag(at) OVER w AS prv
+    FROM times WINDOW w AS (PARTITION BY admission_id, lo ORDER BY at)
+), runs AS (
+    SELECT *, max(CASE WHEN prv IS NULL OR at - prv > $5::interval THEN at END)
+                  OVER (PARTITION BY admission_id, lo ORDER BY at) AS run_start
+    FROM marked
+), ends AS (
+    SELECT admission_id, at AS window_end FROM runs
+    WHERE at BETWEEN lo AND hi
+      AND (nxt IS NULL OR nxt - at > $5::interval
+           OR (floor(extract(epoch FROM nxt) / $8::int) > floor(extract(epoch FROM at) / $8::int)
+               AND run_start <= at - $4::interval))
 )
-SELECT o.admission_id, o.opened_at, x.reading_key, x.device_id, x.code, x.value, x.unit,
+SELECT e.admission_id, e.window_end, x.reading_key, x.device_id, x.code, x.value, x.unit,
        x.observed_at, x.provenance, x.vendor_reading_id, x.code_value
-FROM opener o
+FROM ends e
 CROSS JOIN LATERAL (
     SELECT DISTINCT ON (r.code) r.*
     FROM monitoring.readings r
-    WHERE r.admission_id = o.admission_id
-      AND r.observed_at BETWEEN o.opened_at AND o.opened_at + $3::interval
-      AND r.code = ANY($4::text[])
-      AND r.reading_key <> ALL($5::bytea[])
+    WHERE r.admission_id = e.admission_id
+      AND r.observed_at BETWEEN e.window_end - $4::interval AND e.window_end
+      AND r.code = ANY($6::text[]) AND r.reading_key <> ALL($7::bytea[])
     ORDER BY r.code, r.observed_at DESC, r.reading_key
 ) x
-ORDER BY o.admission_id, o.opened_at
-"""
-
-_SUPERSEDED_AT = """
-SELECT r.admission_id, min(r.observed_at) FROM monitoring.readings r
-WHERE r.reading_key = ANY($1::bytea[]) GROUP BY r.admission_id
+ORDER BY e.admission_id, e.window_end, x.code
 """
 
 _DELETE_NEWS2 = "DELETE FROM monitoring.news2_results WHERE id = ANY($1::uuid[])"
@@ -201,13 +210,20 @@ class _Set:
 
     @classmethod
     def of(cls, row: asyncpg.Record) -> _Set:
-        """From a _STORED row (columns 3 onwards)."""
-        scores = row[11]
+        """From a _STORED row (columns 2 onwards)."""
+        scores = row[10]
         scores = orjson.loads(scores) if isinstance(scores, str | bytes) else scores
         return cls(
-            row[3], row[4], row[5], row[6], row[7], row[8], row[9], row[10],
-            tuple(sorted(scores.items())), tuple(row[12]), tuple(row[13]),
+            row[2], row[3], row[4], row[5], row[6], row[7], row[8], row[9],
+            tuple(sorted(scores.items())), tuple(row[11]), tuple(sorted(row[12])),
         )  # fmt: skip
+
+    @property
+    def alert_rank(self) -> int:
+        """The rank of the NEWS2 alert this set warrants (0: none); see _news2_alert."""
+        if self.risk in ("high", "medium"):
+            return NEWS2_RANK[f"news2_{self.risk}"]
+        return NEWS2_RANK["news2_red_single"] if self.red_score else 0
 
     def upsert_args(self, admission_id: uuid.UUID, ward_id: uuid.UUID) -> tuple[object, ...]:
         scores = orjson.dumps(dict(self.parameter_scores)).decode()
@@ -250,6 +266,30 @@ def _news2_detail(result: News2Result, risk: str, scale: SpO2Scale, end: datetim
     return detail + f"; set ending {end.astimezone(UTC).isoformat()}"
 
 
+def _scale_at(history: Sequence[tuple[datetime, int]], at: datetime) -> SpO2Scale:
+    """The SpO2 scale in force at `at`: the latest setting made by then, else scale 1."""
+    scale = 1
+    for set_at, value in history:
+        if set_at > at:
+            break
+        scale = value
+    return SpO2Scale(scale)
+
+
+def _scales(raw: object) -> list[tuple[datetime, int]]:
+    data = orjson.loads(raw) if isinstance(raw, str | bytes) else raw or ()
+    return [(datetime.fromisoformat(at), int(scale)) for at, scale in data]  # type: ignore[union-attr]
+
+
+@dataclass(slots=True)
+class _Context:
+    """What scoring needs to know of one admission besides its readings."""
+
+    scales: list[tuple[datetime, int]]
+    rules: list[ThresholdRule]
+    superseded: list[bytes]
+
+
 async def score_and_check(
     conn: asyncpg.Connection,
     stored: Sequence[StoredReading],
@@ -263,28 +303,42 @@ async def score_and_check(
     """
     alert_after = now - timedelta(minutes=settings.alert_max_age_minutes)
     wards: dict[uuid.UUID, uuid.UUID] = {}
-    earliest: dict[uuid.UUID, datetime] = {}
+    touched: dict[uuid.UUID, list[datetime]] = {}
     for item in stored:
         reading, target = item.reading, item.attribution
         wards[target.admission_id] = target.ward_id
         if MEASURE_BY_CODE[reading.code] in NEWS2_MEASURES:
-            at = earliest.get(target.admission_id)
-            earliest[target.admission_id] = (
-                min(at, reading.observed_at) if at else reading.observed_at
-            )
+            touched.setdefault(target.admission_id, []).append(reading.observed_at)
     admissions = sorted(wards)
     for admission_id in admissions:  # sorted, so concurrent batches cannot deadlock
         await conn.execute(_LOCK, f"alerts:{admission_id}")
-    context = {row[0]: (row[1], _rules(row[2])) for row in await conn.fetch(_CONTEXT, admissions)}
+    context = {
+        row[0]: _Context(_scales(row[1]), _rules(row[2]), list(row[3]))
+        for row in await conn.fetch(_CONTEXT, admissions)
+    }
+    candidates = _threshold_candidates(stored, context, alert_after)
+    superseded = [item.supersedes for item in stored if item.supersedes is not None]
+    if superseded:
+        for admission_id, at in await conn.fetch(_SUPERSEDED_AT, superseded):
+            if admission_id in wards:
+                touched.setdefault(admission_id, []).append(at)
+    if touched:
+        candidates += await _rescore(conn, touched, wards, context, settings, alert_after)
+    return candidates
 
+
+def _threshold_candidates(
+    stored: Sequence[StoredReading], context: dict[uuid.UUID, _Context], alert_after: datetime
+) -> list[AlertCandidate]:
+    """One candidate per threshold rule a fresh reading breaches."""
     candidates: list[AlertCandidate] = []
     seen_rules: set[str] = set()
     for item in stored:
         reading, target = item.reading, item.attribution
-        rules = context.get(target.admission_id, (None, []))[1]
-        if not rules or reading.observed_at < alert_after:
+        found = context.get(target.admission_id)
+        if found is None or not found.rules or reading.observed_at < alert_after:
             continue
-        for breach in breaches(reading, rules):
+        for breach in breaches(reading, found.rules):
             if breach.rule.rule_id in seen_rules:
                 continue
             seen_rules.add(breach.rule.rule_id)
@@ -295,80 +349,81 @@ async def score_and_check(
                     threshold_id=uuid.UUID(breach.rule.rule_id),
                 )
             )  # fmt: skip
-
-    superseded = [item.supersedes for item in stored if item.supersedes is not None]
-    if superseded:
-        for admission_id, at in await conn.fetch(_SUPERSEDED_AT, superseded):
-            if admission_id in wards:
-                earliest[admission_id] = min(earliest.get(admission_id, at), at)
-    if earliest:
-        scales = {a: SpO2Scale(context.get(a, (None, []))[0] or 1) for a in earliest}
-        candidates += await _rescore(conn, earliest, wards, scales, settings, alert_after)
     return candidates
 
 
 async def _rescore(
     conn: asyncpg.Connection,
-    earliest: dict[uuid.UUID, datetime],
+    touched: dict[uuid.UUID, list[datetime]],
     wards: dict[uuid.UUID, uuid.UUID],
-    scales: dict[uuid.UUID, SpO2Scale],
+    context: dict[uuid.UUID, _Context],
     settings: IngestSettings,
     alert_after: datetime,
 ) -> list[AlertCandidate]:
-    """Re-form each admission's sets from where the batch touches them; store what changed.
+    """Re-form the sets ending in the spans the batch touched; store what changed.
 
-    Returns alert candidates for the sets that are new or changed, oldest first.
+    Returns alert candidates for the sets that are new or whose alert rank rose, oldest first.
     """
     window = timedelta(minutes=settings.observation_window_minutes)
-    ids = sorted(earliest)
-    restart: dict[uuid.UUID, datetime] = {}
-    before: dict[tuple[uuid.UUID, datetime], tuple[uuid.UUID, _Set]] = {}
-    superseded: set[bytes] = set()
-    for row in await conn.fetch(_STORED, ids, [earliest[a] for a in ids]):
-        restart[row[0]] = row[1]
-        superseded.update(row[14])
-        if row[2] is not None:
-            before[(row[0], row[3])] = (row[2], _Set.of(row))
+    gap = timedelta(seconds=settings.observation_round_gap_seconds)
+    ids, los, his = [], [], []
+    for admission_id in sorted(touched):
+        for lo, hi in affected_spans(touched[admission_id], window=window, gap=gap):
+            ids.append(admission_id)
+            los.append(lo)
+            his.append(hi)
+    before: dict[tuple[uuid.UUID, datetime], tuple[uuid.UUID, _Set]] = {
+        (row[0], row[3]): (row[1], _Set.of(row)) for row in await conn.fetch(_STORED, ids, los, his)
+    }
+    superseded = sorted({k for a in touched for k in context[a].superseded})
     groups: dict[tuple[uuid.UUID, datetime], list[asyncpg.Record]] = {}
-    starts = [restart[a] for a in ids]
-    sets = await conn.fetch(_SETS, ids, starts, window, NEWS2_CODES, sorted(superseded))
-    for row in sets:
+    rows = await conn.fetch(
+        _SETS, ids, los, his, window, gap, NEWS2_CODES, superseded,
+        settings.observation_round_gap_seconds,
+    )  # fmt: skip
+    for row in rows:
         groups.setdefault((row[0], row[1]), []).append(row)
 
     writes: list[tuple[object, ...]] = []
     candidates: list[AlertCandidate] = []
-    for (admission_id, opened), rows in groups.items():
-        formed, used_keys = _form(rows, window)
+    ends = set(groups)
+    stale = {key: value for key, value in before.items() if key not in ends}
+    for (admission_id, end), group in groups.items():
+        formed, used_keys = _form(group, window)
         if formed is None:
             continue
-        scale = scales[admission_id]
+        scale = _scale_at(context[admission_id].scales, end)
         result = score(formed.observations, scale=scale)
         new = _Set(
-            opened, formed.window_end, int(scale), result.aggregate, result.lower_bound,
+            formed.window_start, end, int(scale), result.aggregate, result.lower_bound,
             str(result.band) if result.band else None, result.complete, result.red_score,
             tuple(sorted((str(p), s) for p, s in result.parameter_scores.items())),
-            tuple(str(p) for p in result.missing), tuple(used_keys),
+            tuple(str(p) for p in result.missing), tuple(sorted(used_keys)),
         )  # fmt: skip
-        prior = before.get((admission_id, opened))
+        prior = before.get((admission_id, end))
         if prior is not None and prior[1] == new:
-            del before[(admission_id, opened)]
             continue  # unchanged: neither written again nor alerted again
-        if prior is not None and prior[1].window_end == new.window_end:
-            del before[(admission_id, opened)]  # overwritten in place by the upsert
         writes.append(new.upsert_args(admission_id, wards[admission_id]))
         alert = _news2_alert(result)
-        if alert is not None and new.window_end >= alert_after:
+        # What this set replaces: its own earlier version, and sets that ended inside its
+        # window but no longer end (a round that grew); it pages only if it ranks higher.
+        replaced = [prior[1]] if prior is not None else []
+        replaced += [
+            old for (a, old_end), (_, old) in stale.items()
+            if a == admission_id and end - window <= old_end <= end
+        ]  # fmt: skip
+        risen = new.alert_rank > max((old.alert_rank for old in replaced), default=0)
+        if alert is not None and risen and end >= alert_after:
             kind, risk = alert
-            detail = _news2_detail(result, risk, scale, new.window_end)
+            detail = _news2_detail(result, risk, scale, end)
             candidates.append(
                 AlertCandidate(
                     admission_id, wards[admission_id], kind, detail,
                     news2_score=result.aggregate, risk=risk or None,
                 )
             )  # fmt: skip
-    stale = [set_id for set_id, _ in before.values()]  # sets the new partition no longer has
-    if stale:
-        await conn.execute(_DELETE_NEWS2, stale)
+    if stale:  # sets that no longer end there
+        await conn.execute(_DELETE_NEWS2, [set_id for set_id, _ in stale.values()])
     if writes:
         await conn.executemany(_UPSERT_NEWS2, writes)
     return candidates
