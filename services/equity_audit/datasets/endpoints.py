@@ -12,9 +12,8 @@ from fastapi.responses import JSONResponse
 
 from services.equity_audit.datasets import repository
 from services.equity_audit.datasets.service import Kind, import_file
-from services.equity_audit.db import driver_connection
 from shared.auth import Principal, Role, allow
-from shared.database import SessionDep
+from shared.database import SessionDep, driver_connection
 from shared.problems import Conflict, Unprocessable
 
 router = APIRouter(prefix="/v1", tags=["reference data"])

@@ -25,14 +25,8 @@ from services.monitoring_ingest.readings import pipeline
 from services.monitoring_ingest.readings.models import QuarantinedReading, Reading
 from services.monitoring_ingest.settings import IngestSettings
 from shared.auth import ALL, Principal, Role, require_ward_scope
+from shared.database import driver_connection
 from shared.problems import BadRequest, Conflict, NotFound, PayloadTooLarge
-
-
-async def raw_connection(session: AsyncSession) -> asyncpg.Connection:
-    """The asyncpg connection under the request's transaction (for array/bulk statements)."""
-    connection = await session.connection()
-    raw = await connection.get_raw_connection()
-    return raw.driver_connection  # type: ignore[return-value]
 
 
 def too_many_items(exc: TooManyItems) -> PayloadTooLarge:
@@ -64,7 +58,7 @@ async def ingest_from_vendor(
     settings: IngestSettings,
 ) -> pipeline.IngestReport:
     outcomes = parse(format_name, payload, max_items=settings.max_items_per_request)
-    conn = await raw_connection(session)
+    conn = await driver_connection(session)
     return await pipeline.ingest(conn, outcomes, settings=settings, vendor_id=vendor_id)
 
 
@@ -104,7 +98,7 @@ async def ingest_from_clinician(
         "readings": items,
     }
     outcomes = parse("native", batch)
-    conn = await raw_connection(session)
+    conn = await driver_connection(session)
     supersedes = await _check_corrections(conn, admission_id, corrections, outcomes)
     return await pipeline.ingest(
         conn,
@@ -209,7 +203,7 @@ async def attribute_quarantined(
         entry.vendor_reading_id,
         entry.code_value,
     )
-    conn = await raw_connection(session)
+    conn = await driver_connection(session)
     report = await pipeline.ingest(
         conn,
         [reading],
