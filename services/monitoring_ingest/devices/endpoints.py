@@ -10,8 +10,9 @@ import uuid
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Response
 
+from services.monitoring_ingest.deps import WardApiDep
 from services.monitoring_ingest.devices import service
 from services.monitoring_ingest.devices.schemas import (
     BindingIn,
@@ -81,14 +82,14 @@ async def bind_device_by_clinician(
     vendor_id: uuid.UUID,
     device_id: str,
     body: ClinicianBindingIn,
-    request: Request,
     session: SessionDep,
+    ward_api: WardApiDep,
     response: Response,
     principal: Clinician,
 ) -> BindingOut:
     binding, created = await service.bind_for_clinician(
         session,
-        request.app.state.ward_api,
+        ward_api,
         principal=principal,
         vendor_id=vendor_id,
         device_id=device_id,

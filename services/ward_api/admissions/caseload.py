@@ -17,7 +17,7 @@ from services.ward_api.admissions import repository
 from services.ward_api.admissions.schemas import Caseload, CaseloadItem
 from services.ward_api.admissions.service import admission_out, ward_in_scope
 from services.ward_api.audit import service as audit
-from services.ward_api.clients.peers import LatestVitals, MonitoringClient
+from services.ward_api.clients.monitoring_ingest import LatestVitals, MonitoringClient
 from shared.auth import Principal
 from shared.http_client import PeerError
 

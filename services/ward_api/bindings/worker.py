@@ -34,7 +34,7 @@ from sqlalchemy import func
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.ward_api.bindings import repository
-from services.ward_api.clients.peers import MonitoringClient
+from services.ward_api.clients.monitoring_ingest import MonitoringClient
 from services.ward_api.settings import WardSettings
 from shared.http_client import PeerError, PeerUnavailable
 
