@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import date
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
@@ -145,14 +145,16 @@ async def create_plan(
 @router.get(
     "/plans/{plan_id}",
     summary="A stored capacity plan, if the caller's scope covers all its ICBs",
+    response_model=PlanOut,
     responses=problems.GET_PLAN,
 )
 async def get_plan(
     plan_id: uuid.UUID,
     session: SessionDep,
     principal: Annotated[Principal, Depends(allow(Role.commissioner, Role.admin))],
-) -> dict[str, Any]:
-    return await plans.get_plan(session, principal, plan_id)
+) -> JSONResponse:
+    # The plan as stored when it was made (its JSON), not re-serialised.
+    return JSONResponse(await plans.get_plan(session, principal, plan_id))
 
 
 @admin_router.post(

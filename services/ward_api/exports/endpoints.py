@@ -48,6 +48,7 @@ async def export_sitrep(
 @router.get(
     "/v1/internal/aggregates/admissions",
     summary="Admission aggregates for equity_audit (service; no identifiers)",
+    response_model=AggregateReport,
     responses=problems.AGGREGATES,
 )
 async def aggregates(
