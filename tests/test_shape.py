@@ -153,3 +153,14 @@ def test_route_problems_are_documented_one_way(service: str) -> None:
                 assert slug in raised, (route.path, slug)
                 assert example["value"]["status"] == int(status), (route.path, slug)
                 assert f"`{slug}`" in response["description"], (route.path, slug)
+
+
+@pytest.mark.parametrize("service", NAMES)
+def test_every_problem_a_service_raises_is_documented(service: str) -> None:
+    """Each problem type raised in a service's code is an example on at least one route."""
+    documented: set[str] = set()
+    for route in api_routes(_app(service)):
+        for response in route.responses.values():
+            content = response.get("content", {}).get(PROBLEM_JSON, {})
+            documented |= set(content.get("examples", {}))
+    assert sorted(problem_slugs().get(service, set()) - documented) == []
