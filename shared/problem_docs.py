@@ -30,9 +30,12 @@ __all__ = [
 PROBLEM_SCHEMA_REF = {"$ref": "#/components/schemas/Problem"}
 _TITLES = {
     400: "Bad request",
+    401: "Unauthorized",
     403: "Forbidden",
     404: "Not found",
     409: "Conflict",
+    413: "Payload too large",
+    415: "Unsupported media type",
     422: "Validation error",
     502: "A peer answered wrongly",
     503: "Service unavailable",

@@ -13,6 +13,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Response
 
 from services.monitoring_ingest.deps import WardApiDep
+from services.monitoring_ingest.devices import responses as problems
 from services.monitoring_ingest.devices import service
 from services.monitoring_ingest.devices.schemas import (
     BindingIn,
@@ -33,7 +34,9 @@ def _out(binding) -> BindingOut:
     return BindingOut.model_validate(binding, from_attributes=True)
 
 
-@internal.put("/{vendor_id}/{device_id}", summary="Bind a device to an admission")
+@internal.put(
+    "/{vendor_id}/{device_id}", summary="Bind a device to an admission", responses=problems.BIND
+)
 async def bind_device(
     vendor_id: uuid.UUID,
     device_id: str,
@@ -49,7 +52,9 @@ async def bind_device(
     return _out(binding)
 
 
-@internal.delete("/{vendor_id}/{device_id}", summary="End a binding at discharge")
+@internal.delete(
+    "/{vendor_id}/{device_id}", summary="End a binding at discharge", responses=problems.UNBIND
+)
 async def unbind_device(
     vendor_id: uuid.UUID,
     device_id: str,
@@ -77,7 +82,11 @@ async def unbind_device(
     )
 
 
-@router.put("/bindings/{vendor_id}/{device_id}", summary="Bind a device (clinician)")
+@router.put(
+    "/bindings/{vendor_id}/{device_id}",
+    summary="Bind a device (clinician)",
+    responses=problems.CLINICIAN_BIND,
+)
 async def bind_device_by_clinician(
     vendor_id: uuid.UUID,
     device_id: str,
@@ -99,7 +108,11 @@ async def bind_device_by_clinician(
     return _out(binding)
 
 
-@router.get("/admissions/{admission_id}/bindings", summary="An admission's device bindings")
+@router.get(
+    "/admissions/{admission_id}/bindings",
+    summary="An admission's device bindings",
+    responses=problems.ADMISSION_SCOPED,
+)
 async def admission_bindings(
     admission_id: uuid.UUID, session: SessionDep, principal: Clinician
 ) -> list[BindingOut]:

@@ -9,6 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 
 from services.monitoring_ingest.devices import service as devices
+from services.monitoring_ingest.scoring import responses as problems
 from services.monitoring_ingest.scoring import service
 from services.monitoring_ingest.scoring.schemas import (
     LatestVitalsIn,
@@ -28,7 +29,11 @@ Clinician = Annotated[Principal, Depends(allow(Role.clinician))]
 Service = Annotated[Principal, Depends(allow(Role.service))]
 
 
-@router.put("/spo2-scale", summary="Set the SpO2 scale (2 for hypercapnic failure), with reason")
+@router.put(
+    "/spo2-scale",
+    summary="Set the SpO2 scale (2 for hypercapnic failure), with reason",
+    responses=problems.ADMISSION_SCOPED,
+)
 async def set_scale(
     admission_id: uuid.UUID, body: Spo2ScaleIn, session: SessionDep, principal: Clinician
 ) -> Spo2ScaleOut:
@@ -43,7 +48,11 @@ async def set_scale(
     return Spo2ScaleOut.model_validate(setting, from_attributes=True)
 
 
-@router.get("/spo2-scale", summary="The SpO2 scale in force (1 unless set)")
+@router.get(
+    "/spo2-scale",
+    summary="The SpO2 scale in force (1 unless set)",
+    responses=problems.ADMISSION_SCOPED,
+)
 async def get_scale(
     admission_id: uuid.UUID, session: SessionDep, principal: Clinician
 ) -> Spo2ScaleOut:
@@ -56,7 +65,12 @@ async def get_scale(
     return Spo2ScaleOut.model_validate(setting, from_attributes=True)
 
 
-@router.post("/thresholds", status_code=201, summary="Add a per-patient alert threshold")
+@router.post(
+    "/thresholds",
+    status_code=201,
+    summary="Add a per-patient alert threshold",
+    responses=problems.ADD_THRESHOLD,
+)
 async def add_threshold(
     admission_id: uuid.UUID, body: ThresholdIn, session: SessionDep, principal: Clinician
 ) -> ThresholdOut:
@@ -67,7 +81,11 @@ async def add_threshold(
     return ThresholdOut.model_validate(threshold, from_attributes=True)
 
 
-@router.get("/thresholds", summary="The admission's thresholds, retired ones included")
+@router.get(
+    "/thresholds",
+    summary="The admission's thresholds, retired ones included",
+    responses=problems.ADMISSION_SCOPED,
+)
 async def list_thresholds(
     admission_id: uuid.UUID, session: SessionDep, principal: Clinician
 ) -> list[ThresholdOut]:
@@ -76,7 +94,11 @@ async def list_thresholds(
     return [ThresholdOut.model_validate(t, from_attributes=True) for t in rows]
 
 
-@router.delete("/thresholds/{threshold_id}", summary="Retire a threshold")
+@router.delete(
+    "/thresholds/{threshold_id}",
+    summary="Retire a threshold",
+    responses=problems.RETIRE_THRESHOLD,
+)
 async def retire_threshold(
     admission_id: uuid.UUID, threshold_id: uuid.UUID, session: SessionDep, principal: Clinician
 ) -> ThresholdOut:
@@ -87,7 +109,11 @@ async def retire_threshold(
     return ThresholdOut.model_validate(threshold, from_attributes=True)
 
 
-@router.get("/news2", summary="NEWS2 history, newest first")
+@router.get(
+    "/news2",
+    summary="NEWS2 history, newest first",
+    responses=problems.ADMISSION_SCOPED,
+)
 async def news2_history(
     admission_id: uuid.UUID,
     session: SessionDep,

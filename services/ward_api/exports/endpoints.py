@@ -25,7 +25,7 @@ router = APIRouter(tags=["exports"])
     "/v1/exports/sitrep",
     summary="Monthly sitrep per ICB (JSON or CSV), with the OGL attribution",
     response_model=SitrepExport,
-    responses={200: {"content": {"text/csv": {}}}},
+    responses={200: {"content": {"text/csv": {}}}, **problems.SITREP},
 )
 async def export_sitrep(
     session: SessionDep,

@@ -7,3 +7,4 @@ from shared.problem_docs import VALIDATION_ERROR, problem, problem_responses
 AGGREGATES = problem_responses(
     problem(422, "invalid-date-range", "`to` must be after `from`"), VALIDATION_ERROR
 )
+SITREP = problem_responses(problem(422, "invalid-period", "period must be YYYY-MM"))
