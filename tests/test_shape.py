@@ -84,6 +84,31 @@ def test_endpoints_are_thin(path: Path) -> None:
     assert "app.state" not in text, "settings and peer clients come through typed dependencies"
 
 
+# Awaited in a router without being a call into the feature's logic.
+_PLUMBING = {"request.body", "request.json", "run_idempotent"}
+
+
+@pytest.mark.parametrize("path", _sources("services"), ids=lambda p: str(p.relative_to(REPO_ROOT)))
+def test_an_endpoint_makes_one_service_call(path: Path) -> None:
+    """Scope checks and follow-up reads belong in the service, where every caller gets them."""
+    if path.name != "endpoints.py":
+        return
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    crowded = {}
+    for function in tree.body:
+        if not isinstance(function, ast.AsyncFunctionDef):
+            continue
+        calls = [
+            ast.unparse(node.value.func)
+            for node in ast.walk(function)
+            if isinstance(node, ast.Await) and isinstance(node.value, ast.Call)
+        ]
+        calls = [c for c in calls if c not in _PLUMBING]
+        if len(calls) > 1:
+            crowded[function.name] = calls
+    assert crowded == {}
+
+
 @pytest.mark.parametrize("service", NAMES)
 def test_one_client_module_per_peer(service: str) -> None:
     """`clients/<peer>.py` holds the one client class for `<peer>`."""
