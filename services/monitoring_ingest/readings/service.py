@@ -222,6 +222,7 @@ async def attribute_quarantined(
 async def readings_for(
     session: AsyncSession,
     *,
+    principal: Principal,
     admission_id: uuid.UUID,
     start: datetime | None,
     end: datetime | None,
@@ -229,6 +230,7 @@ async def readings_for(
     limit: int,
 ) -> list[Reading]:
     """An admission's readings in [start, end), oldest first; partitions pruned by time."""
+    await devices.require_admission_ward(session, principal=principal, admission_id=admission_id)
     query = select(Reading).where(Reading.admission_id == admission_id)
     if start is not None:
         query = query.where(Reading.observed_at >= start)
@@ -240,8 +242,11 @@ async def readings_for(
     return list((await session.scalars(query)).all())
 
 
-async def latest_by_code(session: AsyncSession, *, admission_id: uuid.UUID) -> list[Reading]:
+async def latest_by_code(
+    session: AsyncSession, *, principal: Principal, admission_id: uuid.UUID
+) -> list[Reading]:
     """The newest reading of each code for the admission, ignoring superseded readings."""
+    await devices.require_admission_ward(session, principal=principal, admission_id=admission_id)
     result = await session.execute(
         select(Reading)
         .from_statement(

@@ -39,8 +39,7 @@ def _pepper(settings: SettingsDep) -> bytes:
 async def create_vendor(
     body: VendorCreate, session: SessionDep, settings: SettingsDep, _: Admin
 ) -> VendorCreated:
-    vendor, issued = await service.create(session, name=body.name, pepper=_pepper(settings))
-    keys = await service.list_keys(session, vendor_id=vendor.id)
+    vendor, keys, issued = await service.create(session, name=body.name, pepper=_pepper(settings))
     return VendorCreated(
         id=vendor.id,
         name=vendor.name,
