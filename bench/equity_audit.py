@@ -152,12 +152,11 @@ def _uptake_records(rng: np.random.Generator, areas: Areas, rows: int) -> list[t
 async def _measure_with_database(url: str) -> list[tuple[str, str]]:
     from services.equity_audit.audit import repository, service
     from services.equity_audit.clients.ward_api import WardApiClient
-    from services.equity_audit.db import driver_connection
     from services.equity_audit.reference_data import load_async
     from services.equity_audit.settings import EquitySettings
     from services.equity_audit.snapshots.repository import rebuild_totals
     from shared.auth import Principal, Role
-    from shared.database import create_engine, create_sessionmaker
+    from shared.database import create_engine, create_sessionmaker, driver_connection
 
     synthetic_dir = Path(tempfile.mkdtemp(prefix="vward-bench-synthetic-"))
     try:

@@ -1,4 +1,4 @@
-"""Keep the README's generated sections (configuration, problem types) in step with the code."""
+"""Keep the README's generated sections (configuration, problem types, code layout) current."""
 
 from __future__ import annotations
 
@@ -6,11 +6,16 @@ import re
 from collections.abc import Callable
 
 from shared.settings import REPO_ROOT
+from vward.layout_doc import markdown_table as layout_table
 from vward.problems_doc import markdown_list
 from vward.settings_doc import markdown_table
 
 README = REPO_ROOT / "README.md"
-SECTIONS = {"configuration": markdown_table, "problem-types": markdown_list}
+SECTIONS = {
+    "configuration": markdown_table,
+    "problem-types": markdown_list,
+    "code-layout": layout_table,
+}
 
 
 def _block(name: str) -> re.Pattern[str]:

@@ -1,4 +1,4 @@
-"""Request dependencies of monitoring_ingest: settings and vendor request authentication."""
+"""Request dependencies of monitoring_ingest: settings, the ward_api client, vendor auth."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from services.monitoring_ingest.clients.ward_api import WardApiClient
 from services.monitoring_ingest.settings import IngestSettings
 from services.monitoring_ingest.vendors import service as vendors
 from shared.auth import POLICY_ATTR
@@ -16,7 +17,12 @@ def get_settings(request: Request) -> IngestSettings:
     return request.app.state.settings
 
 
+def get_ward_api(request: Request) -> WardApiClient:
+    return request.app.state.ward_api
+
+
 SettingsDep = Annotated[IngestSettings, Depends(get_settings)]
+WardApiDep = Annotated[WardApiClient, Depends(get_ward_api)]
 
 
 async def vendor_auth(

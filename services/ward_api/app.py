@@ -15,7 +15,8 @@ from services.ward_api.bindings.endpoints import internal as bindings_internal
 from services.ward_api.bindings.worker import BindingWorker, running
 from services.ward_api.capacity.endpoints import admin_router as sitrep_router
 from services.ward_api.capacity.endpoints import router as capacity_router
-from services.ward_api.clients.peers import EquityAuditClient, MonitoringClient
+from services.ward_api.clients.equity_audit import EquityAuditClient
+from services.ward_api.clients.monitoring_ingest import MonitoringClient
 from services.ward_api.exports.endpoints import router as exports_router
 from services.ward_api.geography.endpoints import router as geography_router
 from services.ward_api.settings import WardSettings

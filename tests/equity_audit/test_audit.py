@@ -337,3 +337,20 @@ async def test_stale_snapshot_when_ward_api_is_down(stub_client, scenario, auth,
     assert refresh.headers["retry-after"]
     assert refresh.json()["type"].endswith("/uptake-unavailable")
     assert refresh.json()["last_snapshot"]["taken_at"]
+
+
+@pytest.mark.parametrize(
+    ("cut", "scoped"), [("imd_quintile", True), ("housing_quintile", False), ("pathway", True)]
+)
+async def test_the_documented_schema_describes_the_answer(
+    stub_client, scenario, auth, cut: str, scoped: bool
+):
+    """`AuditReport` (the OpenAPI schema of the JSON answer) reads it back exactly."""
+    from services.equity_audit.audit.schemas import AuditReport
+
+    small, _ = scenario
+    params = {"cut": cut, **({"icb": small.icb_code} if scoped else {})}
+    response = await stub_client.get("/v1/audit", params=params, headers=auth(Role.admin))
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert AuditReport.model_validate(body).model_dump(mode="json") == body

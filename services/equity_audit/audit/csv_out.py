@@ -21,7 +21,8 @@ COLUMNS = (
 _DERIVED_FROM = {"escalated": "escalation_pct"}
 
 
-def _cell(row: dict[str, Any], column: str, symbol: str) -> str:
+def cell_text(row: dict[str, Any], column: str, symbol: str) -> str:
+    """One cell as the CSV and HTML renderings show it: `symbol` where it is suppressed."""
     hidden = set(row.get("suppressed", ()))
     value = row.get(column)
     if value is None and (
@@ -68,7 +69,7 @@ def render_csv(audit: dict[str, Any]) -> str:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(COLUMNS)
     for row in [*audit["groups"], audit["total"]]:
-        writer.writerow([_cell(row, c, symbol) for c in COLUMNS])
+        writer.writerow([cell_text(row, c, symbol) for c in COLUMNS])
     writer.writerow([])
     writer.writerows(_statistics(audit))
     writer.writerow([])

@@ -2,24 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
+from services.equity_audit.audit import responses as problems
 from services.equity_audit.audit import service
-from services.equity_audit.audit.csv_out import render_csv
-from services.equity_audit.audit.html import render_html
+from services.equity_audit.audit.schemas import AuditReport, Cut, Format
+from services.equity_audit.deps import AreaCacheDep, SettingsDep, WardApiDep
 from shared.auth import Principal, Role, allow
 from shared.database import SessionDep
 
 router = APIRouter(prefix="/v1", tags=["audit"])
 
-Cut = Literal[
-    "imd_quintile", "imd_decile", "core20", "digital_exclusion_quintile", "housing_quintile",
-    "ethnic_category", "age_band", "sex", "pathway", "own_device", "broadband",
-    "housing_concern", "icb", "sub_icb",
-]  # fmt: skip
 Month = Annotated[str | None, Query(pattern=r"^[0-9]{4}-(0[1-9]|1[0-2])$")]
 
 
@@ -37,42 +33,39 @@ Month = Annotated[str | None, Query(pattern=r"^[0-9]{4}-(0[1-9]|1[0-2])$")]
     " by IMD score; ICBs below the 99.8% funnel limit of O/E are flagged `below_need`. The"
     " funnel places every ICB for a national token, and for a commissioner scoped to some"
     " ICBs only those (`need.coverage`), so no other ICB's figures are disclosed.",
-    response_model=None,
-    responses={
-        200: {"content": {"text/csv": {}, "text/html": {}}},
-        403: {"description": "`wrong-icb`: the ICB is outside the token's scope."},
-        503: {"description": "`uptake-unavailable`: no snapshot and ward_api unreachable."},
-    },
+    response_model=AuditReport,
+    responses={200: {"content": {"text/csv": {}, "text/html": {}}}, **problems.AUDIT},
 )
 async def audit(
-    request: Request,
     session: SessionDep,
+    ward_api: WardApiDep,
+    settings: SettingsDep,
+    cache: AreaCacheDep,
     principal: Annotated[Principal, Depends(allow(Role.commissioner, Role.admin))],
     icb: Annotated[str | None, Query(description="ICB code (E54…) or ODS code (Q…).")] = None,
     cut: Cut = "imd_quintile",
-    format: Literal["json", "csv", "html"] = "json",
+    format: Format = "json",
     from_month: Annotated[Month, Query(alias="from")] = None,
     to_month: Annotated[Month, Query(alias="to")] = None,
 ) -> Response:
-    state = request.app.state
-    result: dict[str, Any] = await service.run_audit(
+    result = await service.run_audit(
         session,
-        client=state.ward_api,
-        settings=state.settings,
-        cache=state.area_cache,
+        client=ward_api,
+        settings=settings,
+        cache=cache,
         principal=principal,
         icb=icb,
         cut=cut,
         from_month=from_month,
         to_month=to_month,
     )
-    name = f"equity-audit-{result['scope'].get('icb_ods_code', 'england')}-{cut}"
-    if format == "csv":
-        return Response(
-            render_csv(result),
-            media_type="text/csv; charset=utf-8",
-            headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
-        )
-    if format == "html":
-        return HTMLResponse(render_html(result))
-    return JSONResponse(result)
+    rendered = service.render(result, cut=cut, format=format)
+    if isinstance(rendered.body, dict):
+        return JSONResponse(rendered.body)
+    if rendered.filename is None:
+        return HTMLResponse(rendered.body)
+    return Response(
+        rendered.body,
+        media_type=rendered.media_type,
+        headers={"Content-Disposition": f'attachment; filename="{rendered.filename}"'},
+    )

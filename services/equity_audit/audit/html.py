@@ -7,7 +7,7 @@ from typing import Any
 
 from jinja2 import Environment, select_autoescape
 
-from services.equity_audit.audit.csv_out import COLUMNS, _cell
+from services.equity_audit.audit.csv_out import COLUMNS, cell_text
 from services.equity_audit.audit.svg import funnel_chart, rate_chart
 
 _ENV = Environment(autoescape=select_autoescape(default=True, default_for_string=True))
@@ -116,10 +116,10 @@ _DIGITAL_COLUMNS = (
 def render_html(audit: dict[str, Any]) -> str:
     columns = [c for c in COLUMNS if c in _HEADINGS]
     symbol = audit["disclosure"]["symbol"]
-    rows = [[_cell(r, c, symbol) for c in columns] for r in [*audit["groups"], audit["total"]]]
+    rows = [[cell_text(r, c, symbol) for c in columns] for r in [*audit["groups"], audit["total"]]]
     digital = audit["digital_access"]
     digital_rows = [
-        [_cell(r, c, symbol) for c in _DIGITAL_COLUMNS]
+        [cell_text(r, c, symbol) for c in _DIGITAL_COLUMNS]
         for r in [*digital["rows"], digital["total"]]
     ]
     return _TEMPLATE.render(

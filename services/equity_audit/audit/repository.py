@@ -9,12 +9,12 @@ import numpy as np
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.equity_audit.audit.frame import FLAG_CUTS, PERSON_CUTS, Areas, Uptake
-from services.equity_audit.db import driver_connection
 from services.equity_audit.snapshots.repository import (
     AGGREGATE_WORK_MEM,
     TOTAL_FIELDS,
     UPTAKE_SUMS,
 )
+from shared.database import driver_connection
 
 # One array per column, so a read makes a few Python lists, not one object per row (fewer
 # allocations, and nothing for the cyclic garbage collector to walk).

@@ -10,7 +10,9 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.equity_audit.audit import repository
+from services.equity_audit.audit.csv_out import render_csv
 from services.equity_audit.audit.frame import Areas
+from services.equity_audit.audit.html import render_html
 from services.equity_audit.audit.report import CAVEATS, build_audit
 from services.equity_audit.clients.ward_api import WardApiClient
 from services.equity_audit.domain.disclosure import DEFAULT_POLICY
@@ -18,6 +20,16 @@ from services.equity_audit.settings import EquitySettings
 from services.equity_audit.snapshots import service as snapshots
 from shared.auth import Principal
 from shared.problems import Forbidden, NotFound, ServiceUnavailable
+
+
+@dataclass(frozen=True, slots=True)
+class Rendered:
+    """An audit in the format asked for: the body, its media type and a download name."""
+
+    body: str | dict[str, Any]
+    media_type: str
+    filename: str | None = None
+
 
 OGL_ATTRIBUTION = (
     "Contains public sector information licensed under the Open Government Licence v3.0."
@@ -168,3 +180,13 @@ async def run_audit(
         "caveats": caveats,
         "attribution": attributions,
     }
+
+
+def render(result: dict[str, Any], *, cut: str, format: str) -> Rendered:
+    """The audit as JSON, or a CSV download or an HTML page of the same answer."""
+    name = f"equity-audit-{result['scope'].get('icb_ods_code', 'england')}-{cut}"
+    if format == "csv":
+        return Rendered(render_csv(result), "text/csv; charset=utf-8", f"{name}.csv")
+    if format == "html":
+        return Rendered(render_html(result), "text/html; charset=utf-8")
+    return Rendered(result, "application/json")

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Callable
-from typing import Annotated, TypeVar
+from typing import Annotated
 
 from fastapi import APIRouter, Depends
 
+from services.equity_audit.calculators import responses as problems
 from services.equity_audit.calculators import service
 from services.equity_audit.calculators.schemas import (
     ProportionsRequest,
@@ -17,48 +16,26 @@ from services.equity_audit.calculators.schemas import (
     SiiRequest,
     SiiResponse,
 )
-from services.equity_audit.methods import MethodInputError
 from shared.auth import Principal, Role, allow
-from shared.problems import Unprocessable
 
 router = APIRouter(prefix="/v1/methods", tags=["methods"])
 Caller = Annotated[Principal, Depends(allow(Role.commissioner, Role.admin))]
-T = TypeVar("T")
-
-_INPUT_ERROR = {422: {"description": "`method-input`: names the item and field at fault."}}
-
-
-async def _run(compute: Callable[[], T]) -> T:
-    """Compute off the event loop; an input error becomes a 422 naming item and field."""
-    try:
-        return await asyncio.to_thread(compute)
-    except MethodInputError as error:
-        where = error.field if error.item_index is None else f"item {error.item_index}"
-        raise Unprocessable(
-            f"{where}: {error.reason}"
-            if error.item_index is None
-            else f"{where}, {error.field}: {error.reason}",
-            slug="method-input",
-            item=error.item_index,
-            field=error.field,
-            reason=error.reason,
-        ) from None
 
 
 @router.post(
     "/rates",
     summary="Crude rates per multiplier with exact Poisson (count < 10) or Byars limits",
-    responses=_INPUT_ERROR,
+    responses=problems.METHOD,
 )
 async def rates(body: RatesRequest, _: Caller) -> RatesResponse:
-    items = await _run(lambda: service.rates(body))
-    return RatesResponse(multiplier=body.multiplier, confidence=body.confidence, items=items)
+    return await service.rates_answer(body)
 
 
-@router.post("/proportions", summary="Proportions with Wilson score limits", responses=_INPUT_ERROR)
+@router.post(
+    "/proportions", summary="Proportions with Wilson score limits", responses=problems.METHOD
+)
 async def proportions(body: ProportionsRequest, _: Caller) -> ProportionsResponse:
-    items = await _run(lambda: service.proportions(body))
-    return ProportionsResponse(multiplier=body.multiplier, confidence=body.confidence, items=items)
+    return await service.proportions_answer(body)
 
 
 @router.post(
@@ -69,8 +46,8 @@ async def proportions(body: ProportionsRequest, _: Caller) -> ProportionsRespons
     " ways round: `rii` is the package's fitted(1) / fitted(0) (least deprived over most"
     " deprived), `rii_most_over_least_deprived` its reciprocal fitted(0) / fitted(1), each"
     " with simulated limits.",
-    responses=_INPUT_ERROR,
+    responses=problems.METHOD,
 )
 async def sii(body: SiiRequest, _: Caller) -> SiiResponse:
     """SII and RII (both directions) of values across ordered quantiles."""
-    return await _run(lambda: service.sii(body))
+    return await service.sii_answer(body)

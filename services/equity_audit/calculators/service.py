@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Sequence
 from typing import TypeVar
 
@@ -9,8 +10,10 @@ from services.equity_audit.calculators.schemas import (
     Limit,
     ProportionOut,
     ProportionsRequest,
+    ProportionsResponse,
     RateOut,
     RatesRequest,
+    RatesResponse,
     SiiRequest,
     SiiResponse,
 )
@@ -22,6 +25,7 @@ from services.equity_audit.methods import (
     rate,
     slope_index_of_inequality,
 )
+from shared.problems import Unprocessable
 
 T = TypeVar("T")
 
@@ -153,3 +157,36 @@ def sii(request: SiiRequest) -> SiiResponse:
             " (PHEindicatormethods phe_sii)"
         ),
     )
+
+
+async def _off_loop(compute: Callable[[], T]) -> T:
+    """Compute off the event loop; an input error becomes a 422 naming item and field."""
+    try:
+        return await asyncio.to_thread(compute)
+    except MethodInputError as error:
+        where = error.field if error.item_index is None else f"item {error.item_index}"
+        raise Unprocessable(
+            f"{where}: {error.reason}"
+            if error.item_index is None
+            else f"{where}, {error.field}: {error.reason}",
+            slug="method-input",
+            item=error.item_index,
+            field=error.field,
+            reason=error.reason,
+        ) from None
+
+
+async def rates_answer(request: RatesRequest) -> RatesResponse:
+    items = await _off_loop(lambda: rates(request))
+    return RatesResponse(multiplier=request.multiplier, confidence=request.confidence, items=items)
+
+
+async def proportions_answer(request: ProportionsRequest) -> ProportionsResponse:
+    items = await _off_loop(lambda: proportions(request))
+    return ProportionsResponse(
+        multiplier=request.multiplier, confidence=request.confidence, items=items
+    )
+
+
+async def sii_answer(request: SiiRequest) -> SiiResponse:
+    return await _off_loop(lambda: sii(request))

@@ -2,20 +2,15 @@
 
 from __future__ import annotations
 
-import asyncio
-import tempfile
-from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, Depends, Query, Request, Response
 
-from services.equity_audit.datasets import repository
-from services.equity_audit.datasets.service import Kind, import_file
-from services.equity_audit.db import driver_connection
+from services.equity_audit.datasets import responses as problems
+from services.equity_audit.datasets import service
+from services.equity_audit.datasets.schemas import DatasetList, ImportResult
 from shared.auth import Principal, Role, allow
 from shared.database import SessionDep
-from shared.problems import Conflict, Unprocessable
 
 router = APIRouter(prefix="/v1", tags=["reference data"])
 
@@ -25,12 +20,8 @@ async def list_datasets(
     session: SessionDep,
     _: Annotated[Principal, Depends(allow(Role.commissioner, Role.admin, Role.service))],
     history: Annotated[bool, Query(description="Include retired datasets.")] = False,
-) -> dict[str, Any]:
-    conn = await driver_connection(session)
-    rows = await repository.list_datasets(conn, active_only=not history)
-    for row in rows:
-        row["loaded_at"] = row["loaded_at"].isoformat()
-    return {"datasets": rows, "synthetic": any(r["synthetic"] and r["active"] for r in rows)}
+) -> DatasetList:
+    return await service.list_datasets(session, history=history)
 
 
 @router.post(
@@ -41,32 +32,20 @@ async def list_datasets(
         "requestBody": {"content": {"text/csv": {"schema": {"type": "string"}}}, "required": True}
     },
     responses={
-        200: {"description": "The same file (checksum) is already the active dataset."},
-        409: {"description": "`reference-missing`: load the imd dataset first."},
-        422: {"description": "`dataset-rejected`: rows rejected or areas missing; see report."},
+        200: {
+            "description": "The same file (checksum) is already the active dataset.",
+            "model": ImportResult,
+        },
+        **problems.IMPORT,
     },
 )
 async def import_dataset(
-    kind: Kind,
+    kind: service.Kind,
     request: Request,
+    response: Response,
     session: SessionDep,
     _: Annotated[Principal, Depends(allow(Role.admin))],
-) -> JSONResponse:
-    body = await request.body()
-    if not body.strip():
-        raise Unprocessable("the request body must be a CSV file", slug="dataset-rejected")
-    conn = await driver_connection(session)
-    if kind != "imd" and not await repository.known_lsoas(conn):
-        raise Conflict(
-            "no LSOAs are loaded yet: import the imd dataset first", slug="reference-missing"
-        )
-    with tempfile.TemporaryDirectory(prefix="vward-import-") as tmp:
-        path = Path(tmp) / f"{kind}.csv"
-        await asyncio.to_thread(path.write_bytes, body)
-        outcome = await import_file(conn, kind, path)
-    body_json = outcome.as_dict()
-    if outcome.status == "rejected":
-        raise Unprocessable(
-            "; ".join(outcome.problems), slug="dataset-rejected", report=body_json["report"]
-        )
-    return JSONResponse(body_json, status_code=201 if outcome.status == "loaded" else 200)
+) -> ImportResult:
+    outcome = await service.import_upload(session, kind, await request.body())
+    response.status_code = 201 if outcome.status == "loaded" else 200
+    return outcome.out()

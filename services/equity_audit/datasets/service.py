@@ -10,14 +10,17 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import hashlib
+import tempfile
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
 import asyncpg
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.equity_audit.datasets import repository
+from services.equity_audit.datasets.schemas import DatasetList, DatasetOut, ImportResult
 from services.equity_audit.domain.reference import (
     DatasetDescriptor,
     Geography,
@@ -41,6 +44,8 @@ from services.equity_audit.domain.reference.descriptors import (
     IMD2019,
     LSOA11_TO_ICB,
 )
+from shared.database import driver_connection
+from shared.problems import Conflict, Unprocessable
 
 Kind = Literal["imd", "icb_lookup", "housing", "digital_exclusion"]
 KINDS: tuple[Kind, ...] = ("imd", "icb_lookup", "housing", "digital_exclusion")
@@ -81,6 +86,9 @@ class ImportOutcome:
     checksum: str
     report: ImportReport
     problems: tuple[str, ...]
+
+    def out(self) -> ImportResult:
+        return ImportResult.model_validate(self.as_dict())
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -271,6 +279,38 @@ async def import_file(
     return await import_parsed(conn, parsed)
 
 
+async def list_datasets(session: AsyncSession, *, history: bool) -> DatasetList:
+    """The register (active datasets, or every one with `history`), newest first per kind."""
+    conn = await driver_connection(session)
+    rows = await repository.list_datasets(conn, active_only=not history)
+    return DatasetList(
+        datasets=[DatasetOut.model_validate(row) for row in rows],
+        synthetic=any(r["synthetic"] and r["active"] for r in rows),
+    )
+
+
+async def import_upload(session: AsyncSession, kind: Kind, body: bytes) -> ImportOutcome:
+    """Import a posted file: `loaded` or `unchanged`; a file that cannot be loaded is a 422."""
+    if not body.strip():
+        raise Unprocessable("the request body must be a CSV file", slug="dataset-rejected")
+    conn = await driver_connection(session)
+    if kind != "imd" and not await repository.known_lsoas(conn):
+        raise Conflict(
+            "no LSOAs are loaded yet: import the imd dataset first", slug="reference-missing"
+        )
+    with tempfile.TemporaryDirectory(prefix="vward-import-") as tmp:
+        path = Path(tmp) / f"{kind}.csv"
+        await asyncio.to_thread(path.write_bytes, body)
+        outcome = await import_file(conn, kind, path)
+    if outcome.status == "rejected":
+        raise Unprocessable(
+            "; ".join(outcome.problems),
+            slug="dataset-rejected",
+            report=report_dict(outcome.report),
+        )
+    return outcome
+
+
 def _outcome(parsed: ParsedFile, status: Any, dataset_id: int | None) -> ImportOutcome:
     return ImportOutcome(
         parsed.kind,
@@ -292,5 +332,7 @@ __all__ = [
     "checksum_of",
     "import_file",
     "import_parsed",
+    "import_upload",
+    "list_datasets",
     "parse_file",
 ]

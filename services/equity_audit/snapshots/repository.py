@@ -11,8 +11,8 @@ from sqlalchemy import delete, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.equity_audit.clients.ward_api import AggregateRow
-from services.equity_audit.db import driver_connection
 from services.equity_audit.snapshots.models import Snapshot, UptakeRow
+from shared.database import driver_connection
 
 _COLUMNS = (
     "snapshot_id", "month", "icb_code", "lsoa11cd", "age_band", "sex", "ethnic_category",

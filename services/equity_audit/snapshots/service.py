@@ -20,8 +20,9 @@ from services.equity_audit.clients.ward_api import WardApiClient
 from services.equity_audit.settings import EquitySettings
 from services.equity_audit.snapshots import repository
 from services.equity_audit.snapshots.models import Snapshot
+from services.equity_audit.snapshots.schemas import SnapshotOut
 from shared.http_client import PeerError
-from shared.problems import ServiceUnavailable
+from shared.problems import NotFound, ServiceUnavailable
 
 logger = logging.getLogger("vward.equity_audit.snapshots")
 RETRY_AFTER_SECONDS = 30
@@ -35,21 +36,23 @@ class SnapshotStatus:
     stale: bool
     error: str | None = None
 
-    def as_dict(self, now: datetime | None = None) -> dict[str, Any]:
+    def out(self, now: datetime | None = None) -> SnapshotOut:
         now = now or datetime.now(UTC)
         s = self.snapshot
-        body: dict[str, Any] = {
-            "id": s.id,
-            "taken_at": s.taken_at.isoformat(),
-            "age_seconds": max(0, round((now - s.taken_at).total_seconds())),
-            "stale": self.stale,
-            "generated_at": s.generated_at.isoformat() if s.generated_at else None,
-            "period_from": s.period_from.isoformat(),
-            "period_to": s.period_to.isoformat(),
-        }
-        if self.error:
-            body["error"] = self.error
-        return body
+        return SnapshotOut(
+            id=s.id,
+            taken_at=s.taken_at,
+            age_seconds=max(0, round((now - s.taken_at).total_seconds())),
+            stale=self.stale,
+            generated_at=s.generated_at,
+            period_from=s.period_from,
+            period_to=s.period_to,
+            error=self.error,
+        )
+
+    def as_dict(self, now: datetime | None = None) -> dict[str, Any]:
+        """The snapshot as JSON, for answers (the audit) that are built as dicts."""
+        return self.out(now).model_dump(mode="json")
 
 
 def _month_start(day: date, back: int = 0) -> date:
@@ -92,6 +95,32 @@ async def refresh(
         extra={"snapshot_id": snapshot.id, "rows": snapshot.row_count, "from": str(start)},
     )
     return snapshot
+
+
+async def refresh_now(
+    session: AsyncSession, client: WardApiClient, settings: EquitySettings, *, full: bool
+) -> SnapshotStatus:
+    """An admin's refresh: 503 naming the last snapshot (if any) when ward_api fails."""
+    last = await repository.latest(session)
+    try:
+        snapshot = await refresh(session, client, settings, full=full)
+    except PeerError as exc:
+        previous = SnapshotStatus(last, stale=True).as_dict() if last else None
+        raise ServiceUnavailable(
+            f"ward_api could not be reached: {exc.detail}",
+            slug="uptake-unavailable",
+            headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+            last_snapshot=previous,
+        ) from exc
+    return SnapshotStatus(snapshot, stale=False)
+
+
+async def latest_or_raise(session: AsyncSession) -> SnapshotStatus:
+    """The latest snapshot (404 when none has been taken yet)."""
+    last = await repository.latest(session)
+    if last is None:
+        raise NotFound("no uptake snapshot has been taken yet", slug="snapshot-not-found")
+    return SnapshotStatus(last, stale=False)
 
 
 async def current(

@@ -10,8 +10,10 @@ import uuid
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Depends, Query, Response
 
+from services.monitoring_ingest.deps import WardApiDep
+from services.monitoring_ingest.devices import responses as problems
 from services.monitoring_ingest.devices import service
 from services.monitoring_ingest.devices.schemas import (
     BindingIn,
@@ -32,7 +34,9 @@ def _out(binding) -> BindingOut:
     return BindingOut.model_validate(binding, from_attributes=True)
 
 
-@internal.put("/{vendor_id}/{device_id}", summary="Bind a device to an admission")
+@internal.put(
+    "/{vendor_id}/{device_id}", summary="Bind a device to an admission", responses=problems.BIND
+)
 async def bind_device(
     vendor_id: uuid.UUID,
     device_id: str,
@@ -48,7 +52,9 @@ async def bind_device(
     return _out(binding)
 
 
-@internal.delete("/{vendor_id}/{device_id}", summary="End a binding at discharge")
+@internal.delete(
+    "/{vendor_id}/{device_id}", summary="End a binding at discharge", responses=problems.UNBIND
+)
 async def unbind_device(
     vendor_id: uuid.UUID,
     device_id: str,
@@ -76,19 +82,23 @@ async def unbind_device(
     )
 
 
-@router.put("/bindings/{vendor_id}/{device_id}", summary="Bind a device (clinician)")
+@router.put(
+    "/bindings/{vendor_id}/{device_id}",
+    summary="Bind a device (clinician)",
+    responses=problems.CLINICIAN_BIND,
+)
 async def bind_device_by_clinician(
     vendor_id: uuid.UUID,
     device_id: str,
     body: ClinicianBindingIn,
-    request: Request,
     session: SessionDep,
+    ward_api: WardApiDep,
     response: Response,
     principal: Clinician,
 ) -> BindingOut:
     binding, created = await service.bind_for_clinician(
         session,
-        request.app.state.ward_api,
+        ward_api,
         principal=principal,
         vendor_id=vendor_id,
         device_id=device_id,
@@ -98,9 +108,13 @@ async def bind_device_by_clinician(
     return _out(binding)
 
 
-@router.get("/admissions/{admission_id}/bindings", summary="An admission's device bindings")
+@router.get(
+    "/admissions/{admission_id}/bindings",
+    summary="An admission's device bindings",
+    responses=problems.ADMISSION_SCOPED,
+)
 async def admission_bindings(
     admission_id: uuid.UUID, session: SessionDep, principal: Clinician
 ) -> list[BindingOut]:
-    await service.require_admission_ward(session, principal=principal, admission_id=admission_id)
-    return [_out(b) for b in await service.list_bindings(session, admission_id=admission_id)]
+    bindings = await service.list_bindings(session, principal=principal, admission_id=admission_id)
+    return [_out(b) for b in bindings]

@@ -307,6 +307,10 @@ async def require_admission_ward(
     return binding.ward_id
 
 
-async def list_bindings(session: AsyncSession, *, admission_id: uuid.UUID) -> list[Binding]:
+async def list_bindings(
+    session: AsyncSession, *, principal: Principal, admission_id: uuid.UUID
+) -> list[Binding]:
+    """Every binding of an admission in the caller's scope, oldest first."""
+    await require_admission_ward(session, principal=principal, admission_id=admission_id)
     query = select(Binding).where(Binding.admission_id == admission_id).order_by(Binding.bound_at)
     return list((await session.scalars(query)).all())

@@ -23,7 +23,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Depends, Query, Request, Response
 
 from services.monitoring_ingest.deps import SettingsDep, VendorDep
-from services.monitoring_ingest.devices import service as devices
+from services.monitoring_ingest.readings import responses as problems
 from services.monitoring_ingest.readings import service
 from services.monitoring_ingest.readings.schemas import (
     AttributeIn,
@@ -83,7 +83,7 @@ async def _vendor_ingest(
     "/native",
     summary="Native JSON batch (the hot path)",
     description=_SIGNED,
-    responses=_REPORT,
+    responses={**_REPORT, **problems.VENDOR_INGEST},
     openapi_extra=_json_body("{device_id, provenance?, readings: [{id?, code, value, unit, at}]}"),
 )
 async def post_native(
@@ -96,7 +96,7 @@ async def post_native(
     "/fhir",
     summary="FHIR R4 Observation or Bundle of Observations",
     description=_SIGNED,
-    responses=_REPORT,
+    responses={**_REPORT, **problems.VENDOR_INGEST},
     openapi_extra=_json_body("A FHIR Observation, or a batch/transaction/collection Bundle."),
 )
 async def post_fhir(
@@ -109,7 +109,7 @@ async def post_fhir(
     "/openmhealth",
     summary="Open mHealth data point(s)",
     description=_SIGNED,
-    responses=_REPORT,
+    responses={**_REPORT, **problems.VENDOR_INGEST},
     openapi_extra=_json_body("An Open mHealth data point, or an array of them."),
 )
 async def post_openmhealth(
@@ -122,7 +122,7 @@ async def post_openmhealth(
     "/csv",
     summary="CSV back-fill (text/csv)",
     description=_SIGNED,
-    responses=_REPORT,
+    responses={**_REPORT, **problems.VENDOR_CSV},
     openapi_extra={
         "requestBody": {"required": True, "content": {"text/csv": {"schema": {"type": "string"}}}}
     },
@@ -141,7 +141,7 @@ async def post_csv(
     summary="Enter readings for a patient (clinician_entered)",
     description="At most INGEST_MAX_ITEMS_PER_REQUEST readings (default 10,000) per request: "
     "more is 413 `too-many-items`, nothing stored.",
-    responses=_REPORT,
+    responses={**_REPORT, **problems.CLINICIAN_INGEST},
 )
 @judges_text_per_item
 async def enter_readings(
@@ -157,7 +157,11 @@ async def enter_readings(
     return Response(service.report_body(report), media_type="application/json")
 
 
-@router.get("/admissions/{admission_id}/readings", summary="An admission's readings in a range")
+@router.get(
+    "/admissions/{admission_id}/readings",
+    summary="An admission's readings in a range",
+    responses=problems.ADMISSION_SCOPED,
+)
 async def list_readings(
     admission_id: uuid.UUID,
     session: SessionDep,
@@ -167,20 +171,31 @@ async def list_readings(
     code: str | None = None,
     limit: Annotated[int, Query(ge=1, le=10_000)] = 1000,
 ) -> list[ReadingOut]:
-    await devices.require_admission_ward(session, principal=principal, admission_id=admission_id)
     readings = await service.readings_for(
-        session, admission_id=admission_id, start=start, end=end, code=code, limit=limit
+        session,
+        principal=principal,
+        admission_id=admission_id,
+        start=start,
+        end=end,
+        code=code,
+        limit=limit,
     )
     return [ReadingOut.of(r) for r in readings]
 
 
-@router.get("/admissions/{admission_id}/latest-vitals", summary="Newest reading of each code")
+@router.get(
+    "/admissions/{admission_id}/latest-vitals",
+    summary="Newest reading of each code",
+    responses=problems.ADMISSION_SCOPED,
+)
 async def latest_vitals(
     admission_id: uuid.UUID, session: SessionDep, principal: Clinician
 ) -> list[ReadingOut]:
-    await devices.require_admission_ward(session, principal=principal, admission_id=admission_id)
     return [
-        ReadingOut.of(r) for r in await service.latest_by_code(session, admission_id=admission_id)
+        ReadingOut.of(r)
+        for r in await service.latest_by_code(
+            session, principal=principal, admission_id=admission_id
+        )
     ]
 
 
@@ -200,6 +215,7 @@ async def list_quarantine(
 @router.post(
     "/quarantine/{quarantine_id}/attribute",
     summary="Attribute a quarantined reading to an admission on the caller's ward",
+    responses=problems.ATTRIBUTE,
 )
 async def attribute(
     quarantine_id: uuid.UUID,

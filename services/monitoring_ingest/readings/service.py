@@ -26,14 +26,8 @@ from services.monitoring_ingest.readings import pipeline
 from services.monitoring_ingest.readings.models import QuarantinedReading, Reading
 from services.monitoring_ingest.settings import IngestSettings
 from shared.auth import ALL, Principal, Role, require_ward_scope
+from shared.database import driver_connection
 from shared.problems import BadRequest, Conflict, NotFound, PayloadTooLarge
-
-
-async def raw_connection(session: AsyncSession) -> asyncpg.Connection:
-    """The asyncpg connection under the request's transaction (for array/bulk statements)."""
-    connection = await session.connection()
-    raw = await connection.get_raw_connection()
-    return raw.driver_connection  # type: ignore[return-value]
 
 
 def too_many_items(exc: TooManyItems) -> PayloadTooLarge:
@@ -65,7 +59,7 @@ async def ingest_from_vendor(
     settings: IngestSettings,
 ) -> pipeline.IngestReport:
     outcomes = parse(format_name, payload, max_items=settings.max_items_per_request)
-    conn = await raw_connection(session)
+    conn = await driver_connection(session)
     return await pipeline.ingest(conn, outcomes, settings=settings, vendor_id=vendor_id)
 
 
@@ -105,7 +99,7 @@ async def ingest_from_clinician(
         "readings": items,
     }
     outcomes = parse("native", batch)
-    conn = await raw_connection(session)
+    conn = await driver_connection(session)
     supersedes = await _check_corrections(conn, admission_id, corrections, outcomes)
     return await pipeline.ingest(
         conn,
@@ -210,7 +204,7 @@ async def attribute_quarantined(
         entry.vendor_reading_id,
         entry.code_value,
     )
-    conn = await raw_connection(session)
+    conn = await driver_connection(session)
     report = await pipeline.ingest(
         conn,
         [reading],
@@ -229,6 +223,7 @@ async def attribute_quarantined(
 async def readings_for(
     session: AsyncSession,
     *,
+    principal: Principal,
     admission_id: uuid.UUID,
     start: datetime | None,
     end: datetime | None,
@@ -236,6 +231,7 @@ async def readings_for(
     limit: int,
 ) -> list[Reading]:
     """An admission's readings in [start, end), oldest first; partitions pruned by time."""
+    await devices.require_admission_ward(session, principal=principal, admission_id=admission_id)
     query = select(Reading).where(Reading.admission_id == admission_id)
     if start is not None:
         query = query.where(Reading.observed_at >= start)
@@ -247,8 +243,11 @@ async def readings_for(
     return list((await session.scalars(query)).all())
 
 
-async def latest_by_code(session: AsyncSession, *, admission_id: uuid.UUID) -> list[Reading]:
+async def latest_by_code(
+    session: AsyncSession, *, principal: Principal, admission_id: uuid.UUID
+) -> list[Reading]:
     """The newest reading of each code for the admission, ignoring superseded readings."""
+    await devices.require_admission_ward(session, principal=principal, admission_id=admission_id)
     result = await session.execute(
         select(Reading)
         .from_statement(

@@ -8,25 +8,28 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.monitoring_ingest.devices import service as devices
 from services.monitoring_ingest.domain.canonical import Measure
 from services.monitoring_ingest.domain.thresholds import ThresholdRule
 from services.monitoring_ingest.scoring.models import News2ResultRow, Spo2ScaleSetting, Threshold
 from services.monitoring_ingest.scoring.schemas import LatestVitalsItem, ThresholdIn
+from shared.auth import Principal
 from shared.problems import NotFound, Unprocessable
 
 OPEN_ALERT_HOURS = 24
 
 
 async def set_scale(
-    session: AsyncSession, *, admission_id: uuid.UUID, scale: int, reason: str, set_by: str
+    session: AsyncSession, *, principal: Principal, admission_id: uuid.UUID, scale: int, reason: str
 ) -> Spo2ScaleSetting:
     """Record a scale choice; history is kept and the latest applies to new sets."""
+    await devices.require_admission_ward(session, principal=principal, admission_id=admission_id)
     setting = Spo2ScaleSetting(
         id=uuid.uuid4(),
         admission_id=admission_id,
         scale=scale,
         reason=reason,
-        set_by=set_by,
+        set_by=principal.subject,
         set_at=datetime.now(UTC),
     )
     session.add(setting)
@@ -35,8 +38,10 @@ async def set_scale(
 
 
 async def current_scale(
-    session: AsyncSession, *, admission_id: uuid.UUID
+    session: AsyncSession, *, principal: Principal, admission_id: uuid.UUID
 ) -> Spo2ScaleSetting | None:
+    """The latest scale choice on an admission in the caller's scope (None: scale 1)."""
+    await devices.require_admission_ward(session, principal=principal, admission_id=admission_id)
     return await session.scalar(
         select(Spo2ScaleSetting)
         .where(Spo2ScaleSetting.admission_id == admission_id)
@@ -46,9 +51,10 @@ async def current_scale(
 
 
 async def add_threshold(
-    session: AsyncSession, *, admission_id: uuid.UUID, body: ThresholdIn, set_by: str
+    session: AsyncSession, *, principal: Principal, admission_id: uuid.UUID, body: ThresholdIn
 ) -> Threshold:
     """A per-patient threshold, validated by the domain rule (numeric measures only)."""
+    await devices.require_admission_ward(session, principal=principal, admission_id=admission_id)
     try:
         ThresholdRule("new", Measure(body.measure), body.direction, body.limit, body.inclusive)
     except ValueError as exc:
@@ -65,7 +71,7 @@ async def add_threshold(
         limit=body.limit,
         inclusive=body.inclusive,
         reason=body.reason,
-        set_by=set_by,
+        set_by=principal.subject,
         set_at=datetime.now(UTC),
     )
     session.add(threshold)
@@ -73,20 +79,26 @@ async def add_threshold(
     return threshold
 
 
-async def list_thresholds(session: AsyncSession, *, admission_id: uuid.UUID) -> list[Threshold]:
+async def list_thresholds(
+    session: AsyncSession, *, principal: Principal, admission_id: uuid.UUID
+) -> list[Threshold]:
+    """Every threshold on an admission in the caller's scope, retired ones included."""
+    await devices.require_admission_ward(session, principal=principal, admission_id=admission_id)
     query = select(Threshold).where(Threshold.admission_id == admission_id)
     return list((await session.scalars(query.order_by(Threshold.set_at))).all())
 
 
 async def retire_threshold(
-    session: AsyncSession, *, admission_id: uuid.UUID, threshold_id: uuid.UUID, retired_by: str
+    session: AsyncSession, *, principal: Principal, admission_id: uuid.UUID, threshold_id: uuid.UUID
 ) -> Threshold:
+    """Retire a threshold of an admission in the caller's scope (idempotent)."""
+    await devices.require_admission_ward(session, principal=principal, admission_id=admission_id)
     threshold = await session.get(Threshold, threshold_id)
     if threshold is None or threshold.admission_id != admission_id:
         raise NotFound(f"no threshold {threshold_id} on this admission", slug="threshold-not-found")
     if threshold.retired_at is None:
         threshold.retired_at = datetime.now(UTC)
-        threshold.retired_by = retired_by
+        threshold.retired_by = principal.subject
         await session.flush()
     return threshold
 
@@ -94,11 +106,14 @@ async def retire_threshold(
 async def news2_history(
     session: AsyncSession,
     *,
+    principal: Principal,
     admission_id: uuid.UUID,
     start: datetime | None,
     end: datetime | None,
     limit: int,
 ) -> list[News2ResultRow]:
+    """NEWS2 results of an admission in the caller's scope, newest first."""
+    await devices.require_admission_ward(session, principal=principal, admission_id=admission_id)
     query = select(News2ResultRow).where(News2ResultRow.admission_id == admission_id)
     if start is not None:
         query = query.where(News2ResultRow.window_end >= start)

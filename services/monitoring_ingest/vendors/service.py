@@ -48,8 +48,10 @@ async def list_keys(session: AsyncSession, *, vendor_id: uuid.UUID) -> list[Vend
     return list((await session.scalars(query.order_by(VendorKey.created_at))).all())
 
 
-async def create(session: AsyncSession, *, name: str, pepper: bytes) -> tuple[Vendor, IssuedKey]:
-    """Register a vendor with its first key; 409 `vendor-exists` on a taken name."""
+async def create(
+    session: AsyncSession, *, name: str, pepper: bytes
+) -> tuple[Vendor, list[VendorKey], IssuedKey]:
+    """Register a vendor with its first key (its keys, and the one issued); 409 on a taken name."""
     exists = await session.scalar(select(Vendor.id).where(Vendor.name == name))
     if exists is not None:
         raise Conflict(
@@ -58,7 +60,8 @@ async def create(session: AsyncSession, *, name: str, pepper: bytes) -> tuple[Ve
     vendor = Vendor(id=uuid.uuid4(), name=name, created_at=datetime.now(UTC))
     session.add(vendor)
     await session.flush()
-    return vendor, await issue_key(session, vendor_id=vendor.id, pepper=pepper)
+    issued = await issue_key(session, vendor_id=vendor.id, pepper=pepper)
+    return vendor, await list_keys(session, vendor_id=vendor.id), issued
 
 
 async def issue_key(session: AsyncSession, *, vendor_id: uuid.UUID, pepper: bytes) -> IssuedKey:

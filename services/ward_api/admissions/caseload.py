@@ -15,9 +15,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.ward_api.admissions import repository
 from services.ward_api.admissions.schemas import Caseload, CaseloadItem
-from services.ward_api.admissions.service import _ward_for, admission_out
+from services.ward_api.admissions.service import admission_out, ward_in_scope
 from services.ward_api.audit import service as audit
-from services.ward_api.clients.peers import LatestVitals, MonitoringClient
+from services.ward_api.clients.monitoring_ingest import LatestVitals, MonitoringClient
 from shared.auth import Principal
 from shared.http_client import PeerError
 
@@ -31,7 +31,7 @@ async def caseload(
     *,
     monitoring: MonitoringClient,
 ) -> Caseload:
-    ward = await _ward_for(session, principal, ward_id, lock=False)
+    ward = await ward_in_scope(session, principal, ward_id, lock=False)
     rows = await repository.caseload(session, ward.id)
     vitals: dict[uuid.UUID, LatestVitals] = {}
     available, note = True, None

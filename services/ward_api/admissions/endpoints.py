@@ -21,6 +21,7 @@ from services.ward_api.admissions.schemas import (
     PatientOut,
     WaitlistEntryOut,
 )
+from services.ward_api.deps import MonitoringDep
 from services.ward_api.idempotency.http import IdempotencyKey, run_idempotent
 from services.ward_api.idempotency.service import StoredResponse
 from shared.auth import Principal, Role, allow
@@ -166,11 +167,9 @@ async def waitlist(
     responses=problems.WARD_SCOPED,
 )
 async def caseload(
-    request: Request,
     ward_id: uuid.UUID,
     session: SessionDep,
+    monitoring: MonitoringDep,
     principal: Annotated[Principal, Depends(_clinician)],
 ) -> Caseload:
-    return await caseload_service.caseload(
-        session, principal, ward_id, monitoring=request.app.state.monitoring
-    )
+    return await caseload_service.caseload(session, principal, ward_id, monitoring=monitoring)

@@ -123,9 +123,10 @@ async def create_patient(
     return PatientOut.model_validate(patient)
 
 
-async def _ward_for(
+async def ward_in_scope(
     session: AsyncSession, principal: Principal, ward_id: uuid.UUID, *, lock: bool
 ) -> Ward:
+    """The ward, loaded from its owner (404 if none) and checked against the caller's scope."""
     ward = await ward_service.get_or_raise(session, ward_id, lock=lock)
     require_ward(principal, ward.id, ward.icb_code, await wards.icb_ods(session, ward.icb_code))
     return ward
@@ -134,7 +135,7 @@ async def _ward_for(
 async def _may_see_ward(session: AsyncSession, principal: Principal, ward_id: uuid.UUID) -> bool:
     """Whether the caller's scope covers the ward, so problems may name its records."""
     try:
-        await _ward_for(session, principal, ward_id, lock=False)
+        await ward_in_scope(session, principal, ward_id, lock=False)
     except (Forbidden, NotFound):  # a ward gone since is in nobody's scope; never say which
         return False
     return True
@@ -150,7 +151,7 @@ async def get_patient(
     allowed = False
     for ward_id in await repository.patient_wards(session, patient.id):
         try:
-            await _ward_for(session, principal, ward_id, lock=False)
+            await ward_in_scope(session, principal, ward_id, lock=False)
             allowed = True
             break
         except Forbidden:
@@ -246,7 +247,7 @@ async def admit(
     data: AdmissionRequest,
 ) -> AdmissionOut:
     """Admit into a free bed, or raise WardFull after putting the patient on the wait-list."""
-    ward = await _ward_for(session, principal, data.ward_id, lock=True)
+    ward = await ward_in_scope(session, principal, data.ward_id, lock=True)
     if ward.status != "open":
         raise Conflict(f"ward is {ward.status}", slug="ward-not-open", status_=ward.status)
     if str(data.pathway) not in ward.pathways:
@@ -405,7 +406,7 @@ async def discharge(
     found = await repository.get_admission(session, admission_id)
     if found is None:
         raise NotFound(f"no admission {admission_id}", slug="admission-not-found")
-    ward = await _ward_for(session, principal, found.ward_id, lock=True)  # ward first, then row
+    ward = await ward_in_scope(session, principal, found.ward_id, lock=True)  # ward first, then row
     admission = await repository.get_admission(session, admission_id, lock=True)
     assert admission is not None
     if admission.discharged_at is not None:
@@ -449,7 +450,7 @@ async def get_admission(
     admission = await repository.get_admission(session, admission_id)
     if admission is None:
         raise NotFound(f"no admission {admission_id}", slug="admission-not-found")
-    await _ward_for(session, principal, admission.ward_id, lock=False)
+    await ward_in_scope(session, principal, admission.ward_id, lock=False)
     await audit.record(
         session, principal, "read", "admission",
         entity_id=admission.id, patient_id=admission.patient_id, ward_id=admission.ward_id,
@@ -460,7 +461,7 @@ async def get_admission(
 async def waitlist(
     session: AsyncSession, principal: Principal, ward_id: uuid.UUID
 ) -> list[WaitlistEntryOut]:
-    ward = await _ward_for(session, principal, ward_id, lock=False)
+    ward = await ward_in_scope(session, principal, ward_id, lock=False)
     ordered = _ordered(await repository.waiting(session, ward.id))
     await audit.record(session, principal, "read", "waitlist", entity_id=ward.id, ward_id=ward.id)
     return [

@@ -28,7 +28,7 @@ from sqlalchemy.engine import Row
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.ward_api.bindings import repository
-from services.ward_api.clients.peers import MonitoringClient
+from services.ward_api.clients.monitoring_ingest import MonitoringClient
 from services.ward_api.settings import WardSettings
 from shared import outbox
 from shared.outbox import Kind, LeasedOutbox, Outcome, backoff_seconds

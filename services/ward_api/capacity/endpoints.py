@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import date
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
@@ -21,9 +21,11 @@ from services.ward_api.capacity.schemas import (
     PlanRequest,
     SitrepImportResult,
 )
+from services.ward_api.deps import EquityAuditDep, SettingsDep
 from services.ward_api.domain.capacity import PopulationBasis
 from services.ward_api.idempotency.http import IdempotencyKey, run_idempotent
 from services.ward_api.idempotency.service import StoredResponse
+from services.ward_api.settings import WardSettings
 from shared.auth import Principal, Role, allow
 from shared.database import SessionDep
 from shared.problems import Unprocessable
@@ -36,8 +38,8 @@ admin_router = APIRouter(prefix="/v1/admin", tags=["capacity"])
 _capacity_readers = allow(Role.commissioner, Role.admin, Role.service)
 
 
-def _cost(request: Request) -> Decimal:
-    return Decimal(request.app.state.settings.cost_per_bed_gbp)
+def _cost(settings: WardSettings) -> Decimal:
+    return Decimal(settings.cost_per_bed_gbp)
 
 
 @router.get(
@@ -46,8 +48,8 @@ def _cost(request: Request) -> Decimal:
     responses=problems.CAPACITY,
 )
 async def get_capacity(
-    request: Request,
     session: SessionDep,
+    settings: SettingsDep,
     principal: Annotated[Principal, Depends(_capacity_readers)],
     level: Level = Level.ICB,
     code: Annotated[str | None, Query(description="ICB code (E54… or Q…)")] = None,
@@ -55,7 +57,7 @@ async def get_capacity(
     basis: Annotated[PopulationBasis | None, Query(description="Force a denominator")] = None,
 ) -> CapacityReport:
     return await service.capacity_report(
-        session, principal, level=level, code=code, at=at, basis=basis, cost_per_bed=_cost(request)
+        session, principal, level=level, code=code, at=at, basis=basis, cost_per_bed=_cost(settings)
     )
 
 
@@ -65,12 +67,12 @@ async def get_capacity(
     responses=problems.HISTORY,
 )
 async def get_history(
-    request: Request,
     session: SessionDep,
+    settings: SettingsDep,
     principal: Annotated[Principal, Depends(_capacity_readers)],
     code: str,
 ) -> HistoryReport:
-    return await service.history(session, principal, code=code, cost_per_bed=_cost(request))
+    return await service.history(session, principal, code=code, cost_per_bed=_cost(settings))
 
 
 def _with_query(body: PlanRequest, **given: str | None) -> PlanRequest:
@@ -114,9 +116,10 @@ def _with_query(body: PlanRequest, **given: str | None) -> PlanRequest:
     responses=problems.CREATE_PLAN,
 )
 async def create_plan(
-    request: Request,
     body: PlanRequest,
     session: SessionDep,
+    settings: SettingsDep,
+    equity: EquityAuditDep,
     principal: Annotated[Principal, Depends(allow(Role.commissioner, Role.admin))],
     idempotency_key: IdempotencyKey = None,
     level: Annotated[str | None, Query(description="icb (default) or ward")] = None,
@@ -129,8 +132,8 @@ async def create_plan(
             session,
             principal,
             body,
-            equity=request.app.state.equity_audit,
-            cost_per_bed=_cost(request),
+            equity=equity,
+            cost_per_bed=_cost(settings),
         )
         return StoredResponse(201, "application/json", plan)
 
@@ -142,14 +145,16 @@ async def create_plan(
 @router.get(
     "/plans/{plan_id}",
     summary="A stored capacity plan, if the caller's scope covers all its ICBs",
+    response_model=PlanOut,
     responses=problems.GET_PLAN,
 )
 async def get_plan(
     plan_id: uuid.UUID,
     session: SessionDep,
     principal: Annotated[Principal, Depends(allow(Role.commissioner, Role.admin))],
-) -> dict[str, Any]:
-    return await plans.get_plan(session, principal, plan_id)
+) -> JSONResponse:
+    # The plan as stored when it was made (its JSON), not re-serialised.
+    return JSONResponse(await plans.get_plan(session, principal, plan_id))
 
 
 @admin_router.post(

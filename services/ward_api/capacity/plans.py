@@ -22,7 +22,7 @@ from services.ward_api.capacity.models import CapacityPlan
 from services.ward_api.capacity.schemas import PlanAreaOut, PlanOut, PlanRequest
 from services.ward_api.capacity.service import assess_icbs
 from services.ward_api.capacity.ward_plans import ward_areas
-from services.ward_api.clients.peers import EquityAuditClient, NeedWeightsResponse
+from services.ward_api.clients.equity_audit import EquityAuditClient, NeedWeightsResponse
 from services.ward_api.domain.planning import NeedWeights, PlanningArea, plan_beds, plan_budget
 from services.ward_api.geography import repository as geography
 from shared.auth import Principal

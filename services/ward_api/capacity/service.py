@@ -51,7 +51,7 @@ LIVE_PLACES = 1
 SIX = 6
 
 
-def _moment(at: date) -> datetime:
+def moment_of(at: date) -> datetime:
     """End of `at` (UTC), or now when `at` is today or later."""
     end = datetime.combine(at, time.max, tzinfo=UTC)
     return min(end, datetime.now(UTC))
@@ -168,7 +168,7 @@ async def assess_icbs(
     rows = {r.area_code: r for r in await repository.month(session, period)} if period else {}
     precision = await repository.precision(session)
     denominators = await _all_denominators(session)
-    moment = _moment(at)
+    moment = moment_of(at)
     live_beds = await repository.live_beds_by_icb(session, moment)
     live_patients = await repository.live_patients_by_icb(session, moment)
     areas = []
@@ -304,7 +304,7 @@ async def history(
     ]
     if icb is not None:
         today = datetime.now(UTC).date()
-        live = await repository.live_beds_by_icb(session, _moment(today))
+        live = await repository.live_beds_by_icb(session, moment_of(today))
         if icb.code in live:
             current = await assess_icbs(session, at=today, cost_per_bed=cost_per_bed)
             points.extend(a for a in current if a.code == icb.code and a.source is Source.LIVE)

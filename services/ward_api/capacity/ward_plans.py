@@ -17,7 +17,7 @@ from datetime import date
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.ward_api.access import require_icb
-from services.ward_api.capacity.service import _moment, pick_denominator
+from services.ward_api.capacity.service import moment_of, pick_denominator
 from services.ward_api.domain.capacity import Denominator, PopulationBasis
 from services.ward_api.domain.planning import PlanningArea
 from services.ward_api.geography import repository as geography
@@ -71,7 +71,7 @@ async def ward_areas(
     found = await geography_service.get_icb_or_raise(session, icb)
     require_icb(principal, found.code, found.ods_code)
     chosen: list[Ward] = await wards.wards_in_icb(session, found.code)
-    beds = await wards.beds_at(session, [w.id for w in chosen], _moment(at))
+    beds = await wards.beds_at(session, [w.id for w in chosen], moment_of(at))
     chosen = [w for w in chosen if w.id in beds]  # not yet commissioned at `at`: left out
     if ward_ids is not None:
         wanted = set(ward_ids)

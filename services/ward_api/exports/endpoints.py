@@ -6,10 +6,11 @@ from datetime import date
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse, Response
 
+from services.ward_api.deps import SettingsDep
 from services.ward_api.exports import responses as problems
 from services.ward_api.exports import service
 from services.ward_api.exports.schemas import AggregateReport, SitrepExport
@@ -24,16 +25,16 @@ router = APIRouter(tags=["exports"])
     "/v1/exports/sitrep",
     summary="Monthly sitrep per ICB (JSON or CSV), with the OGL attribution",
     response_model=SitrepExport,
-    responses={200: {"content": {"text/csv": {}}}},
+    responses={200: {"content": {"text/csv": {}}}, **problems.SITREP},
 )
 async def export_sitrep(
-    request: Request,
     session: SessionDep,
+    settings: SettingsDep,
     principal: Annotated[Principal, Depends(allow(Role.commissioner, Role.admin))],
     period: Annotated[str, Query(pattern=r"^[0-9]{4}-(0[1-9]|1[0-2])$")],
     format: Literal["json", "csv"] = "json",
 ) -> Response:
-    cost = Decimal(request.app.state.settings.cost_per_bed_gbp)
+    cost = Decimal(settings.cost_per_bed_gbp)
     export = await service.sitrep(session, principal, period=period, cost_per_bed=cost)
     if format == "csv":
         return Response(
@@ -47,6 +48,7 @@ async def export_sitrep(
 @router.get(
     "/v1/internal/aggregates/admissions",
     summary="Admission aggregates for equity_audit (service; no identifiers)",
+    response_model=AggregateReport,
     responses=problems.AGGREGATES,
 )
 async def aggregates(

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from services.ward_api.problem_docs import VALIDATION_ERROR, problem, problem_responses
+from shared.problem_docs import VALIDATION_ERROR, problem, problem_responses
 
 AGGREGATES = problem_responses(
     problem(422, "invalid-date-range", "`to` must be after `from`"), VALIDATION_ERROR
 )
+SITREP = problem_responses(problem(422, "invalid-period", "period must be YYYY-MM"))

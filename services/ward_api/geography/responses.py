@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from services.ward_api.problem_docs import problem, problem_responses
+from shared.problem_docs import problem, problem_responses
 
 GET_ICB = problem_responses(
     problem(404, "icb-not-found", "no ICB with code E54999999", code="E54999999")

@@ -1,8 +1,9 @@
 """Route-specific problem responses for the OpenAPI document, one example per problem type.
 
-A route passes `responses=problem_responses(...)` with the problems it really raises, so a
-client can integrate from the document alone: every status lists its problem types, each
-with an example body. The generic ones every route shares (401, 403 `wrong-role`, 429, 503)
+Every service documents problems this one way: each feature's `responses.py` names what its
+routes really raise, and a route passes `responses=problem_responses(...)`, so a client can
+integrate from the document alone: every status lists its problem types, each with an
+example body. The generic ones every route shares (401, 403 `wrong-role`, 429, 503)
 are added centrally by shared/openapi.py; the Problem schema it references lives there too.
 """
 
@@ -29,9 +30,12 @@ __all__ = [
 PROBLEM_SCHEMA_REF = {"$ref": "#/components/schemas/Problem"}
 _TITLES = {
     400: "Bad request",
+    401: "Unauthorized",
     403: "Forbidden",
     404: "Not found",
     409: "Conflict",
+    413: "Payload too large",
+    415: "Unsupported media type",
     422: "Validation error",
     502: "A peer answered wrongly",
     503: "Service unavailable",

@@ -1,4 +1,4 @@
-"""Typed clients for the services ward_api calls: monitoring_ingest and equity_audit.
+"""Typed client for monitoring_ingest, as ward_api calls it.
 
 Shapes follow docs/contracts.md. Failures surface as shared.http_client.PeerError /
 PeerUnavailable; callers decide how to degrade.
@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from decimal import Decimal
 
 from pydantic import BaseModel
 
@@ -34,17 +33,6 @@ class LatestVitals(BaseModel):
     complete: bool | None = None
     last_reading_at: datetime | None = None
     open_alerts: int | None = None
-
-
-class NeedWeight(BaseModel):
-    code: str
-    weight: Decimal
-
-
-class NeedWeightsResponse(BaseModel):
-    basis: str
-    vintage: str
-    weights: list[NeedWeight]
 
 
 class MonitoringClient(ServiceClient):
@@ -110,11 +98,3 @@ class MonitoringClient(ServiceClient):
             )
             items.extend(LatestVitals.model_validate(i) for i in response.json()["items"])
         return items
-
-
-class EquityAuditClient(ServiceClient):
-    peer = "equity_audit"
-
-    async def need_weights(self, *, level: str = "icb") -> NeedWeightsResponse:
-        response = await self.request("GET", "/v1/need-weights", params={"level": level})
-        return NeedWeightsResponse.model_validate(response.json())
