@@ -435,7 +435,7 @@ async def test_the_worker_stops_calling_a_peer_that_keeps_failing(
 ) -> None:
     """The binding worker has the relay's breaker: N failed calls, then no calls till a probe."""
     from services.ward_api.bindings.worker import BindingWorker
-    from services.ward_api.clients.peers import MonitoringClient
+    from services.ward_api.clients.monitoring_ingest import MonitoringClient
     from services.ward_api.settings import WardSettings
 
     stub = StubMonitoring(up=False)
