@@ -120,8 +120,9 @@ async def test_a_wards_stream_shows_its_changes_in_order_and_no_other_wards(
     assert all(e.data["ward_id"] == ward["id"] and e.data["id"] == int(e.id) for e in events)
     assert events[0].data["payload"]["admission_id"] == admission["id"]
     assert events[1].data["payload"]["alert_id"] == alert["alert_id"]
-    assert events[2].data["payload"] | {"band": "high", "previous_band": None} == (
-        events[2].data["payload"]
+    assert (
+        events[2].data["payload"] | {"band": "high", "previous_band": None}
+        == (events[2].data["payload"])
     )
     everything = str([e.data for e in events])
     assert patient["nhs_number"] not in everything
@@ -200,20 +201,17 @@ async def test_reconnecting_with_last_event_id_misses_nothing(
     assert event.data["payload"]["admission_id"] == again["id"]
 
 
-async def test_refusals_are_problems_before_any_stream(
-    ward_client, sse, auth, make_ward
-) -> None:
+async def test_refusals_are_problems_before_any_stream(ward_client, sse, auth, make_ward) -> None:
     ward = await make_ward()
     path = f"/v1/wards/{ward['id']}/events"
+    anywhere = auth(Role.clinician, wards=["*"])
     cases = [
         (path, auth(Role.clinician, wards=[str(uuid.uuid4())]), 403, "wrong-ward"),
         (path, auth(Role.clinician, icbs=[OTHER_ICB]), 403, "wrong-ward"),
         (path, auth(Role.admin, icbs=["*"], wards=["*"]), 403, "wrong-role"),
         ("/v1/events", auth(Role.commissioner, icbs=["*"]), 403, "wrong-role"),
-        (f"/v1/wards/{uuid.uuid4()}/events", auth(Role.clinician, wards=["*"]), 404,
-         "ward-not-found"),  # fmt: skip
-        (path, {**auth(Role.clinician, wards=["*"]), "Last-Event-ID": "x"}, 422,
-         "validation-error"),  # fmt: skip
+        (f"/v1/wards/{uuid.uuid4()}/events", anywhere, 404, "ward-not-found"),
+        (path, {**anywhere, "Last-Event-ID": "x"}, 422, "validation-error"),
         (path, {}, 401, "token-missing"),
     ]
     for url, headers, status, slug in cases:
@@ -275,10 +273,10 @@ async def test_an_event_committed_through_one_app_wakes_a_stream_of_another(
     tight_app.state.settings = tight_app.state.settings.model_copy(
         update={"events_heartbeat_seconds": 30.0}  # so only a NOTIFY can wake it in time
     )
-    async with streaming(tight_app) as client:
-        async with open_stream(client, f"/v1/wards/{ward['id']}/events", clinician) as stream:
-            admission = await _admit(ward_client, auth, ward, await make_patient())
-            (event,) = await stream.take(1, within=5)
+    path = f"/v1/wards/{ward['id']}/events"
+    async with streaming(tight_app) as client, open_stream(client, path, clinician) as stream:
+        admission = await _admit(ward_client, auth, ward, await make_patient())
+        (event,) = await stream.take(1, within=5)
     assert event.data["payload"]["admission_id"] == admission["id"]
 
 
