@@ -1,12 +1,12 @@
 """One LISTEN connection per process, waking the streams it serves when an event commits.
 
-Any replica's commit NOTIFYs `ward_events` with the ward's id; every replica's hub hears it and
-sets the wake flag of each local stream that could show it. A wake carries nothing: the stream
-reads the table after its last id, so a lost NOTIFY (a listener reconnecting, a full queue)
-costs latency, never an event. Each stream's queue holds one pending wake, so a burst of
-events or a stalled client never grows memory; streams hold no database connection between
-reads. If the listener connection drops, the hub reconnects and wakes every stream, which
-catches up from the table.
+Any replica's commit NOTIFYs `ward_events` with the ward's id and ICB codes; every replica's
+hub hears it and sets the wake flag of each local stream whose scope covers that ward. A wake
+carries nothing: the stream reads the table after its last id, so a lost NOTIFY (a listener
+reconnecting, a full queue) costs latency, never an event. Each stream's queue holds one
+pending wake, so a burst of events or a stalled client never grows memory; streams hold no
+database connection between reads. If the listener connection drops, the hub reconnects and
+wakes every stream, which catches up from the table.
 """
 
 from __future__ import annotations
@@ -25,6 +25,9 @@ from services.ward_api.events.repository import CHANNEL
 
 log = logging.getLogger(__name__)
 
+# Whether a stream could show an event of (ward id, the ward's ICB codes).
+Wants = Callable[[str, tuple[str, ...]], bool]
+
 
 class StreamCapReached(Exception):
     """The caller already has as many open streams as the cap allows."""
@@ -35,7 +38,7 @@ class Subscription:
     """One open stream: which wards wake it (None: any), and its one-slot wake queue."""
 
     caller: str
-    wants: Callable[[str], bool]
+    wants: Wants
     wake_queue: asyncio.Queue[None] = field(default_factory=lambda: asyncio.Queue(maxsize=1))
 
     def wake(self) -> None:
@@ -81,7 +84,7 @@ class EventHub:
     def open_streams(self) -> int:
         return len(self._subscriptions)
 
-    def subscribe(self, caller: str, wants: Callable[[str], bool]) -> Subscription:
+    def subscribe(self, caller: str, wants: Wants) -> Subscription:
         """Register a stream; StreamCapReached when the caller has `streams_per_caller` open."""
         if self._per_caller[caller] >= self._cap:
             raise StreamCapReached(caller)
@@ -97,10 +100,10 @@ class EventHub:
             if self._per_caller[subscription.caller] <= 0:
                 del self._per_caller[subscription.caller]
 
-    def notify(self, ward_id: str) -> None:
+    def notify(self, ward_id: str, icb_codes: tuple[str, ...] = ()) -> None:
         """Wake every local stream that could show an event of this ward."""
         for subscription in list(self._subscriptions):
-            if subscription.wants(ward_id):
+            if subscription.wants(ward_id, icb_codes):
                 subscription.wake()
 
     def wake_all(self) -> None:
@@ -110,7 +113,8 @@ class EventHub:
     def _on_notification(
         self, _conn: object, _pid: int, _channel: str, payload: str | None
     ) -> None:
-        self.notify(payload or "")
+        ward_id, *icb_codes = (payload or "").split()  # see repository.append
+        self.notify(ward_id, tuple(icb_codes))
 
     async def _listen(self) -> None:
         assert self._dsn is not None
@@ -157,10 +161,6 @@ class EventHub:
                     await self._task
 
 
-def ward_filter(ward_id: uuid.UUID) -> Callable[[str], bool]:
+def ward_filter(ward_id: uuid.UUID) -> Wants:
     wanted = str(ward_id)
-    return lambda notified: notified == wanted
-
-
-def any_ward(_notified: str) -> bool:
-    return True
+    return lambda notified, _icbs: notified == wanted

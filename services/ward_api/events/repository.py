@@ -36,8 +36,9 @@ async def append(
     events: Iterable[tuple[str, dict[str, Any]]],
 ) -> None:
     """Insert (type, payload) events for one ward and NOTIFY on commit (never if rolled back)."""
+    codes = sorted(set(icb_codes))
     rows = [
-        {"ward_id": ward_id, "icb_codes": sorted(set(icb_codes)), "type": kind, "payload": payload}
+        {"ward_id": ward_id, "icb_codes": codes, "type": kind, "payload": payload}
         for kind, payload in events
     ]
     if not rows:
@@ -45,8 +46,10 @@ async def append(
     await session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": ORDER_LOCK})
     await session.execute(insert(WardEvent).values(rows))
     # NOTIFY is delivered at commit; identical payloads in one transaction are sent once.
+    # "ward-id icb icb": what a hub needs to wake only the streams whose scope covers it.
     await session.execute(
-        text("SELECT pg_notify(:channel, :ward)"), {"channel": CHANNEL, "ward": str(ward_id)}
+        text("SELECT pg_notify(:channel, :ward)"),
+        {"channel": CHANNEL, "ward": " ".join([str(ward_id), *codes])},
     )
 
 

@@ -28,7 +28,7 @@ from services.ward_api.events.hub import (
     EventHub,
     StreamCapReached,
     Subscription,
-    any_ward,
+    Wants,
     ward_filter,
 )
 from services.ward_api.events.models import WardEvent
@@ -162,7 +162,7 @@ class Stream:
     expires_at: float | None
 
 
-def _subscribe(hub: EventHub, principal: Principal, wants: Callable[[str], bool]) -> Subscription:
+def _subscribe(hub: EventHub, principal: Principal, wants: Wants) -> Subscription:
     try:
         return hub.subscribe(f"{principal.role}:{principal.subject}", wants)
     except StreamCapReached as exc:
@@ -213,8 +213,11 @@ async def open_scope_stream(
     async with sessionmaker() as session, session.begin():
         start = await _start(session, last_event_id)
         await audit.record(session, principal, "subscribe", "events")
-    subscription = _subscribe(hub, principal, any_ward)
     everywhere = principal.is_national or "*" in principal.wards
+    # Woken by the one scope rule on the notified ward's codes; reading checks it again.
+    subscription = _subscribe(
+        hub, principal, lambda ward, icbs: may_act_for_ward(principal, ward, icbs)
+    )
 
     async def read(session: AsyncSession, after_id: int, limit: int) -> list[WardEvent]:
         return await repository.after(
