@@ -184,7 +184,7 @@ async def _measure(url: str, ward_url: str, ingest_url: str, pid: int) -> list[t
         stack.callback(lambda: [t.cancel() for t in tasks])
         await asyncio.sleep(1.0)
         connections = await _scalar(
-            url, "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'ward_api'"
+            url, "SELECT count(*) FROM pg_stat_activity WHERE application_name LIKE 'ward_api%'"
         )
         rss = _resident(pid)
 
@@ -213,7 +213,7 @@ async def _measure(url: str, ward_url: str, ingest_url: str, pid: int) -> list[t
          f"{_percentiles(via_reading)} ({len(via_reading)} deliveries)"),
         (f"ward_api commit -> SSE, {STREAMS} streams",
          f"{_percentiles(direct)} ({len(direct)} deliveries)"),
-        (f"ward_api DB connections, {STREAMS} streams idle", str(connections)),
+        (f"ward_api DB connections (pool + listener), {STREAMS} streams idle", str(connections)),
         (f"ward_api resident memory, {STREAMS} streams", rss),
     ]  # fmt: skip
 

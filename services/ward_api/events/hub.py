@@ -25,6 +25,7 @@ from services.ward_api.events.repository import CHANNEL
 
 log = logging.getLogger(__name__)
 
+LISTENER_NAME = "ward_api-events"  # application_name of the LISTEN connection
 # Whether a stream could show an event of (ward id, the ward's ICB codes).
 Wants = Callable[[str, tuple[str, ...]], bool]
 
@@ -121,7 +122,9 @@ class EventHub:
         while True:
             lost = asyncio.Event()
             try:
-                conn = await asyncpg.connect(self._dsn, timeout=5)
+                conn = await asyncpg.connect(
+                    self._dsn, timeout=5, server_settings={"application_name": LISTENER_NAME}
+                )
             except (OSError, asyncpg.PostgresError, TimeoutError) as exc:
                 log.warning("event listener cannot connect: %s", type(exc).__name__)
                 await asyncio.sleep(self._reconnect_seconds)
