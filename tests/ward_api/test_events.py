@@ -13,10 +13,11 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from services.ward_api.app import create_app
 from services.ward_api.events import repository as event_repository
+from services.ward_api.events.hub import LISTENER_NAME
 from services.ward_api.events.models import WardEvent
 from services.ward_api.settings import WardSettings
 from shared.auth import Role
@@ -345,3 +346,49 @@ async def test_many_concurrent_changes_reach_a_stream_once_each_in_id_order(
     assert sorted(e.data["payload"]["alert_id"] for e in events) == sorted(
         b["alert_id"] for b in bodies
     )
+
+
+async def test_the_listener_reconnects_and_catches_up(
+    ward_client, tight_app, auth, make_ward, make_patient
+) -> None:
+    """Its LISTEN connection killed, the hub reconnects and wakes every stream to catch up."""
+    ward = await make_ward()
+    clinician = auth(Role.clinician, wards=[ward["id"]])
+    tight_app.state.settings = tight_app.state.settings.model_copy(
+        update={"events_heartbeat_seconds": 30.0}  # a heartbeat's re-read cannot hide a miss
+    )
+    hub = tight_app.state.event_hub
+    path = f"/v1/wards/{ward['id']}/events"
+    async with streaming(tight_app) as client, open_stream(client, path, clinician) as stream:
+        async with ward_client.app.state.sessionmaker() as session:
+            killed = await session.scalar(
+                text(
+                    "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                    "WHERE application_name = :name AND datname = current_database()"
+                ),
+                {"name": LISTENER_NAME},
+            )
+        assert killed >= 1
+        # Committed while no listener is connected: its NOTIFY is lost to this hub.
+        admission = await _admit(ward_client, auth, ward, await make_patient())
+        (event,) = await stream.take(1, within=10)
+        assert hub.listening.is_set()
+    assert event.data["payload"]["admission_id"] == admission["id"]
+
+
+async def test_a_stream_holds_no_database_connection_between_reads(
+    ward_client, tight_app, auth, make_ward, make_patient
+) -> None:
+    """Open, idle, or with events waiting for a client that does not read: nothing checked out."""
+    ward = await make_ward(beds=4)
+    clinician = auth(Role.clinician, wards=[ward["id"]])
+    pool = tight_app.state.engine.pool
+    path = f"/v1/wards/{ward['id']}/events"
+    async with streaming(tight_app) as client, open_stream(client, path, clinician) as stream:
+        for _ in range(4):
+            await _admit(ward_client, auth, ward, await make_patient())
+        await stream.take(1, within=10)
+        await asyncio.sleep(0.5)  # several heartbeats: each re-reads, then lets go
+        assert pool.checkedout() == 0
+        assert len(await stream.take(3, within=10)) == 3
+        assert pool.checkedout() == 0
