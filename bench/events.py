@@ -215,6 +215,7 @@ async def _measure(url: str, ward_url: str, ingest_url: str, pid: int) -> list[t
          f"{_percentiles(direct)} ({len(direct)} deliveries)"),
         (f"ward_api DB connections (pool + listener), {STREAMS} streams idle", str(connections)),
         (f"ward_api resident memory, {STREAMS} streams", rss),
+        ("load average (1, 5, 15 min)", " ".join(f"{x:.1f}" for x in os.getloadavg())),
     ]  # fmt: skip
 
 
