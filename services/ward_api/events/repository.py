@@ -19,11 +19,10 @@ from sqlalchemy.dialects.postgresql import array, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.ward_api.alerts.models import Alert
+from services.ward_api.domain.alert_events import NEWS2_RANK
 from services.ward_api.events.models import WardEvent
 
 CHANNEL = "ward_events"
-# monitoring_ingest's ranking of NEWS2 alert kinds (alerts/raising.py there).
-NEWS2_RANK = {"news2_red_single": 1, "news2_medium": 2, "news2_high": 3}
 # pg_advisory_xact_lock key of the event writers ("vward.ev" in ASCII).
 ORDER_LOCK = 0x7677_6172_642E_6576
 

@@ -23,6 +23,7 @@ from services.ward_api.access import require_ward
 from services.ward_api.admissions.models import Admission
 from services.ward_api.alerts.models import Alert
 from services.ward_api.audit import service as audit
+from services.ward_api.domain.alert_events import NEWS2_RANK, News2Alert, implied_events
 from services.ward_api.events import repository
 from services.ward_api.events.hub import (
     EventHub,
@@ -75,32 +76,29 @@ def _alert_payload(alert: Alert) -> dict[str, Any]:
 
 
 async def record_alert_received(session: AsyncSession, alert: Alert) -> None:
-    """`alert.raised`, plus `alert.escalated`, `news2.changed` or `readings.missed` as they apply.
-
-    Escalated: a NEWS2 alert of higher rank than every still-open NEWS2 alert of the admission.
-    NEWS2 changed: the newest NEWS2 alert of the admission whose band (risk) differs from the
-    one raised before it.
-    """
+    """`alert.raised`, plus `alert.escalated`, `news2.changed` or `readings.missed` as they apply
+    (the rules are in domain/alert_events.py)."""
     payload = _alert_payload(alert)
     events: list[tuple[str, dict[str, Any]]] = [(EventType.ALERT_RAISED, payload)]
     if alert.kind == "missed_readings":
         events.append((EventType.READINGS_MISSED, payload))
-    rank = repository.NEWS2_RANK.get(alert.kind)
-    if rank is not None:
-        alerts = await repository.news2_alerts(session, alert.admission_id)
-        others = [a for a in alerts if a.id != alert.id]
-        open_ranks = [repository.NEWS2_RANK[a.kind] for a in others if a.resolved_at is None]
-        if open_ranks and rank > max(open_ranks):
-            top = max((a for a in others if a.resolved_at is None), key=lambda a: a.raised_at)
-            events.append((EventType.ALERT_ESCALATED, {**payload, "from_kind": top.kind}))
-        newer = any(a.raised_at > alert.raised_at for a in others)
-        before = next((a for a in others if a.raised_at <= alert.raised_at), None)
-        previous = None if before is None else before.risk
-        if alert.risk is not None and not newer and previous != alert.risk:
+    if alert.kind in NEWS2_RANK:
+        others = [
+            News2Alert(a.kind, a.risk, a.raised_at, resolved=a.resolved_at is not None)
+            for a in await repository.news2_alerts(session, alert.admission_id)
+            if a.id != alert.id
+        ]
+        implied = implied_events(News2Alert(alert.kind, alert.risk, alert.raised_at), others)
+        if implied.escalated_from is not None:
+            events.append(
+                (EventType.ALERT_ESCALATED, {**payload, "from_kind": implied.escalated_from})
+            )
+        if implied.band_change is not None:
+            previous, band = implied.band_change
             change = {
                 "admission_id": str(alert.admission_id),
                 "alert_id": str(alert.id),
-                "band": alert.risk,
+                "band": band,
                 "previous_band": previous,
                 "news2_score": alert.news2_score,
                 "raised_at": alert.raised_at.isoformat(),
