@@ -125,7 +125,7 @@ class EventHub:
                 conn = await asyncpg.connect(
                     self._dsn, timeout=5, server_settings={"application_name": LISTENER_NAME}
                 )
-            except (OSError, asyncpg.PostgresError, TimeoutError) as exc:
+            except Exception as exc:  # any failure: wait and retry, never let the task die
                 log.warning("event listener cannot connect: %s", type(exc).__name__)
                 await asyncio.sleep(self._reconnect_seconds)
                 continue
@@ -141,7 +141,7 @@ class EventHub:
                     if not lost.is_set():  # a half-open socket never says it closed: ask
                         async with asyncio.timeout(5):
                             await conn.execute("SELECT 1")
-            except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+            except Exception as exc:  # lost in any way: reconnect (cancellation still ends us)
                 log.warning("event listener lost: %s", type(exc).__name__)
             finally:
                 self.listening.clear()
