@@ -44,6 +44,7 @@ class Principal:
     wards: frozenset[str] = field(default_factory=frozenset)
     vendor: str | None = None
     token_id: str | None = None
+    expires_at: float | None = None  # the token's `exp` (Unix seconds): long streams end there
 
     @property
     def is_national(self) -> bool:
@@ -159,6 +160,7 @@ class TokenCodec:
             wards=frozenset(wards),
             vendor=vendor,
             token_id=claims.get("jti"),
+            expires_at=float(claims["exp"]),
         )
 
 

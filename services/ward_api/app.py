@@ -17,11 +17,15 @@ from services.ward_api.capacity.endpoints import admin_router as sitrep_router
 from services.ward_api.capacity.endpoints import router as capacity_router
 from services.ward_api.clients.equity_audit import EquityAuditClient
 from services.ward_api.clients.monitoring_ingest import MonitoringClient
+from services.ward_api.events.endpoints import router as events_router
+from services.ward_api.events.hub import EventHub
 from services.ward_api.exports.endpoints import router as exports_router
 from services.ward_api.geography.endpoints import router as geography_router
 from services.ward_api.settings import WardSettings
 from services.ward_api.wards.endpoints import router as wards_router
 from shared.app_factory import build_app
+from shared.database import driver_free_url
+from shared.db_url import resolve_database_url
 from shared.diagnostics import whoami_router
 from shared.peers import peers_router
 
@@ -65,6 +69,11 @@ def create_app(
                 transport=equity_transport,
             )
             stack.push_async_callback(app.state.equity_audit.aclose)
+            app.state.event_hub = EventHub(
+                driver_free_url(resolve_database_url(settings)) if settings.events_listen else None,
+                streams_per_caller=settings.events_streams_per_caller,
+            )
+            await stack.enter_async_context(app.state.event_hub.running())
             if settings.runs_binding_worker:
                 # Its own client without inner retries: the outbox does its own backoff.
                 outbox_client = MonitoringClient(
@@ -101,6 +110,7 @@ def create_app(
             admissions_router,
             bindings_internal,
             alerts_router,
+            events_router,
             exports_router,
             audit_router,
         ],

@@ -6,6 +6,7 @@ from services.ward_api.audit.models import AuditEvent
 from services.ward_api.bindings.models import BindingCommand
 from services.ward_api.capacity.models import CapacityPlan, SitrepImport, SitrepMonth
 from services.ward_api.db import Base
+from services.ward_api.events.models import WardEvent
 from services.ward_api.geography.models import Icb, Lsoa, PopulationDenominator, SubIcb
 from services.ward_api.idempotency.models import IdempotencyRecord
 from services.ward_api.wards.models import Ward, WardCapacityChange, WardCatchmentArea
@@ -29,4 +30,5 @@ __all__ = [
     "Ward",
     "WardCapacityChange",
     "WardCatchmentArea",
+    "WardEvent",
 ]

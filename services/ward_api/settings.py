@@ -40,6 +40,20 @@ class WardSettings(ServiceSettings):
         60.0, gt=0, description="How long a claimed command is kept from other replicas."
     )
 
+    # Live events over SSE (events/).
+    events_heartbeat_seconds: float = Field(
+        15.0, gt=0, description="Heartbeat comment on an idle event stream every N seconds."
+    )
+    events_streams_per_caller: int = Field(
+        5, ge=1, description="Open event streams per caller per replica; beyond it 429."
+    )
+    events_batch_size: int = Field(
+        200, ge=1, description="Events an event stream reads from the table at a time."
+    )
+    events_listen: bool = Field(
+        True, description="LISTEN for events committed by any replica (else heartbeats only)."
+    )
+
     @model_validator(mode="after")
     def _lease_outlasts_a_call(self) -> Self:
         """A call is cut off at half the lease, which must leave room for the HTTP timeout."""

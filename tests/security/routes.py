@@ -10,6 +10,7 @@ import httpx
 from fastapi import FastAPI
 
 from shared.auth import Role, api_routes, route_policy
+from tests.support.sse import StreamingASGITransport
 
 PUBLIC = "public"
 VENDOR_SIGNED = "vendor"
@@ -35,6 +36,7 @@ class Endpoint:
     policy: frozenset[str]
     has_body: bool
     signed: bool  # authenticated by the vendor's request signature, not a bearer token
+    streams: bool = False  # answers an endless text/event-stream when admitted
 
     @property
     def label(self) -> str:
@@ -66,9 +68,21 @@ class Endpoint:
         request_headers = dict(headers or {})
         if content is not None:
             request_headers.setdefault("content-type", "application/json")
-        return await client.request(
-            self.method, self.url(**values), content=content, headers=request_headers
-        )
+        if not self.streams:
+            return await client.request(
+                self.method, self.url(**values), content=content, headers=request_headers
+            )
+        # An admitted caller gets a stream that never ends: take its head and hang up.
+        transport = StreamingASGITransport(client.app)  # type: ignore[attr-defined]
+        async with (
+            httpx.AsyncClient(transport=transport, base_url=client.base_url, timeout=10) as sse,
+            sse.stream(
+                self.method, self.url(**values), content=content, headers=request_headers
+            ) as response,
+        ):
+            if not response.headers.get("content-type", "").startswith("text/event-stream"):
+                await response.aread()
+        return response
 
 
 def endpoints(service: str, app: FastAPI) -> list[Endpoint]:
@@ -87,6 +101,7 @@ def endpoints(service: str, app: FastAPI) -> list[Endpoint]:
                     policy=frozenset(str(p) for p in policy),
                     has_body=route.body_field is not None,
                     signed=signed,
+                    streams=bool(getattr(route, "is_sse_stream", False)),
                 )
             )
     return found

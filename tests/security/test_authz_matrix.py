@@ -140,7 +140,7 @@ async def test_vendor_routes_refuse_a_bad_signature(ingest_client, world, path: 
 # Scope, beyond roles: the same table of tokens against ward A's admission in both services.
 
 # The alert outbox (`/v1/alerts` in monitoring_ingest) is an operators' delivery view, not a record.
-PATIENT_DATA = ("admissions", "patients", "readings", "quarantine", "bindings")
+PATIENT_DATA = ("admissions", "patients", "readings", "quarantine", "bindings", "events")
 
 
 def _patient_routes() -> list[Endpoint]:

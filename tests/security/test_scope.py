@@ -103,6 +103,7 @@ PATIENT_DATA = (
     "quarantine",
     "bindings",
     "latest-vitals",
+    "events",
 )
 
 

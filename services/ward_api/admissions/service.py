@@ -50,6 +50,7 @@ from services.ward_api.domain.length_of_stay import length_of_stay_days, measure
 from services.ward_api.domain.nhs_number import check_nhs_number
 from services.ward_api.domain.waitlist import Urgency, is_core20, order_waitlist
 from services.ward_api.domain.waitlist import WaitlistEntry as DomainEntry
+from services.ward_api.events import service as events
 from services.ward_api.geography import repository as geography
 from services.ward_api.wards import repository as wards
 from services.ward_api.wards import service as ward_service
@@ -359,6 +360,7 @@ async def admit(
         session, principal, "admit", "admission",
         entity_id=admission.id, patient_id=patient.id, ward_id=ward.id, detail=detail,
     )  # fmt: skip
+    await events.record_admitted(session, admission)
     return await _out_with_binding(session, admission)
 
 
@@ -438,6 +440,7 @@ async def discharge(
         detail={"outcome": admission.outcome, "los_days": admission.length_of_stay_days},
     )  # fmt: skip
     head = await _admit_from_waitlist(session, principal, ward)
+    await events.record_discharge(session, admission, head)
     return DischargeOut(
         admission=await _out_with_binding(session, admission),
         admitted_from_waitlist=None if head is None else await _out_with_binding(session, head),

@@ -14,6 +14,7 @@ from services.ward_api.admissions.models import Admission
 from services.ward_api.alerts.models import Alert
 from services.ward_api.alerts.schemas import AlertIn, AlertOut
 from services.ward_api.audit import service as audit
+from services.ward_api.events import service as events
 from services.ward_api.idempotency.service import request_hash
 from services.ward_api.wards import repository as wards
 from services.ward_api.wards import service as ward_service
@@ -64,6 +65,8 @@ async def receive(session: AsyncSession, data: AlertIn) -> tuple[AlertOut, bool]
         raise Conflict(
             "this alert_id was already delivered with a different body", slug="alert-id-reused"
         )
+    if inserted is not None:
+        await events.record_alert_received(session, alert)
     return alert_out(alert), inserted is not None
 
 
@@ -96,6 +99,7 @@ async def acknowledge(session: AsyncSession, principal: Principal, alert_id: uui
         alert.acknowledged_at = datetime.now(UTC)
         alert.acknowledged_by = principal.subject
         await session.flush()
+        await events.record_alert(session, alert, events.EventType.ALERT_ACKNOWLEDGED)
     await audit.record(
         session, principal, "acknowledge", "alert", entity_id=alert.id, ward_id=alert.ward_id
     )
@@ -116,4 +120,5 @@ async def resolve(
     await audit.record(
         session, principal, "resolve", "alert", entity_id=alert.id, ward_id=alert.ward_id
     )
+    await events.record_alert(session, alert, events.EventType.ALERT_RESOLVED)
     return alert_out(alert)
