@@ -19,10 +19,15 @@ NOTE = "resolution-text-7f3a"
 READING_ID = "vendor-reading-9c2e"
 
 
+# Clock and process numbers every record carries: "93.5" may well turn up in a duration.
+_TIMING = ("msg", "args", "created", "msecs", "relativeCreated", "duration_ms", "thread",
+           "process")  # fmt: skip
+
+
 def _record_text(record: logging.LogRecord) -> str:
-    """Everything a formatter could print: the message, its args and every extra."""
+    """Everything a formatter could print: the message, its args and every extra but timings."""
     parts = [record.getMessage(), repr(record.args)]
-    parts += [f"{k}={v!r}" for k, v in vars(record).items() if k not in ("msg", "args")]
+    parts += [f"{k}={v!r}" for k, v in vars(record).items() if k not in _TIMING]
     if record.exc_info and record.exc_info[1] is not None:
         parts.append(repr(record.exc_info[1]))
     return "\n".join(parts)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from services.ward_api.problem_docs import (
+from shared.problem_docs import (
     VALIDATION_ERROR,
     WRONG_ROLE,
     WRONG_WARD,

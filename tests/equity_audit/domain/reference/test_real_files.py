@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
@@ -95,14 +94,10 @@ LOADERS: dict[str, Callable[..., LoadedDataset[str, object]]] = {
 
 
 @pytest.mark.parametrize("file_name", list(LOADERS))
-def test_each_file_loads_well_under_a_second(
+def test_each_file_loads_every_lsoa(
     real_data_dir: Path, reference: ReferenceData, file_name: str
 ) -> None:
+    """How long each takes (goal: well under a second) is measured by bench/pure.py."""
     kwargs = {} if file_name.startswith("imd") else {"known_lsoas": reference.imd.rows.keys()}
-    best = float("inf")
-    for _ in range(3):
-        start = time.perf_counter()
-        loaded = LOADERS[file_name](real_data_dir / file_name, **kwargs)
-        best = min(best, time.perf_counter() - start)
+    loaded = LOADERS[file_name](real_data_dir / file_name, **kwargs)
     assert loaded.report.accepted == LSOAS
-    assert best < 1.0, f"{file_name} took {best:.3f}s"
