@@ -45,8 +45,15 @@ NATIVE = "/v1/readings/native"
 CODEC = TokenCodec(DEV_JWT_SECRET)
 
 
-def _bearer(role: Role, subject: str = "bench", **scopes: object) -> dict[str, str]:
-    return {"Authorization": f"Bearer {CODEC.issue(subject=subject, role=role, **scopes)}"}
+def _bearer(
+    role: Role,
+    subject: str = "bench",
+    *,
+    icbs: list[str] | None = None,
+    wards: list[str] | None = None,
+) -> dict[str, str]:
+    token = CODEC.issue(subject=subject, role=role, icbs=icbs or [], wards=wards or [])
+    return {"Authorization": f"Bearer {token}"}
 
 
 def _nhs(i: int) -> str:
@@ -190,8 +197,8 @@ async def _measure(url: str, ward_url: str, ingest_url: str, pid: int) -> list[t
 
         via_reading: list[float] = []
         for w, _, device in admissions:
-            body = _news2_high(device)
-            r = await ingest.post(NATIVE, content=body, headers=_signed(creds, body))
+            signed = _news2_high(device)
+            r = await ingest.post(NATIVE, content=signed, headers=_signed(creds, signed))
             answered = time.perf_counter()
             r.raise_for_status()
             (alert_id,) = r.json()["alerts"]
@@ -221,12 +228,12 @@ async def _measure(url: str, ward_url: str, ingest_url: str, pid: int) -> list[t
 
 def run() -> list[tuple[str, str]]:
     from services.ward_api import reference_data
-    from services.ward_api.domain.sources import data_dir
     from shared.scratch_db import scratch_database
+    from shared.settings import DataSettings
     from vward.platform import Platform
 
     with scratch_database("vward_bench") as url, tempfile.TemporaryDirectory() as logs:
-        reference_data.load(url, data_dir())
+        reference_data.load(url, DataSettings().data_dir)
         ports = {"ward_api": free_port(), "monitoring_ingest": free_port()}
         platform = Platform(
             database_url=url,

@@ -156,7 +156,7 @@ def _parse(
     seen: dict[str, int] = {}
     for raw in reader:
         cells = Cells(raw, reader.line_num)
-        surplus = raw.pop(None, None) or ()  # type: ignore[call-overload]  # DictReader's key
+        surplus = raw.pop(None, None) or ()  # DictReader's key for cells past the header
         width = len(columns) + len(surplus) - sum(raw.get(c) is None for c in columns)
         if width != len(columns):
             cells.fail("row", f"expected {len(columns)} fields, found {width}")

@@ -117,8 +117,8 @@ def _guarded_environment(self: Platform) -> dict[str, str]:
 
 
 def install_guard() -> None:
-    socket.socket.connect = _guarded_connect  # type: ignore[method-assign]
-    socket.socket.connect_ex = _guarded_connect_ex  # type: ignore[method-assign]
+    socket.socket.connect = _guarded_connect  # type: ignore[method-assign,assignment]
+    socket.socket.connect_ex = _guarded_connect_ex  # type: ignore[method-assign,assignment]
     Platform.environment = _guarded_environment  # type: ignore[method-assign]
 
 

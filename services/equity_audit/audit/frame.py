@@ -100,4 +100,4 @@ class Uptake:
         return int(self.area.size)
 
     def select(self, mask: NDArray[np.bool_]) -> Uptake:
-        return Uptake(*(getattr(self, name)[mask] for name in self.__slots__))  # type: ignore[attr-defined]
+        return Uptake(*(getattr(self, name)[mask] for name in self.__slots__))

@@ -149,6 +149,7 @@ def parse_file(
         descriptor = synthetic_descriptor(descriptor, seed=synthetic_seed)
     digest = checksum or checksum_of(path)
     loaded: LoadedDataset[str, Any]
+    records: list[tuple[object, ...]]
     if kind == "imd":
         return _parse_imd(path, descriptor, digest)
     if known_lsoas is not None and not known_lsoas:
@@ -195,6 +196,7 @@ def parse_file(
 def _parse_imd(path: Path, descriptor: DatasetDescriptor, digest: str) -> ParsedFile:
     """The vward IMD 2019 file, or MHCLG's own IoD2019 File 7 (LSOA 2011, with population)."""
     loaded = load_imd2019(path, descriptor=descriptor)
+    records: list[tuple[object, ...]]
     if loaded.report.layout is not None:
         records = [
             (r.lsoa11cd, r.imd_score, r.imd_decile, decile_to_quintile(r.imd_decile),

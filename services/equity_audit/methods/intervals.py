@@ -35,14 +35,14 @@ def byars_lower(observed: ArrayLike, level: float) -> NDArray[np.float64]:
     """Byars' lower limit for a Poisson count (inf, not a warning, past the float range)."""
     o = np.asarray(observed, dtype=float)
     with np.errstate(over="ignore"):
-        return o * (1 - 1 / 9 / o - z_value(level) / (3 * np.sqrt(o))) ** 3
+        return np.asarray(o * (1 - 1 / 9 / o - z_value(level) / (3 * np.sqrt(o))) ** 3)
 
 
 def byars_upper(observed: ArrayLike, level: float) -> NDArray[np.float64]:
     """Byars' upper limit for a Poisson count (inf, not a warning, past the float range)."""
     with np.errstate(over="ignore"):
         o1 = np.asarray(observed, dtype=float) + 1
-        return o1 * (1 - 1 / 9 / o1 + z_value(level) / (3 * np.sqrt(o1))) ** 3
+        return np.asarray(o1 * (1 - 1 / 9 / o1 + z_value(level) / (3 * np.sqrt(o1))) ** 3)
 
 
 def exact_lower(observed: ArrayLike, level: float) -> NDArray[np.float64]:
@@ -55,7 +55,7 @@ def exact_lower(observed: ArrayLike, level: float) -> NDArray[np.float64]:
 def exact_upper(observed: ArrayLike, level: float) -> NDArray[np.float64]:
     """Exact Poisson upper limit, chi-square quantile on 2x + 2 degrees of freedom, halved."""
     o = np.asarray(observed, dtype=float)
-    return chi2.ppf(level + (1 - level) / 2, 2 * o + 2) / 2
+    return np.asarray(chi2.ppf(level + (1 - level) / 2, 2 * o + 2) / 2, dtype=np.float64)
 
 
 def poisson_limits(observed: float, level: float) -> tuple[float, float]:

@@ -110,11 +110,10 @@ async def create_patient(
         # is now on a ward outside the caller's scope (when admitting would fail anyway).
         current = await repository.open_admission(session, existing.id)
         shown = current is None or await _may_see_ward(session, principal, current.ward_id)
-        raise Conflict(
-            "a patient with this NHS number exists",
-            slug="patient-exists",
-            **({"patient_id": str(existing.id)} if shown else {}),
-        )
+        detail = "a patient with this NHS number exists"
+        if shown:
+            raise Conflict(detail, slug="patient-exists", patient_id=str(existing.id))
+        raise Conflict(detail, slug="patient-exists")
     patient = Patient(id=uuid.uuid4(), **{**data.model_dump(), "nhs_number": check.normalised})
     session.add(patient)
     await session.flush()

@@ -116,7 +116,7 @@ async def release(session: AsyncSession, *, command_ids: Sequence[int], token: u
     """Hand back claimed commands that were never sent (breaker opened, lease running out)."""
     if not command_ids:
         return 0
-    table = BindingCommand.__table__
+    table = cast(Table, BindingCommand.__table__)
     result = await session.execute(
         update(table)
         .where(table.c.id.in_(list(command_ids)), table.c.lease_token == token)
@@ -126,7 +126,7 @@ async def release(session: AsyncSession, *, command_ids: Sequence[int], token: u
             attempts=func.greatest(table.c.attempts - 1, 0),
         )
     )
-    return result.rowcount  # type: ignore[attr-defined,no-any-return]
+    return int(result.rowcount)  # type: ignore[attr-defined]
 
 
 async def skip_pending_unbind(session: AsyncSession, admission_id: uuid.UUID, reason: str) -> None:

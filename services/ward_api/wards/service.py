@@ -50,7 +50,7 @@ def catchment_of(ward: Ward, sub_icb_codes: list[str] | None) -> Catchment | Non
         return None
     return Catchment(
         population=ward.catchment_population,
-        basis=ward.catchment_basis,  # type: ignore[arg-type]
+        basis=ward.catchment_basis,
         effective=ward.catchment_effective,
         source=ward.catchment_source,
     )
