@@ -6,12 +6,12 @@ import uuid
 from collections.abc import AsyncIterable, AsyncIterator
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Request
+from fastapi import APIRouter, Depends, Header
 from fastapi.sse import EventSourceResponse, ServerSentEvent
 
+from services.ward_api.deps import EventHubDep, SessionmakerDep, SettingsDep
 from services.ward_api.events import responses as problems
 from services.ward_api.events import service
-from services.ward_api.settings import WardSettings
 from shared.auth import Principal, Role, allow
 
 router = APIRouter(tags=["events"])
@@ -32,41 +32,40 @@ token expires.
 
 
 async def _ward_stream(
-    request: Request,
+    sessions: SessionmakerDep,
+    hub: EventHubDep,
     ward_id: uuid.UUID,
     principal: Annotated[Principal, Depends(_clinician)],
     last_event_id: LastEventId = None,
 ) -> AsyncIterator[service.Stream]:
-    state = request.app.state
     stream = await service.open_ward_stream(
-        state.sessionmaker, state.event_hub, principal, ward_id, last_event_id=last_event_id
+        sessions, hub, principal, ward_id, last_event_id=last_event_id
     )
     try:
         yield stream
     finally:
-        service.close_stream(state.event_hub, stream)
+        service.close_stream(hub, stream)
 
 
 async def _scope_stream(
-    request: Request,
+    sessions: SessionmakerDep,
+    hub: EventHubDep,
     principal: Annotated[Principal, Depends(_clinician)],
     last_event_id: LastEventId = None,
 ) -> AsyncIterator[service.Stream]:
-    state = request.app.state
-    stream = await service.open_scope_stream(
-        state.sessionmaker, state.event_hub, principal, last_event_id=last_event_id
-    )
+    stream = await service.open_scope_stream(sessions, hub, principal, last_event_id=last_event_id)
     try:
         yield stream
     finally:
-        service.close_stream(state.event_hub, stream)
+        service.close_stream(hub, stream)
 
 
-async def _sse(request: Request, stream: service.Stream) -> AsyncIterator[ServerSentEvent]:
-    settings: WardSettings = request.app.state.settings
+async def _sse(
+    stream: service.Stream, sessions: SessionmakerDep, settings: SettingsDep
+) -> AsyncIterator[ServerSentEvent]:
     events = service.follow(
         stream,
-        request.app.state.sessionmaker,
+        sessions,
         heartbeat_seconds=settings.events_heartbeat_seconds,
         batch_size=settings.events_batch_size,
     )
@@ -85,9 +84,11 @@ async def _sse(request: Request, stream: service.Stream) -> AsyncIterator[Server
     responses=problems.WARD_EVENTS,
 )
 async def ward_events(
-    request: Request, stream: Annotated[service.Stream, Depends(_ward_stream)]
+    stream: Annotated[service.Stream, Depends(_ward_stream)],
+    sessions: SessionmakerDep,
+    settings: SettingsDep,
 ) -> AsyncIterable[ServerSentEvent]:
-    async for event in _sse(request, stream):
+    async for event in _sse(stream, sessions, settings):
         yield event
 
 
@@ -99,7 +100,9 @@ async def ward_events(
     responses=problems.SCOPE_EVENTS,
 )
 async def scope_events(
-    request: Request, stream: Annotated[service.Stream, Depends(_scope_stream)]
+    stream: Annotated[service.Stream, Depends(_scope_stream)],
+    sessions: SessionmakerDep,
+    settings: SettingsDep,
 ) -> AsyncIterable[ServerSentEvent]:
-    async for event in _sse(request, stream):
+    async for event in _sse(stream, sessions, settings):
         yield event
