@@ -43,12 +43,16 @@ async def _post_set(client, bound, at: datetime, **values) -> dict:
 
 @pytest.fixture
 async def check(database_url):
-    """check_missed_readings at an injected time; returns how many alerts it raised."""
+    """check_missed_readings at an injected time; how many missed_readings the admission has.
+
+    The check covers every binding in the (shared) database, so count this admission's only.
+    """
     engine = create_async_engine(async_url(database_url))
     settings = IngestSettings(database_url=database_url)
 
-    async def run(now: datetime) -> int:
-        return await check_missed_readings(engine, settings, now=now)
+    async def run(now: datetime, admission_id: str) -> int:
+        await check_missed_readings(engine, settings, now=now)
+        return len(await _alerts(database_url, admission_id, "missed_readings"))
 
     try:
         yield run
@@ -61,10 +65,10 @@ async def test_news2_6_silent_past_the_hour_is_missed_naming_the_hourly_band(
 ) -> None:
     last = datetime.now(UTC) - timedelta(minutes=5)
     await _post_set(ingest_client, bound, last, **SIX)
-    assert await check(last + timedelta(minutes=59)) == 0
-    assert await _alerts(database_url, bound.admission_id, "missed_readings") == []
-    assert await check(last + timedelta(minutes=61)) == 1
-    assert await check(last + timedelta(minutes=90)) == 0  # one alert per silence
+    assert await check(last + timedelta(minutes=59), bound.admission_id) == 0
+    assert await check(last + timedelta(minutes=61), bound.admission_id) == 1
+    # One alert per silence, however long it lasts.
+    assert await check(last + timedelta(minutes=90), bound.admission_id) == 1
     (alert,) = await _alerts(database_url, bound.admission_id, "missed_readings")
     assert "hourly" in alert["detail"] and "NEWS2 5-6" in alert["detail"], alert["detail"]
     assert alert["detail"].startswith("no readings for 61 minutes; expected every 60 minutes")
@@ -73,8 +77,8 @@ async def test_news2_6_silent_past_the_hour_is_missed_naming_the_hourly_band(
 async def test_news2_0_waits_twelve_hours(ingest_client, bound, database_url, check) -> None:
     last = datetime.now(UTC) - timedelta(minutes=5)
     await _post_set(ingest_client, bound, last)
-    assert await check(last + timedelta(hours=11, minutes=59)) == 0
-    assert await check(last + timedelta(hours=12, minutes=1)) == 1
+    assert await check(last + timedelta(hours=11, minutes=59), bound.admission_id) == 0
+    assert await check(last + timedelta(hours=12, minutes=1), bound.admission_id) == 1
     (alert,) = await _alerts(database_url, bound.admission_id, "missed_readings")
     assert "12-hourly" in alert["detail"]
 
@@ -96,8 +100,8 @@ async def test_a_clinicians_plan_overrides_the_band(
     assert planned.json()["set_at"]
     last = datetime.now(UTC) - timedelta(minutes=5)
     await _post_set(ingest_client, bound, last, **SIX)
-    assert await check(last + timedelta(minutes=61)) == 0
-    assert await check(last + timedelta(minutes=181)) == 1
+    assert await check(last + timedelta(minutes=61), bound.admission_id) == 0
+    assert await check(last + timedelta(minutes=181), bound.admission_id) == 1
     (alert,) = await _alerts(database_url, bound.admission_id, "missed_readings")
     assert "monitoring plan" in alert["detail"] and "180 minutes" in alert["detail"]
     assert "3-hourly overnight" not in alert["detail"]  # a clinician's free text stays here
@@ -108,7 +112,8 @@ async def test_a_clinicians_plan_overrides_the_band(
     assert cleared.status_code == 200 and cleared.json()["interval_minutes"] is None
     again = last + timedelta(minutes=1)
     await _post_set(ingest_client, bound, again, **SIX)
-    assert await check(again + timedelta(minutes=61)) == 1
+    assert await check(again + timedelta(minutes=59), bound.admission_id) == 1
+    assert await check(again + timedelta(minutes=61), bound.admission_id) == 2
 
 
 async def test_monitoring_plan_is_validated_and_clinician_only(ingest_client, bound) -> None:

@@ -21,7 +21,12 @@ Which sets may alert:
   but never alert: a back-fill of last week's data must not page anyone today;
 - alerts are never withdrawn: if part of a round arrives first and already warrants an
   alert, that alert stands when the rest raises a higher one. The highest alert for the
-  final sets is the same whatever the arrival order.
+  final sets is the same whatever the arrival order;
+- a set that warrants no band alert is checked for a trend: news2_rising when its score (its
+  lower bound if incomplete) is at least `news2_trend_rise` above the lowest complete score
+  among the admission's sets ending in the `news2_trend_hours` before it, so a rise is raised
+  even below 5. Only complete sets are baselines: an incomplete one's true score may be
+  higher, and a rise from it is not certain. The baseline names the rise (its dedup key).
 Scoring takes a transaction-scoped advisory lock per admission (in sorted order, so
 concurrent batches cannot deadlock) before it reads the sets, after the batch's readings are
 written, and holds it to commit: two requests completing one set at once take turns, and the
@@ -145,6 +150,20 @@ ORDER BY o.admission_id, o.opened_at
 _SUPERSEDED_AT = """
 SELECT r.admission_id, min(r.observed_at) FROM monitoring.readings r
 WHERE r.reading_key = ANY($1::bytea[]) GROUP BY r.admission_id
+"""
+
+# For each set that may show a rise: the lowest complete score among the admission's sets
+# ending in the trend window before it (the latest such set if tied), read after the batch's
+# sets are written so it sees the partition as it now stands.
+_BASELINE = """
+SELECT c.admission_id, c.window_end, b.window_end, b.aggregate
+FROM unnest($1::uuid[], $2::timestamptz[]) AS c(admission_id, window_end)
+CROSS JOIN LATERAL (
+    SELECT n.window_end, n.aggregate FROM monitoring.news2_results n
+    WHERE n.admission_id = c.admission_id AND n.complete
+      AND n.window_end >= c.window_end - $3::interval AND n.window_end < c.window_end
+    ORDER BY n.aggregate, n.window_end DESC LIMIT 1
+) b
 """
 
 _DELETE_NEWS2 = "DELETE FROM monitoring.news2_results WHERE id = ANY($1::uuid[])"
@@ -337,6 +356,7 @@ async def _rescore(
 
     writes: list[tuple[object, ...]] = []
     candidates: list[AlertCandidate] = []
+    trends: list[tuple[uuid.UUID, datetime, News2Result]] = []
     for (admission_id, opened), rows in groups.items():
         formed, used_keys = _form(rows, window)
         if formed is None:
@@ -356,19 +376,63 @@ async def _rescore(
         if prior is not None and prior[1].window_end == new.window_end:
             del before[(admission_id, opened)]  # overwritten in place by the upsert
         writes.append(new.upsert_args(admission_id, wards[admission_id]))
+        if new.window_end < alert_after:
+            continue
         alert = _news2_alert(result)
-        if alert is not None and new.window_end >= alert_after:
-            kind, risk = alert
-            detail = _news2_detail(result, risk, scale, new.window_end)
-            candidates.append(
-                AlertCandidate(
-                    admission_id, wards[admission_id], kind, detail,
-                    news2_score=result.aggregate, risk=risk or None,
-                )
-            )  # fmt: skip
+        if alert is None:
+            trends.append((admission_id, new.window_end, result))
+            continue
+        kind, risk = alert
+        detail = _news2_detail(result, risk, scale, new.window_end)
+        candidates.append(
+            AlertCandidate(
+                admission_id, wards[admission_id], kind, detail,
+                news2_score=result.aggregate, risk=risk or None,
+            )
+        )  # fmt: skip
     stale = [set_id for set_id, _ in before.values()]  # sets the new partition no longer has
     if stale:
         await conn.execute(_DELETE_NEWS2, stale)
     if writes:
         await conn.executemany(_UPSERT_NEWS2, writes)
+    if trends:
+        candidates += await _rising(conn, trends, wards, settings)
+    return candidates
+
+
+async def _rising(
+    conn: asyncpg.Connection,
+    trends: list[tuple[uuid.UUID, datetime, News2Result]],
+    wards: dict[uuid.UUID, uuid.UUID],
+    settings: IngestSettings,
+) -> list[AlertCandidate]:
+    """news2_rising candidates for the sets that rose enough above their baseline."""
+    hours = settings.news2_trend_hours
+    baselines = {
+        (row[0], row[1]): (row[2], row[3])
+        for row in await conn.fetch(
+            _BASELINE, [t[0] for t in trends], [t[1] for t in trends], timedelta(hours=hours)
+        )
+    }
+    candidates = []
+    for admission_id, end, result in trends:
+        baseline = baselines.get((admission_id, end))
+        if baseline is None or result.lower_bound - baseline[1] < settings.news2_trend_rise:
+            continue
+        base_end, base_score = baseline
+        state = f"NEWS2 {result.aggregate}" if result.complete else (
+            f"NEWS2 at least {result.lower_bound} (incomplete)"
+        )  # fmt: skip
+        detail = (
+            f"{state}, up from {base_score} within {hours:g} h (set ending "
+            f"{base_end.astimezone(UTC).isoformat()}); set ending {end.astimezone(UTC).isoformat()}"
+        )
+        candidates.append(
+            AlertCandidate(
+                admission_id, wards[admission_id], "news2_rising", detail,
+                news2_score=result.aggregate,
+                risk=str(result.band) if result.band else None,
+                dedup_key=f"rising:{admission_id}:{base_end.astimezone(UTC).isoformat()}",
+            )
+        )  # fmt: skip
     return candidates
