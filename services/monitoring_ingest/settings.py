@@ -58,6 +58,15 @@ class IngestSettings(ServiceSettings):
             "a home device sending nothing for this long has stopped."
         ),
     )
+    pacing_clock_scale: float = Field(
+        1.0,
+        gt=0,
+        le=1,
+        description=(
+            "Multiplies every NEWS2-band and monitoring-plan interval; below 1 only for a "
+            "demo on a compressed clock (vward up --demo)."
+        ),
+    )
     news2_trend_rise: int = Field(
         2,
         ge=1,

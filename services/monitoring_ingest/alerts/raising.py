@@ -141,7 +141,11 @@ async def check_missed_readings(
     `now` is the time checked at (the clock by default; tests inject it).
     """
     now = now or datetime.now(UTC)
-    shortest = min(settings.pacing_continuous_minutes, PLAN_MIN_MINUTES)
+    shortest = min(
+        settings.pacing_continuous_minutes * settings.pacing_clock_scale,
+        PLAN_MIN_MINUTES * settings.pacing_clock_scale,
+        settings.missed_readings_factor,  # a device promises a reading at most once a minute
+    )
     async with engine.begin() as conn:
         silent = await conn.execute(_SILENT, {"shortest": now - timedelta(minutes=shortest)})
         missed: list[tuple[uuid.UUID, uuid.UUID, str, str]] = []
@@ -155,6 +159,7 @@ async def check_missed_readings(
                 device_minutes=device_minutes,
                 missed_factor=settings.missed_readings_factor,
                 continuous_minutes=settings.pacing_continuous_minutes,
+                clock_scale=settings.pacing_clock_scale,
             )
             silent_for = now - since
             if silent_for > timedelta(minutes=pacing.allowed_minutes):

@@ -86,10 +86,15 @@ def pace(
     device_minutes: int,
     missed_factor: float,
     continuous_minutes: int,
+    clock_scale: float = 1.0,
 ) -> Pacing:
-    """The plan if one is set, else the latest set's band, else the device's interval."""
+    """The plan if one is set, else the latest set's band, else the device's interval.
+
+    `clock_scale` shrinks band and plan intervals for a demo whose clock is compressed.
+    """
     if plan_minutes is not None:
-        return Pacing(plan_minutes, plan_minutes, "monitoring plan")
+        scaled = plan_minutes * clock_scale
+        return Pacing(scaled, scaled, "monitoring plan")
     if lower_bound is not None:
         band = band_of(
             lower_bound,
@@ -98,7 +103,8 @@ def pace(
             continuous_minutes=continuous_minutes,
         )
         if band is not None:
-            return Pacing(band.minutes, band.minutes, band.label)
+            scaled = band.minutes * clock_scale
+            return Pacing(scaled, scaled, band.label)
     return Pacing(
         device_minutes, device_minutes * missed_factor, "device interval (NEWS2 band unknown)"
     )

@@ -78,3 +78,14 @@ def test_a_higher_score_never_allows_a_longer_silence(
 def test_band_names() -> None:
     assert (TWELVE_HOURLY.minutes, FOUR_HOURLY.minutes, HOURLY.minutes) == (720, 240, 60)
     assert "hourly" in HOURLY.label
+
+
+def test_a_compressed_clock_scales_bands_and_plans_not_the_device() -> None:
+    common = {"device_minutes": 1, "missed_factor": 0.25, "continuous_minutes": CONTINUOUS}
+    band = pace(lower_bound=6, complete=True, red_score=False, plan_minutes=None,
+                clock_scale=0.25, **common)  # fmt: skip
+    plan = pace(lower_bound=6, complete=True, red_score=False, plan_minutes=120,
+                clock_scale=0.25, **common)  # fmt: skip
+    device = pace(lower_bound=None, complete=None, red_score=None, plan_minutes=None,
+                  clock_scale=0.25, **common)  # fmt: skip
+    assert (band.allowed_minutes, plan.allowed_minutes, device.allowed_minutes) == (15, 30, 0.25)
