@@ -7,13 +7,15 @@ from datetime import UTC, datetime, timedelta
 
 import asyncpg
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from services.monitoring_ingest.alerts.raising import check_missed_readings
 from services.monitoring_ingest.settings import IngestSettings
 from shared.auth import Role
 from shared.database import async_url
-from tests.monitoring_ingest.helpers import bearer, full_set, post_signed, statuses
+from tests.monitoring_ingest.helpers import bearer, bind, full_set, post_signed, statuses
 
 NATIVE = "/v1/readings/native"
 SIX = {"rr": 22, "spo2": 94, "hr": 95, "temp": 38.5, "sbp": 105}  # 2+1+1+1+1 = 6: medium
@@ -165,3 +167,64 @@ async def test_a_fall_and_a_second_rise_alerts_again(ingest_client, bound, datab
     await _post_set(ingest_client, bound, now - timedelta(hours=3), **ONE)
     await _post_set(ingest_client, bound, now - timedelta(hours=2), **THREE)
     assert len(await _alerts(database_url, bound.admission_id, "news2_rising")) == 2
+
+
+# Complete sets scoring 0-4 with no single 3: below every band alert, so only the trend speaks.
+SCORED = [{}, ONE, {"rr": 22}, THREE, {**THREE, "hr": 95}]
+HORIZON = timedelta(hours=6)  # alert_max_age_minutes: older sets are scored, never alerted
+TREND = timedelta(hours=24)
+
+
+def _rises(sets: list[tuple[datetime, int]], now: datetime) -> set[datetime]:
+    """The model, sets arriving in time order: the baselines of the rises that alert."""
+    raised = set()
+    for end, score in sorted(sets):
+        if end < now - HORIZON:
+            continue
+        earlier = [(s, e) for e, s in sets if end - TREND <= e < end]
+        if earlier:
+            low = min(s for s, _ in earlier)
+            if score - low >= 2:
+                raised.add(max(e for s, e in earlier if s == low))
+    return raised
+
+
+@settings(
+    max_examples=15,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    sets=st.lists(
+        # 20-minute slots (so each set is its own): half within the alert horizon, the
+        # rest back to 30 h, past the trend window.
+        st.tuples(st.one_of(st.integers(1, 18), st.integers(19, 90)), st.integers(0, 4)),
+        min_size=2,
+        max_size=6,
+        unique_by=lambda t: t[0],
+    ),
+    data=st.data(),
+)
+async def test_rises_alert_as_the_rule_says_whatever_the_arrival_order(
+    ingest_client, vendor, database_url, sets, data
+) -> None:
+    """In time order, the rises alerted are the model's; in any order, none is missed."""
+    now = datetime.now(UTC).replace(microsecond=0)
+    timed = [(now - timedelta(minutes=20 * slot), score) for slot, score in sets]
+    expected = _rises(timed, now)
+    in_order = await bind(ingest_client, vendor)
+    for at, score in sorted(timed):
+        await _post_set(ingest_client, in_order, at, **SCORED[score])
+    keys = await _keys(database_url, in_order.admission_id)
+    assert keys == {f"rising:{in_order.admission_id}:{e.isoformat()}" for e in expected}
+    shuffled = await bind(ingest_client, vendor)
+    for at, score in data.draw(st.permutations(timed), label="arrival"):
+        await _post_set(ingest_client, shuffled, at, **SCORED[score])
+    found = {key.split(":", 2)[2] for key in await _keys(database_url, shuffled.admission_id)}
+    assert {e.isoformat() for e in expected} <= found
+    assert bool(found) == bool(expected)
+
+
+async def _keys(database_url: str, admission_id: str) -> set[str]:
+    return {r["dedup_key"] for r in await _alerts(database_url, admission_id, "news2_rising")}

@@ -27,6 +27,9 @@ Which sets may alert:
   among the admission's sets ending in the `news2_trend_hours` before it, so a rise is raised
   even below 5. Only complete sets are baselines: an incomplete one's true score may be
   higher, and a rise from it is not certain. The baseline names the rise (its dedup key).
+  Sets up to `news2_trend_hours` after the ones a batch touches are checked again, so a late
+  set that is the baseline of a rise still raises it: no rise that arrival in time order
+  would alert is missed in another order (a late, lower baseline may add an alert).
 Scoring takes a transaction-scoped advisory lock per admission (in sorted order, so
 concurrent batches cannot deadlock) before it reads the sets, after the batch's readings are
 written, and holds it to commit: two requests completing one set at once take turns, and the
@@ -152,18 +155,28 @@ SELECT r.admission_id, min(r.observed_at) FROM monitoring.readings r
 WHERE r.reading_key = ANY($1::bytea[]) GROUP BY r.admission_id
 """
 
-# For each set that may show a rise: the lowest complete score among the admission's sets
-# ending in the trend window before it (the latest such set if tied), read after the batch's
-# sets are written so it sees the partition as it now stands.
-_BASELINE = """
-SELECT c.admission_id, c.window_end, b.window_end, b.aggregate
-FROM unnest($1::uuid[], $2::timestamptz[]) AS c(admission_id, window_end)
+# The sets that may show a rise since a batch touched them: from the first set the batch
+# created or changed to `news2_trend_hours` after its last ($3), inside the alert horizon
+# ($4), warranting no band alert; each with its baseline, the lowest complete score among
+# the admission's sets ending in the trend window before it (the latest such set if tied),
+# where that is at least the trend rise ($5) below it. Read after the batch's sets are
+# written, so it sees the partition as it now stands.
+_RISING = """
+SELECT c.admission_id, c.window_end, c.aggregate, c.lower_bound, c.complete, c.risk,
+       b.window_end, b.aggregate
+FROM unnest($1::uuid[], $2::timestamptz[], $6::timestamptz[]) AS t(admission_id, first, last)
+JOIN monitoring.news2_results c
+  ON c.admission_id = t.admission_id AND c.window_end >= greatest(t.first, $4)
+ AND c.window_end <= t.last + $3::interval
+ AND NOT c.red_score AND (c.risk IS NULL OR c.risk = 'low')
 CROSS JOIN LATERAL (
     SELECT n.window_end, n.aggregate FROM monitoring.news2_results n
     WHERE n.admission_id = c.admission_id AND n.complete
       AND n.window_end >= c.window_end - $3::interval AND n.window_end < c.window_end
     ORDER BY n.aggregate, n.window_end DESC LIMIT 1
 ) b
+WHERE c.lower_bound - b.aggregate >= $5
+ORDER BY c.admission_id, c.window_end
 """
 
 _DELETE_NEWS2 = "DELETE FROM monitoring.news2_results WHERE id = ANY($1::uuid[])"
@@ -356,7 +369,7 @@ async def _rescore(
 
     writes: list[tuple[object, ...]] = []
     candidates: list[AlertCandidate] = []
-    trends: list[tuple[uuid.UUID, datetime, News2Result]] = []
+    touched: dict[uuid.UUID, tuple[datetime, datetime]] = {}
     for (admission_id, opened), rows in groups.items():
         formed, used_keys = _form(rows, window)
         if formed is None:
@@ -376,11 +389,10 @@ async def _rescore(
         if prior is not None and prior[1].window_end == new.window_end:
             del before[(admission_id, opened)]  # overwritten in place by the upsert
         writes.append(new.upsert_args(admission_id, wards[admission_id]))
-        if new.window_end < alert_after:
-            continue
+        first, last = touched.get(admission_id, (new.window_end, new.window_end))
+        touched[admission_id] = (min(first, new.window_end), max(last, new.window_end))
         alert = _news2_alert(result)
-        if alert is None:
-            trends.append((admission_id, new.window_end, result))
+        if alert is None or new.window_end < alert_after:
             continue
         kind, risk = alert
         detail = _news2_detail(result, risk, scale, new.window_end)
@@ -395,44 +407,38 @@ async def _rescore(
         await conn.execute(_DELETE_NEWS2, stale)
     if writes:
         await conn.executemany(_UPSERT_NEWS2, writes)
-    if trends:
-        candidates += await _rising(conn, trends, wards, settings)
+    if touched:
+        candidates += await _rising(conn, touched, wards, settings, alert_after)
     return candidates
 
 
 async def _rising(
     conn: asyncpg.Connection,
-    trends: list[tuple[uuid.UUID, datetime, News2Result]],
+    touched: dict[uuid.UUID, tuple[datetime, datetime]],
     wards: dict[uuid.UUID, uuid.UUID],
     settings: IngestSettings,
+    alert_after: datetime,
 ) -> list[AlertCandidate]:
-    """news2_rising candidates for the sets that rose enough above their baseline."""
+    """news2_rising candidates: sets the batch touched, or that a late set is a baseline for."""
     hours = settings.news2_trend_hours
-    baselines = {
-        (row[0], row[1]): (row[2], row[3])
-        for row in await conn.fetch(
-            _BASELINE, [t[0] for t in trends], [t[1] for t in trends], timedelta(hours=hours)
-        )
-    }
+    ids = sorted(touched)
+    rows = await conn.fetch(
+        _RISING, ids, [touched[a][0] for a in ids], timedelta(hours=hours), alert_after,
+        settings.news2_trend_rise, [touched[a][1] for a in ids],
+    )  # fmt: skip
     candidates = []
-    for admission_id, end, result in trends:
-        baseline = baselines.get((admission_id, end))
-        if baseline is None or result.lower_bound - baseline[1] < settings.news2_trend_rise:
-            continue
-        base_end, base_score = baseline
-        state = f"NEWS2 {result.aggregate}" if result.complete else (
-            f"NEWS2 at least {result.lower_bound} (incomplete)"
-        )  # fmt: skip
+    for admission_id, end, aggregate, lower_bound, complete, risk, base_end, base_score in rows:
+        state = f"NEWS2 {aggregate}" if complete else f"NEWS2 at least {lower_bound} (incomplete)"
+        base_at = base_end.astimezone(UTC).isoformat()
         detail = (
-            f"{state}, up from {base_score} within {hours:g} h (set ending "
-            f"{base_end.astimezone(UTC).isoformat()}); set ending {end.astimezone(UTC).isoformat()}"
+            f"{state}, up from {base_score} within {hours:g} h (set ending {base_at}); "
+            f"set ending {end.astimezone(UTC).isoformat()}"
         )
         candidates.append(
             AlertCandidate(
                 admission_id, wards[admission_id], "news2_rising", detail,
-                news2_score=result.aggregate,
-                risk=str(result.band) if result.band else None,
-                dedup_key=f"rising:{admission_id}:{base_end.astimezone(UTC).isoformat()}",
+                news2_score=aggregate, risk=risk,
+                dedup_key=f"rising:{admission_id}:{base_at}",
             )
         )  # fmt: skip
     return candidates
