@@ -29,9 +29,9 @@ import asyncpg
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from services.monitoring_ingest.domain.pacing import pace
 from services.monitoring_ingest.domain.stored import AlertCandidate
 from services.monitoring_ingest.pacing.models import PLAN_MIN_MINUTES
+from services.monitoring_ingest.pacing.repository import paced_bindings
 from services.monitoring_ingest.settings import IngestSettings
 
 __all__ = ["NEWS2_RANK", "check_missed_readings", "raise_alerts"]
@@ -50,31 +50,6 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
 """
 
 _RAISED_KEYS = "SELECT dedup_key FROM monitoring.alerts WHERE dedup_key = ANY($1::text[])"
-
-# Each open binding silent for longer than the shortest allowance anything could set, with
-# what paces it: the admission's latest NEWS2 set and latest monitoring plan.
-_SILENT = text(
-    """
-    SELECT b.admission_id, b.ward_id, b.expected_interval_minutes, s.since,
-           'missed:' || b.id || ':' || extract(epoch FROM s.since) AS dedup_key,
-           n.lower_bound, n.complete, n.red_score, p.interval_minutes
-    FROM monitoring.bindings b
-    CROSS JOIN LATERAL (
-        SELECT greatest(b.bound_at, coalesce(
-            (SELECT max(r.observed_at) FROM monitoring.readings r
-              WHERE r.admission_id = b.admission_id), b.bound_at)) AS since
-    ) s
-    LEFT JOIN LATERAL (
-        SELECT n.lower_bound, n.complete, n.red_score FROM monitoring.news2_results n
-        WHERE n.admission_id = b.admission_id ORDER BY n.window_end DESC LIMIT 1
-    ) n ON true
-    LEFT JOIN LATERAL (
-        SELECT p.interval_minutes FROM monitoring.monitoring_plans p
-        WHERE p.admission_id = b.admission_id ORDER BY p.set_at DESC LIMIT 1
-    ) p ON true
-    WHERE b.unbound_at IS NULL AND s.since < :shortest
-    """
-)
 
 _MISSED = text(
     """
@@ -147,24 +122,15 @@ async def check_missed_readings(
         settings.missed_readings_factor,  # a device promises a reading at most once a minute
     )
     async with engine.begin() as conn:
-        silent = await conn.execute(_SILENT, {"shortest": now - timedelta(minutes=shortest)})
+        silent = await paced_bindings(
+            conn, settings, silent_before=now - timedelta(minutes=shortest)
+        )
         missed: list[tuple[uuid.UUID, uuid.UUID, str, str]] = []
-        for admission_id, ward_id, device_minutes, since, key, *latest, plan in silent:
-            lower_bound, complete, red_score = latest
-            pacing = pace(
-                lower_bound=lower_bound,
-                complete=complete,
-                red_score=red_score,
-                plan_minutes=plan,
-                device_minutes=device_minutes,
-                missed_factor=settings.missed_readings_factor,
-                continuous_minutes=settings.pacing_continuous_minutes,
-                clock_scale=settings.pacing_clock_scale,
-            )
-            silent_for = now - since
-            if silent_for > timedelta(minutes=pacing.allowed_minutes):
-                detail = pacing.detail(int(silent_for.total_seconds() // 60))
-                missed.append((admission_id, ward_id, detail, key))
+        for binding in silent:
+            silent_for = now - binding.since
+            if silent_for > timedelta(minutes=binding.pacing.allowed_minutes):
+                detail = binding.pacing.detail(int(silent_for.total_seconds() // 60))
+                missed.append((binding.admission_id, binding.ward_id, detail, binding.silence_key))
         if not missed:
             return 0
         admissions, wards, details, keys = (list(column) for column in zip(*missed, strict=True))
