@@ -228,3 +228,18 @@ async def test_rises_alert_as_the_rule_says_whatever_the_arrival_order(
 
 async def _keys(database_url: str, admission_id: str) -> set[str]:
     return {r["dedup_key"] for r in await _alerts(database_url, admission_id, "news2_rising")}
+
+
+async def test_the_plan_endpoint_says_what_paces_the_admission_now(ingest_client, bound) -> None:
+    path = f"/v1/admissions/{bound.admission_id}/monitoring-plan"
+
+    async def now_paced() -> tuple[str, float]:
+        body = (await ingest_client.get(path, headers=bound.clinician)).json()
+        return body["paced_by"], body["expected_interval_minutes"]
+
+    assert await now_paced() == ("device interval (NEWS2 band unknown)", 240)
+    await _post_set(ingest_client, bound, datetime.now(UTC) - timedelta(minutes=5), **SIX)
+    assert await now_paced() == ("NEWS2 5-6 or a single 3 band (hourly)", 60)
+    body = {"interval_minutes": 30, "reason": "half-hourly after a fall"}
+    assert (await ingest_client.put(path, json=body, headers=bound.clinician)).status_code == 200
+    assert await now_paced() == ("monitoring plan", 30)

@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends
 
+from services.monitoring_ingest.deps import SettingsDep
 from services.monitoring_ingest.devices import service as devices
 from services.monitoring_ingest.pacing import service
 from services.monitoring_ingest.pacing.schemas import MonitoringPlanIn, MonitoringPlanOut
@@ -22,23 +23,22 @@ Clinician = Annotated[Principal, Depends(allow(Role.clinician))]
     summary="Set the expected interval between readings, with reason (null: follow NEWS2)",
 )
 async def set_plan(
-    admission_id: uuid.UUID, body: MonitoringPlanIn, session: SessionDep, principal: Clinician
+    admission_id: uuid.UUID,
+    body: MonitoringPlanIn,
+    session: SessionDep,
+    settings: SettingsDep,
+    principal: Clinician,
 ) -> MonitoringPlanOut:
     await devices.require_admission_ward(session, principal=principal, admission_id=admission_id)
     plan = await service.set_plan(
         session, admission_id=admission_id, body=body, set_by=principal.subject
     )
-    return MonitoringPlanOut.model_validate(plan, from_attributes=True)
+    return await service.describe(session, settings, admission_id=admission_id, plan=plan)
 
 
-@router.get("/monitoring-plan", summary="The monitoring plan in force (none: NEWS2 pacing)")
+@router.get("/monitoring-plan", summary="The monitoring plan in force, and what paces readings now")
 async def get_plan(
-    admission_id: uuid.UUID, session: SessionDep, principal: Clinician
+    admission_id: uuid.UUID, session: SessionDep, settings: SettingsDep, principal: Clinician
 ) -> MonitoringPlanOut:
     await devices.require_admission_ward(session, principal=principal, admission_id=admission_id)
-    plan = await service.current_plan(session, admission_id=admission_id)
-    if plan is None:
-        return MonitoringPlanOut(
-            admission_id=admission_id, interval_minutes=None, reason=None, set_by=None, set_at=None
-        )
-    return MonitoringPlanOut.model_validate(plan, from_attributes=True)
+    return await service.describe(session, settings, admission_id=admission_id)

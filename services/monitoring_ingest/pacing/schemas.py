@@ -27,3 +27,11 @@ class MonitoringPlanOut(BaseModel):
     reason: str | None
     set_by: str | None
     set_at: datetime | None
+    paced_by: str | None = Field(
+        None,
+        description="What sets the missed-readings clock now: the plan, the latest NEWS2 "
+        "band (RCP Chart 4) or the device's interval; null without an open binding.",
+    )
+    expected_interval_minutes: float | None = Field(
+        None, description="The interval that sets; null without an open binding."
+    )
