@@ -12,6 +12,7 @@ from services.monitoring_ingest.alerts.endpoints import router as alerts_router
 from services.monitoring_ingest.clients.ward_api import WardApiClient
 from services.monitoring_ingest.devices.endpoints import internal as bindings_internal
 from services.monitoring_ingest.devices.endpoints import router as bindings_router
+from services.monitoring_ingest.pacing.endpoints import router as pacing_router
 from services.monitoring_ingest.readings.endpoints import ingest as ingest_router
 from services.monitoring_ingest.readings.endpoints import router as readings_router
 from services.monitoring_ingest.scoring.endpoints import internal as scoring_internal
@@ -83,6 +84,7 @@ def create_app(settings: IngestSettings | None = None) -> FastAPI:
             ingest_router,
             readings_router,
             scoring_router,
+            pacing_router,
             scoring_internal,
             bindings_internal,
             bindings_router,

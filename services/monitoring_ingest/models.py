@@ -3,6 +3,7 @@
 from services.monitoring_ingest.alerts.models import Alert
 from services.monitoring_ingest.db import Base
 from services.monitoring_ingest.devices.models import Binding, Device
+from services.monitoring_ingest.pacing.models import MonitoringPlan
 from services.monitoring_ingest.readings.models import (
     QuarantinedReading,
     Reading,
@@ -16,6 +17,7 @@ __all__ = [
     "Base",
     "Binding",
     "Device",
+    "MonitoringPlan",
     "News2ResultRow",
     "QuarantinedReading",
     "Reading",

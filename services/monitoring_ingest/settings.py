@@ -45,7 +45,42 @@ class IngestSettings(ServiceSettings):
         360, ge=1, description="Back-filled readings older than this are scored, not alerted."
     )
     missed_readings_factor: float = Field(
-        2.0, gt=0, description="Missed-readings alert after this many expected intervals."
+        2.0,
+        gt=0,
+        description=(
+            "Missed-readings alert after this many device intervals, when no NEWS2 band or "
+            "monitoring plan sets the clock (see domain/pacing.py)."
+        ),
+    )
+    pacing_continuous_minutes: int = Field(
+        15,
+        ge=1,
+        le=60,
+        description=(
+            "Silence allowed at NEWS2 7+, where RCP Chart 4 asks for continuous monitoring: "
+            "a home device sending nothing for this long has stopped."
+        ),
+    )
+    pacing_clock_scale: float = Field(
+        1.0,
+        gt=0,
+        le=1,
+        description=(
+            "Multiplies every NEWS2-band and monitoring-plan interval; below 1 only for a "
+            "demo on a compressed clock (vward up --demo)."
+        ),
+    )
+    news2_trend_rise: int = Field(
+        2,
+        ge=1,
+        le=20,
+        description="news2_rising alert when NEWS2 rises by this much within the trend hours.",
+    )
+    news2_trend_hours: float = Field(
+        24.0,
+        gt=0,
+        le=24 * 7,
+        description="The window a NEWS2 rise is measured over (alerts even below 5).",
     )
     # Outbox relay and periodic maintenance.
     relay_enabled: bool | None = Field(

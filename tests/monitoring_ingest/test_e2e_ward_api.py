@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 import time
 import uuid
 from collections import Counter
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import orjson
@@ -110,6 +112,7 @@ def test_relay_reaches_ward_api_which_judges_the_alert(platform: Platform, datab
 LSOA = "E01012345"  # a real LSOA (2011) in North East and North Cumbria ICB (E54000008)
 HIGH = {"rr": 25, "spo2": 91, "hr": 131}  # NEWS2 9
 MEDIUM = {"rr": 22, "spo2": 94, "hr": 95, "temp": 38.5}  # NEWS2 5
+SIX = {**MEDIUM, "sbp": 105}  # NEWS2 6: medium, hourly observations (RCP Chart 4)
 
 
 @pytest.fixture(scope="module")
@@ -353,3 +356,45 @@ def test_incomplete_but_dangerous_set_tops_the_caseload_and_alerts(
     assert (top["admission_id"], top["risk"], top["news2_at_least"]) == (sick, "high", 8)
     assert (top["news2_score"], top["news2_complete"]) == (None, False)
     assert (other["admission_id"], other["risk"], other["news2_score"]) == (calm, "low", 0)
+
+
+def _check_missed_readings(database_url: str, now: datetime) -> None:
+    """One missed-readings round at `now`, as the service's maintenance runs it."""
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    from services.monitoring_ingest.alerts.raising import check_missed_readings
+    from services.monitoring_ingest.settings import IngestSettings
+    from shared.database import async_url
+
+    async def run() -> None:
+        engine = create_async_engine(async_url(database_url))
+        try:
+            await check_missed_readings(engine, IngestSettings(database_url=database_url), now=now)
+        finally:
+            await engine.dispose()
+
+    asyncio.run(run())
+
+
+@pytest.mark.timeout(60)
+def test_news2_6_whose_readings_stop_is_missed_within_the_hour(
+    platform: Platform, ward: Ward, database_url: str
+) -> None:
+    """Issue #12 s.3: NEWS2 6, then silence: readings missed at 61 minutes, not at 59."""
+    admission, device = ward.admit()
+    ward.post_set(device, **SIX)
+    last = datetime.now(UTC)  # just after the round was observed
+    _check_missed_readings(database_url, last + timedelta(minutes=59))
+    outbox = ward.ingest.get("/v1/alerts", params={"admission_id": admission}, headers=ADMIN)
+    assert [a["kind"] for a in outbox.json()] == ["news2_medium"]
+    _check_missed_readings(database_url, last + timedelta(minutes=61))
+
+    def missed() -> list[dict]:
+        return [
+            a
+            for a in ward.ward_api_alerts()
+            if a["admission_id"] == admission and a["kind"] == "missed_readings"
+        ]
+
+    (alert,) = eventually_blocking(missed, within=15, what="missed_readings in ward_api")
+    assert "expected every 60 minutes" in alert["detail"] and "hourly" in alert["detail"]

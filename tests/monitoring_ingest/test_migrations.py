@@ -114,3 +114,28 @@ def test_lease_and_partition_lock_revisions_downgrade_and_upgrade(
         assert _lease_and_lock(url) == ({"locked_until", "lease_token"}, True)
     finally:
         _drop_database(database_server_url, make_url(url).database or "")
+
+
+def _has_plans(url: str) -> bool:
+    async def _fetch() -> bool:
+        conn = await asyncpg.connect(url)
+        try:
+            found = await conn.fetchval("SELECT to_regclass('monitoring.monitoring_plans')")
+            return found is not None
+        finally:
+            await conn.close()
+
+    return asyncio.run(_fetch())
+
+
+def test_monitoring_plans_revision_downgrades_and_upgrades(database_server_url: str) -> None:
+    url = fresh_database(database_server_url, prefix="vward_ingest_migrations")
+    try:
+        upgrade(url, "monitoring_ingest@head")
+        assert _has_plans(url)
+        downgrade(url, "monitoring_ingest_0008")
+        assert not _has_plans(url)
+        upgrade(url, "monitoring_ingest@head")
+        assert _has_plans(url)
+    finally:
+        _drop_database(database_server_url, make_url(url).database or "")

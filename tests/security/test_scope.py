@@ -34,6 +34,10 @@ BODIES: dict[str, dict] = {
         "readings": [{"code": "hr", "value": 88, "unit": "/min", "at": NOW}]
     },
     "PUT /v1/admissions/{admission_id}/spo2-scale": {"scale": 2, "reason": "COPD, hypercapnic"},
+    "PUT /v1/admissions/{admission_id}/monitoring-plan": {
+        "interval_minutes": 60,
+        "reason": "hourly while on oxygen",
+    },
     "POST /v1/admissions/{admission_id}/thresholds": {
         "measure": "heart_rate",
         "direction": "above",
@@ -254,3 +258,7 @@ async def test_refused_calls_changed_nothing(clients, auth, world: World) -> Non
         f"/v1/admissions/{world.admission_a}/spo2-scale", headers=clinician_a
     )
     assert scale.json()["scale"] == 1
+    plan = await clients["monitoring_ingest"].get(
+        f"/v1/admissions/{world.admission_a}/monitoring-plan", headers=clinician_a
+    )
+    assert plan.status_code == 200 and plan.json()["set_by"] is None

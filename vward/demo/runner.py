@@ -19,10 +19,12 @@ __all__ = ["DEMO_INGEST_ENV", "run_demo", "start_demo_thread", "token_codec"]
 
 # The demo's clock is compressed (a round of six simulated hours takes seconds), and devices
 # can promise a reading at most once a minute; so under `vward up --demo` monitoring_ingest
-# raises a missed-readings alert after 15 s of silence instead of 2 minutes, and checks every
-# 5 s instead of every minute. Values already in the environment win.
+# raises a missed-readings alert after 15 s of silence instead of 2 minutes, the NEWS2-paced
+# intervals shrink to match (hourly: about 15 s; 12-hourly: about 3 minutes), and it checks
+# every 5 s instead of every minute. Values already in the environment win.
 DEMO_INGEST_ENV = {
     "INGEST_MISSED_READINGS_FACTOR": "0.25",
+    "INGEST_PACING_CLOCK_SCALE": "0.004",
     "INGEST_MAINTENANCE_INTERVAL_SECONDS": "5",
 }
 

@@ -6,8 +6,15 @@ change that caused them. De-duplication rule (per admission):
   raised if an alert of the same or higher rank was raised for the admission within
   `alert_suppress_minutes`; escalation to a higher rank is always raised.
 - threshold_breach: at most one per threshold rule within `alert_suppress_minutes`.
+- news2_rising: one per rise. Scoring names each rise by its baseline, the lowest complete
+  score in the trend window before the set (the latest such set if tied), and gives the
+  candidate a dedup key from it: further sets still above the same baseline are the same rise
+  and raise nothing; after a fall, a new rise has a new baseline and is raised.
 - missed_readings: one per open binding per silence (a deterministic dedup key under a
-  unique constraint, so any number of replicas checking at once raise it once).
+  unique constraint, so any number of replicas checking at once raise it once). The silence
+  allowed is paced by the admission's latest NEWS2 band or a clinician's monitoring plan
+  (domain/pacing.py), and the alert says which set the clock; a band that changes during
+  a silence changes when it is missed, never how many alerts it raises.
 Candidates are raised with the admission's advisory lock held (scoring takes it), so two
 concurrent batches cannot both raise the same alert.
 """
@@ -16,13 +23,15 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import asyncpg
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.monitoring_ingest.domain.stored import AlertCandidate
+from services.monitoring_ingest.pacing.models import PLAN_MIN_MINUTES
+from services.monitoring_ingest.pacing.repository import paced_bindings
 from services.monitoring_ingest.settings import IngestSettings
 
 __all__ = ["NEWS2_RANK", "check_missed_readings", "raise_alerts"]
@@ -36,27 +45,19 @@ WHERE admission_id = ANY($1::uuid[]) AND raised_at >= $2
 
 _INSERT_ALERT = """
 INSERT INTO monitoring.alerts (id, admission_id, ward_id, kind, news2_score, risk, detail,
-    raised_at, threshold_id)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+    raised_at, threshold_id, dedup_key)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
 """
+
+_RAISED_KEYS = "SELECT dedup_key FROM monitoring.alerts WHERE dedup_key = ANY($1::text[])"
 
 _MISSED = text(
     """
     INSERT INTO monitoring.alerts (id, admission_id, ward_id, kind, detail, raised_at, dedup_key)
-    SELECT gen_random_uuid(), admission_id, ward_id, 'missed_readings',
-           format('no readings for %s minutes; expected every %s minutes',
-                  floor(extract(epoch FROM now() - since) / 60), expected_interval_minutes),
-           now(),
-           'missed:' || id || ':' || extract(epoch FROM since)
-    FROM (
-        SELECT b.id, b.admission_id, b.ward_id, b.expected_interval_minutes,
-               greatest(b.bound_at, coalesce(
-                   (SELECT max(r.observed_at) FROM monitoring.readings r
-                     WHERE r.admission_id = b.admission_id), b.bound_at)) AS since
-        FROM monitoring.bindings b
-        WHERE b.unbound_at IS NULL
-    ) silent
-    WHERE now() - since > make_interval(mins => expected_interval_minutes) * :factor
+    SELECT gen_random_uuid(), m.admission_id, m.ward_id, 'missed_readings', m.detail, :now,
+           m.dedup_key
+    FROM unnest(CAST(:admissions AS uuid[]), CAST(:wards AS uuid[]), CAST(:details AS text[]),
+                CAST(:keys AS text[])) AS m(admission_id, ward_id, detail, dedup_key)
     ON CONFLICT (dedup_key) DO NOTHING
     RETURNING id
     """
@@ -82,8 +83,14 @@ async def raise_alerts(
             news2_rank[admission_id] = max(news2_rank.get(admission_id, 0), NEWS2_RANK[kind])
         elif threshold_id is not None:
             rules_alerted.add(threshold_id)
+    keyed = [c.dedup_key for c in candidates if c.dedup_key is not None]
+    raised_keys = {row[0] for row in await conn.fetch(_RAISED_KEYS, keyed)} if keyed else set()
     rows = []
     for c in candidates:
+        if c.dedup_key is not None:
+            if c.dedup_key in raised_keys:
+                continue
+            raised_keys.add(c.dedup_key)
         if c.kind in NEWS2_RANK:
             if news2_rank.get(c.admission_id, 0) >= NEWS2_RANK[c.kind]:
                 continue
@@ -94,15 +101,42 @@ async def raise_alerts(
             rules_alerted.add(c.threshold_id)
         rows.append(
             (uuid.uuid4(), c.admission_id, c.ward_id, c.kind, c.news2_score, c.risk, c.detail,
-             now, c.threshold_id)
+             now, c.threshold_id, c.dedup_key)
         )  # fmt: skip
     if rows:
         await conn.executemany(_INSERT_ALERT, rows)
     return [row[0] for row in rows]
 
 
-async def check_missed_readings(engine: AsyncEngine, settings: IngestSettings) -> int:
-    """Raise one missed_readings alert per open binding per silence; returns how many."""
+async def check_missed_readings(
+    engine: AsyncEngine, settings: IngestSettings, *, now: datetime | None = None
+) -> int:
+    """Raise one missed_readings alert per open binding per silence; returns how many.
+
+    `now` is the time checked at (the clock by default; tests inject it).
+    """
+    now = now or datetime.now(UTC)
+    shortest = min(
+        settings.pacing_continuous_minutes * settings.pacing_clock_scale,
+        PLAN_MIN_MINUTES * settings.pacing_clock_scale,
+        settings.missed_readings_factor,  # a device promises a reading at most once a minute
+    )
     async with engine.begin() as conn:
-        result = await conn.execute(_MISSED, {"factor": settings.missed_readings_factor})
+        silent = await paced_bindings(
+            conn, settings, silent_before=now - timedelta(minutes=shortest)
+        )
+        missed: list[tuple[uuid.UUID, uuid.UUID, str, str]] = []
+        for binding in silent:
+            silent_for = now - binding.since
+            if silent_for > timedelta(minutes=binding.pacing.allowed_minutes):
+                detail = binding.pacing.detail(int(silent_for.total_seconds() // 60))
+                missed.append((binding.admission_id, binding.ward_id, detail, binding.silence_key))
+        if not missed:
+            return 0
+        admissions, wards, details, keys = (list(column) for column in zip(*missed, strict=True))
+        result = await conn.execute(
+            _MISSED,
+            {"now": now, "admissions": admissions, "wards": wards, "details": details,
+             "keys": keys},
+        )  # fmt: skip
         return len(result.all())

@@ -43,6 +43,7 @@ __all__ = [
     "score_spo2_scale_2",
     "score_systolic_bp",
     "score_temperature",
+    "trigger_of",
 ]
 
 
@@ -305,3 +306,9 @@ def _trigger(aggregate: int, red_score: bool) -> Trigger:
     if aggregate >= 1:
         return Trigger.LOW
     return Trigger.ROUTINE
+
+
+def trigger_of(lower_bound: int, *, red_score: bool, complete: bool) -> Trigger | None:
+    """The Chart 4 row a scored set reached; None for an incomplete set below every trigger."""
+    trigger = _trigger(lower_bound, red_score)
+    return None if not complete and trigger in _NEEDS_COMPLETE else trigger

@@ -34,8 +34,9 @@ class AlertCandidate:
 
     admission_id: uuid.UUID
     ward_id: uuid.UUID
-    kind: str  # news2_high | news2_medium | news2_red_single | threshold_breach
+    kind: str  # news2_high | news2_medium | news2_red_single | news2_rising | threshold_breach
     detail: str
     news2_score: int | None = None
     risk: str | None = None
     threshold_id: uuid.UUID | None = None
+    dedup_key: str | None = None  # raised at most once ever (alerts.raising)

@@ -28,7 +28,15 @@ Which sets may alert:
 - alerts are never withdrawn: a set seen while its round was still arriving can alert on
   what it showed then (a partial round already at 7 pages at once), and that alert stands.
   So every alert the final sets warrant is raised (or suppressed by one at least as high),
-  whatever the arrival order, and an order can add, never remove, an earlier alert.
+  whatever the arrival order, and an order can add, never remove, an earlier alert;
+- a set that warrants no band alert is checked for a trend: news2_rising when its score (its
+  lower bound if incomplete) is at least `news2_trend_rise` above the lowest complete score
+  among the admission's sets ending in the `news2_trend_hours` before it, so a rise is raised
+  even below 5. Only complete sets are baselines: an incomplete one's true score may be
+  higher, and a rise from it is not certain. The baseline names the rise (its dedup key).
+  Sets up to `news2_trend_hours` after the ones a batch touches are checked again, so a late
+  set that is the baseline of a rise still raises it: no rise that arrival in time order
+  would alert is missed in another order (a late, lower baseline may add an alert).
 Each set is scored on the SpO2 scale in force at its end (the latest clinician setting made
 by then; scale 1 before any).
 
@@ -154,6 +162,30 @@ CROSS JOIN LATERAL (
     ORDER BY r.code, r.observed_at DESC, r.reading_key
 ) x
 ORDER BY e.admission_id, e.window_end, x.code
+"""
+
+# The sets that may show a rise since a batch touched them: from the first set the batch
+# created or changed to `news2_trend_hours` after its last ($3), inside the alert horizon
+# ($4), warranting no band alert; each with its baseline, the lowest complete score among
+# the admission's sets ending in the trend window before it (the latest such set if tied),
+# where that is at least the trend rise ($5) below it. Read after the batch's sets are
+# written, so it sees the partition as it now stands.
+_RISING = """
+SELECT c.admission_id, c.window_end, c.aggregate, c.lower_bound, c.complete, c.risk,
+       b.window_end, b.aggregate
+FROM unnest($1::uuid[], $2::timestamptz[], $6::timestamptz[]) AS t(admission_id, first, last)
+JOIN monitoring.news2_results c
+  ON c.admission_id = t.admission_id AND c.window_end >= greatest(t.first, $4)
+ AND c.window_end <= t.last + $3::interval
+ AND NOT c.red_score AND (c.risk IS NULL OR c.risk = 'low')
+CROSS JOIN LATERAL (
+    SELECT n.window_end, n.aggregate FROM monitoring.news2_results n
+    WHERE n.admission_id = c.admission_id AND n.complete
+      AND n.window_end >= c.window_end - $3::interval AND n.window_end < c.window_end
+    ORDER BY n.aggregate, n.window_end DESC LIMIT 1
+) b
+WHERE c.lower_bound - b.aggregate >= $5
+ORDER BY c.admission_id, c.window_end
 """
 
 _DELETE_NEWS2 = "DELETE FROM monitoring.news2_results WHERE id = ANY($1::uuid[])"
@@ -386,6 +418,7 @@ async def _rescore(
 
     writes: list[tuple[object, ...]] = []
     candidates: list[AlertCandidate] = []
+    written: dict[uuid.UUID, tuple[datetime, datetime]] = {}  # first and last set written
     ends = set(groups)
     stale = {key: value for key, value in before.items() if key not in ends}
     for (admission_id, end), group in groups.items():
@@ -404,6 +437,8 @@ async def _rescore(
         if prior is not None and prior[1] == new:
             continue  # unchanged: neither written again nor alerted again
         writes.append(new.upsert_args(admission_id, wards[admission_id]))
+        first, last = written.get(admission_id, (end, end))
+        written[admission_id] = (min(first, end), max(last, end))
         alert = _news2_alert(result)
         # What this set replaces: its own earlier version, and sets that ended inside its
         # window but no longer end (a round that grew); it pages only if it ranks higher.
@@ -426,4 +461,38 @@ async def _rescore(
         await conn.execute(_DELETE_NEWS2, [set_id for set_id, _ in stale.values()])
     if writes:
         await conn.executemany(_UPSERT_NEWS2, writes)
+    if written:
+        candidates += await _rising(conn, written, wards, settings, alert_after)
+    return candidates
+
+
+async def _rising(
+    conn: asyncpg.Connection,
+    touched: dict[uuid.UUID, tuple[datetime, datetime]],
+    wards: dict[uuid.UUID, uuid.UUID],
+    settings: IngestSettings,
+    alert_after: datetime,
+) -> list[AlertCandidate]:
+    """news2_rising candidates: sets the batch touched, or that a late set is a baseline for."""
+    hours = settings.news2_trend_hours
+    ids = sorted(touched)
+    rows = await conn.fetch(
+        _RISING, ids, [touched[a][0] for a in ids], timedelta(hours=hours), alert_after,
+        settings.news2_trend_rise, [touched[a][1] for a in ids],
+    )  # fmt: skip
+    candidates = []
+    for admission_id, end, aggregate, lower_bound, complete, risk, base_end, base_score in rows:
+        state = f"NEWS2 {aggregate}" if complete else f"NEWS2 at least {lower_bound} (incomplete)"
+        base_at = base_end.astimezone(UTC).isoformat()
+        detail = (
+            f"{state}, up from {base_score} within {hours:g} h (set ending {base_at}); "
+            f"set ending {end.astimezone(UTC).isoformat()}"
+        )
+        candidates.append(
+            AlertCandidate(
+                admission_id, wards[admission_id], "news2_rising", detail,
+                news2_score=aggregate, risk=risk,
+                dedup_key=f"rising:{admission_id}:{base_at}",
+            )
+        )  # fmt: skip
     return candidates

@@ -13,6 +13,7 @@ class AlertKind(StrEnum):
     NEWS2_MEDIUM = "news2_medium"
     NEWS2_HIGH = "news2_high"
     NEWS2_RED_SINGLE = "news2_red_single"
+    NEWS2_RISING = "news2_rising"
     THRESHOLD_BREACH = "threshold_breach"
     MISSED_READINGS = "missed_readings"
 
