@@ -30,7 +30,7 @@ def with_identifier(system: str | None, value: str) -> dict:
 
 
 @given(
-    value=st.text(min_size=1, max_size=20).filter(str.strip),
+    value=st.text(st.characters(min_codepoint=33, max_codepoint=126), min_size=1, max_size=20),
     systems=st.lists(st.sampled_from(["urn:x:hr-monitor", "urn:x:oximeter", "urn:x:cuff"]),
                      min_size=2, max_size=2, unique=True),
 )  # fmt: skip
