@@ -20,12 +20,16 @@ class Attribution:
 
 @dataclass(frozen=True, slots=True)
 class StoredReading:
-    """A reading stored for the first time, under its identity, and what it corrects."""
+    """A reading stored for the first time, under its identity, and what it corrects.
+
+    A withdrawal carries the withdrawn reading's content, supersedes it, and is never scored.
+    """
 
     reading: CanonicalReading
     attribution: Attribution
     key: bytes
     supersedes: bytes | None = None
+    withdrawn: bool = False
 
 
 @dataclass(frozen=True, slots=True)

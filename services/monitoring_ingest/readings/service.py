@@ -248,13 +248,15 @@ async def readings_for(
 
 
 async def latest_by_code(session: AsyncSession, *, admission_id: uuid.UUID) -> list[Reading]:
-    """The newest reading of each code for the admission, ignoring superseded readings."""
+    """The newest reading of each code for the admission, ignoring superseded and withdrawn
+    readings (a withdrawal supersedes what it withdraws, and is never a vital sign itself)."""
     result = await session.execute(
         select(Reading)
         .from_statement(
             text(
                 "SELECT DISTINCT ON (r.code) r.* FROM monitoring.readings r "
-                "WHERE r.admission_id = :a AND NOT EXISTS (SELECT 1 FROM monitoring.readings c "
+                "WHERE r.admission_id = :a AND NOT r.withdrawn "
+                "AND NOT EXISTS (SELECT 1 FROM monitoring.readings c "
                 "  WHERE c.admission_id = :a AND c.supersedes = r.reading_key) "
                 "ORDER BY r.code, r.observed_at DESC"
             )

@@ -4,8 +4,8 @@ Returns the alerts the scores warrant (alerts.raising decides which are raised, 
 they are de-duplicated), so an alert exists if and only if the readings that caused it do.
 
 Observation sets do not depend on the order readings arrive in. An admission's NEWS2
-readings (superseded ones left out) are partitioned greedily over its whole history: a set
-opens at the earliest reading not yet in a set and takes every reading up to
+readings (superseded and withdrawn ones left out) are partitioned greedily over its whole
+history: a set opens at the earliest reading not yet in a set and takes every reading up to
 `observation_window_minutes` later (inclusive), the latest value of each parameter counting.
 A batch re-forms the sets from the one it first touches onwards (the stored set opened at or
 before its earliest reading, or a correction's superseded reading); sets before that cannot
@@ -81,7 +81,8 @@ FROM unnest($1::uuid[]) AS a(admission_id)
 
 # Where re-forming starts for each admission (the stored set opened at or before the
 # earliest time the batch touches, else that time), the readings its corrections supersede
-# (a partial index keeps this free for the many admissions with none), and the stored sets
+# and its withdrawals (which supersede what they withdraw and are never scored themselves; a
+# partial index keeps this free for the many admissions with none), and the stored sets
 # from the restart on.
 _STORED = """
 WITH asked AS (
@@ -89,8 +90,11 @@ WITH asked AS (
            coalesce((SELECT n.window_start FROM monitoring.news2_results n
                       WHERE n.admission_id = a.admission_id AND n.window_start <= a.earliest
                       ORDER BY n.window_end DESC LIMIT 1), a.earliest) AS restart,
-           ARRAY(SELECT c.supersedes FROM monitoring.readings c
-                  WHERE c.admission_id = a.admission_id AND c.supersedes IS NOT NULL)
+           ARRAY(SELECT k FROM monitoring.readings c,
+                         LATERAL (VALUES (c.supersedes),
+                                         (CASE WHEN c.withdrawn THEN c.reading_key END)) v(k)
+                  WHERE c.admission_id = a.admission_id AND c.supersedes IS NOT NULL
+                    AND k IS NOT NULL)
                AS superseded
     FROM unnest($1::uuid[], $2::timestamptz[]) AS a(admission_id, earliest)
 )
@@ -282,7 +286,7 @@ async def score_and_check(
     for item in stored:
         reading, target = item.reading, item.attribution
         rules = context.get(target.admission_id, (None, []))[1]
-        if not rules or reading.observed_at < alert_after:
+        if not rules or item.withdrawn or reading.observed_at < alert_after:
             continue
         for breach in breaches(reading, rules):
             if breach.rule.rule_id in seen_rules:

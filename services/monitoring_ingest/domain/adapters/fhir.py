@@ -1,10 +1,12 @@
 """FHIR R4 Observation, or a batch/transaction/collection Bundle of them.
 
 Each Observation is validated on its own with fhir.resources (R4B models, wire-compatible
-with R4 for Observation), so one bad entry never spoils a batch, and against the vital-signs
-profile rules it claims: the vital-signs category, a LOINC code (FHIR vital-signs profile) or
-the SNOMED CT concepts UK Core and the NHS NEWS2 FHIR guidance use, UCUM quantities whose
-value is a JSON number (not a string) and carries no comparator (a censored `<85` is not 85).
+with R4 for Observation), so one bad entry never spoils a batch. Every Observation needs an
+accepted status, a supported code (LOINC, or the SNOMED CT concepts UK Core and the NHS NEWS2
+FHIR guidance use) and UCUM quantities whose value is a JSON number (not a string) with no
+comparator (a censored `<85` is not 85). One that claims a vital-signs profile in
+meta.profile (FHIR R4 `vitalsigns`/`heartrate`/..., or UK Core `UKCore-Observation-*`) must
+also meet its rules: the vital-signs category, a subject, and for FHIR's a LOINC code.
 
 Status follows FHIR's lifecycle: `final` is a first report; `amended`/`corrected` supersede
 the reading of the same identifier, `entered-in-error` withdraws it (canonical.Revision);
@@ -59,6 +61,12 @@ SNOMED = "http://snomed.info/sct"
 UCUM = "http://unitsofmeasure.org"
 
 OBSERVATION_CATEGORY = "http://terminology.hl7.org/CodeSystem/observation-category"
+FHIR_PROFILE_BASE = "http://hl7.org/fhir/StructureDefinition/"
+FHIR_VITAL_SIGNS_PROFILES = frozenset(
+    {"vitalsigns", "vitalspanel", "heartrate", "resprate", "oxygensat", "bodytemp",
+     "bodyweight", "bodyheight", "bp", "bmi", "headcircum"}
+)  # fmt: skip
+UK_CORE_VITAL_SIGNS_PREFIX = "https://fhir.hl7.org.uk/StructureDefinition/UKCore-Observation"
 
 ACCEPTED_STATUSES = frozenset(REVISION_BY_STATUS)
 BUNDLE_TYPES = frozenset({"batch", "transaction", "collection"})
@@ -180,9 +188,11 @@ def _observation(raw: dict, item: int, pointer: str, n: Normaliser) -> list[Item
     if observation.status not in ACCEPTED_STATUSES:
         detail = f"status {observation.status!r} is not one of {sorted(ACCEPTED_STATUSES)}"
         return refuse(RefusalReason.BAD_STATUS, detail, "/status")
-    if not _is_vital_sign(observation):
-        detail = f"category must include {OBSERVATION_CATEGORY}|vital-signs"
-        return refuse(RefusalReason.MISSING_FIELD, detail, "/category")
+    claimed = _claimed_profile(observation)
+    if claimed is not None:
+        problem = _profile_problem(observation, claimed)
+        if problem is not None:
+            return refuse(*problem)
     device = _device_id(raw)
     if isinstance(device, tuple):
         return refuse(*device, where="/device")
@@ -418,12 +428,46 @@ def _raw_quantity_problem(raw: dict) -> tuple[RefusalReason, str, str] | None:
     return None
 
 
-def _is_vital_sign(observation: Observation) -> bool:
-    return any(
+def _claimed_profile(observation: Observation) -> str | None:
+    """`fhir` or `ukcore` when meta.profile claims a vital-signs profile, else None."""
+    for profile in (observation.meta.profile or []) if observation.meta else []:
+        name = (profile or "").split("|")[0]
+        if name.removeprefix(FHIR_PROFILE_BASE) in FHIR_VITAL_SIGNS_PROFILES:
+            return "fhir"
+        if name.startswith(UK_CORE_VITAL_SIGNS_PREFIX):
+            return "ukcore"
+    return None
+
+
+def _profile_problem(
+    observation: Observation, claimed: str
+) -> tuple[RefusalReason, str, str] | None:
+    """What breaks the vital-signs rules the Observation claims (status and UCUM are checked
+    for every Observation): the vital-signs category, a subject, and for the FHIR profile a
+    LOINC code (UK Core also allows the SNOMED CT concepts mapped here)."""
+    vital = any(
         coding.system == OBSERVATION_CATEGORY and coding.code == "vital-signs"
         for concept in observation.category or []
         for coding in concept.coding or []
     )
+    if not vital:
+        detail = (
+            f"the {claimed} vital-signs profile needs category {OBSERVATION_CATEGORY}|vital-signs"
+        )
+        return RefusalReason.MISSING_FIELD, detail, "/category"
+    if observation.subject is None:
+        return (
+            RefusalReason.MISSING_FIELD,
+            f"the {claimed} vital-signs profile needs a subject",
+            "/subject",
+        )
+    if claimed == "fhir" and not any(
+        (c.system, c.code) in _CANONICAL_BY_CODING and c.system == LOINC
+        for c in observation.code.coding or []
+    ):
+        detail = "the FHIR vital-signs profile needs a LOINC vital-sign code"
+        return RefusalReason.UNKNOWN_CODE, detail, "/code"
+    return None
 
 
 def _canonical_code(codings: Iterable) -> tuple[str | None, list[tuple[str, str]]]:

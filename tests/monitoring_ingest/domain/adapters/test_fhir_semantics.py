@@ -191,6 +191,11 @@ def test_timestamp_pointer_inside_a_bundle(normaliser: Normaliser) -> None:
     assert refused.pointer == "/entry/0/resource/effectiveDateTime"  # type: ignore[union-attr]
 
 
+VITALSIGNS = {"profile": ["http://hl7.org/fhir/StructureDefinition/vitalsigns|4.0.1"]}
+UK_CORE = {"profile": ["https://fhir.hl7.org.uk/StructureDefinition/UKCore-Observation-HeartRate"]}
+
+
+@pytest.mark.parametrize("meta", [VITALSIGNS, UK_CORE])
 @pytest.mark.parametrize(
     "category",
     [
@@ -199,10 +204,31 @@ def test_timestamp_pointer_inside_a_bundle(normaliser: Normaliser) -> None:
         [{"coding": [{"system": "http://example.org", "code": "vital-signs"}]}],
     ],
 )
-def test_vital_signs_category_is_required(normaliser: Normaliser, category: list | None) -> None:
-    resource = {k: v for k, v in HEART_RATE.items() if k != "category"}
+def test_claimed_profile_needs_vital_signs_category(
+    normaliser: Normaliser, meta: dict, category: list | None
+) -> None:
+    resource = {k: v for k, v in HEART_RATE.items() if k != "category"} | {"meta": meta}
     if category is not None:
         resource["category"] = category
     refused = one(resource, normaliser)
     assert isinstance(refused, Refusal)
-    assert refused.pointer == "/category"
+    assert (refused.reason, refused.pointer) == (RefusalReason.MISSING_FIELD, "/category")
+    # Claiming no profile, the base Observation rules apply: no category needed.
+    del resource["meta"]
+    assert isinstance(one(resource, normaliser), CanonicalReading)
+
+
+@pytest.mark.parametrize("meta", [VITALSIGNS, UK_CORE])
+def test_claimed_profile_needs_a_subject(normaliser: Normaliser, meta: dict) -> None:
+    resource = {k: v for k, v in HEART_RATE.items() if k != "subject"} | {"meta": meta}
+    refused = one(resource, normaliser)
+    assert isinstance(refused, Refusal) and refused.pointer == "/subject"
+
+
+def test_fhir_profile_needs_loinc_uk_core_takes_snomed(normaliser: Normaliser) -> None:
+    snomed = observation("364075005", fhir.SNOMED, valueQuantity=qty(70, "/min"))
+    refused = one({**snomed, "meta": VITALSIGNS}, normaliser)
+    assert isinstance(refused, Refusal)
+    assert (refused.reason, refused.pointer) == (RefusalReason.UNKNOWN_CODE, "/code")
+    reading = one({**snomed, "meta": UK_CORE}, normaliser)
+    assert isinstance(reading, CanonicalReading) and reading.value == 70
