@@ -11,7 +11,7 @@ from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.monitoring_ingest.devices import service as devices
-from services.monitoring_ingest.domain.adapters import get_adapter, native
+from services.monitoring_ingest.domain.adapters import fhir, get_adapter, native
 from services.monitoring_ingest.domain.canonical import CanonicalReading, Provenance
 from services.monitoring_ingest.domain.outcomes import (
     ItemOutcome,
@@ -22,7 +22,7 @@ from services.monitoring_ingest.domain.outcomes import (
     check_item_count,
 )
 from services.monitoring_ingest.domain.stored import Attribution
-from services.monitoring_ingest.readings import pipeline
+from services.monitoring_ingest.readings import fhir_response, pipeline
 from services.monitoring_ingest.readings.models import QuarantinedReading, Reading
 from services.monitoring_ingest.settings import IngestSettings
 from shared.auth import ALL, Principal, Role, require_ward_scope
@@ -67,6 +67,57 @@ async def ingest_from_vendor(
     outcomes = parse(format_name, payload, max_items=settings.max_items_per_request)
     conn = await raw_connection(session)
     return await pipeline.ingest(conn, outcomes, settings=settings, vendor_id=vendor_id)
+
+
+class _TransactionFailed(Exception):
+    """Raised inside a transaction Bundle's savepoint to undo everything it stored."""
+
+    def __init__(self, failed: list[dict[str, object]]) -> None:
+        self.failed = failed
+
+
+async def ingest_fhir_from_vendor(
+    session: AsyncSession, *, vendor_id: uuid.UUID, payload: bytes, settings: IngestSettings
+) -> pipeline.IngestReport | fhir_response.FhirAnswer:
+    """FHIR ingest: a batch or transaction Bundle gets a FHIR answer, the rest a report.
+
+    A transaction is applied in a savepoint and undone whole if any entry is refused or
+    conflicts (FHIR: all or nothing); a batch keeps each entry's own outcome.
+    """
+    try:
+        parsed = fhir.parse_bundle(payload, max_items=settings.max_items_per_request)
+    except MalformedPayload as exc:
+        raise BadRequest(str(exc), slug="malformed-payload", format="fhir") from exc
+    except TooManyItems as exc:
+        raise too_many_items(exc) from exc
+    conn = await raw_connection(session)
+    if parsed.bundle_type == "transaction":
+        refused = [o for o in parsed.outcomes if isinstance(o, Refusal)]
+        if refused:  # nothing is written: say why, entry by entry
+            report = pipeline.IngestReport([], {}, [])
+            for position, outcome in enumerate(parsed.outcomes):
+                if isinstance(outcome, Refusal):
+                    report.items.append(
+                        {"index": position, "status": pipeline.REFUSED, "item": outcome.item,
+                         "pointer": outcome.pointer, "reason": str(outcome.reason),
+                         "detail": outcome.detail}
+                    )  # fmt: skip
+            return fhir_response.transaction_failure(report.items)
+        try:
+            async with conn.transaction():  # a savepoint in the request's transaction
+                report = await pipeline.ingest(
+                    conn, parsed.outcomes, settings=settings, vendor_id=vendor_id
+                )
+                failed = fhir_response.failed_entries(parsed, report.items)
+                if failed:
+                    raise _TransactionFailed(failed)
+        except _TransactionFailed as exc:
+            return fhir_response.transaction_failure(exc.failed)
+        return fhir_response.batch_response(parsed, report.items, transaction=True)
+    report = await pipeline.ingest(conn, parsed.outcomes, settings=settings, vendor_id=vendor_id)
+    if parsed.bundle_type == "batch":
+        return fhir_response.batch_response(parsed, report.items, transaction=False)
+    return report
 
 
 async def ingest_from_clinician(
