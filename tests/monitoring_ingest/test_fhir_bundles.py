@@ -103,3 +103,26 @@ async def test_collection_keeps_the_report(ingest_client, bound) -> None:
     )
     assert response.status_code == 200
     assert response.json()["counts"]["stored"] == 2
+
+
+async def test_official_examples_in_a_transaction(ingest_client, bound) -> None:
+    from tests.monitoring_ingest.domain.adapters.test_fhir_examples import as_sent, example
+
+    names = ("heart-rate", "satO2", "bloodpressure", "body-weight-lb")
+    at = ago(10)
+    resources = [
+        {**as_sent(example(f"observation-example-{n}.json"), device=bound.device_id),
+         "effectiveDateTime": at}
+        for n in names
+    ]  # fmt: skip
+    response = await post_signed(
+        ingest_client, bound.vendor, FHIR, bundle(*resources, kind="transaction")
+    )
+    assert response.status_code == 200, response.text
+    assert [e["response"]["status"] for e in response.json()["entry"]] == ["201 Created"] * 4
+    latest = await ingest_client.get(
+        f"/v1/admissions/{bound.admission_id}/latest-vitals", headers=bound.clinician
+    )
+    values = {r["code"]: round(r["value"], 2) for r in latest.json()}
+    assert values == {"8867-4": 44.0, "59408-5": 95.0, "8480-6": 107.0, "8462-4": 60.0,
+                      "29463-7": 83.91}  # fmt: skip

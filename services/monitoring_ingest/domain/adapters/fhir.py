@@ -5,8 +5,9 @@ with R4 for Observation), so one bad entry never spoils a batch. Every Observati
 accepted status, a supported code (LOINC, or the SNOMED CT concepts UK Core and the NHS NEWS2
 FHIR guidance use) and UCUM quantities whose value is a JSON number (not a string) with no
 comparator (a censored `<85` is not 85). One that claims a vital-signs profile in
-meta.profile (FHIR R4 `vitalsigns`/`heartrate`/..., or UK Core `UKCore-Observation-*`) must
-also meet its rules: the vital-signs category, a subject, and for FHIR's a LOINC code.
+meta.profile (FHIR R4 `vitalsigns`, `heartrate`, ..., or UK Core
+`UKCore-Observation-VitalSigns-*`) must also meet its rules: the vital-signs category, a
+subject, and for FHIR's a LOINC code.
 
 Status follows FHIR's lifecycle: `final` is a first report; `amended`/`corrected` supersede
 the reading of the same identifier, `entered-in-error` withdraws it (canonical.Revision);
@@ -66,7 +67,9 @@ FHIR_VITAL_SIGNS_PROFILES = frozenset(
     {"vitalsigns", "vitalspanel", "heartrate", "resprate", "oxygensat", "bodytemp",
      "bodyweight", "bodyheight", "bp", "bmi", "headcircum"}
 )  # fmt: skip
-UK_CORE_VITAL_SIGNS_PREFIX = "https://fhir.hl7.org.uk/StructureDefinition/UKCore-Observation"
+UK_CORE_VITAL_SIGNS_PREFIX = (
+    "https://fhir.hl7.org.uk/StructureDefinition/UKCore-Observation-VitalSigns"
+)
 
 ACCEPTED_STATUSES = frozenset(REVISION_BY_STATUS)
 BUNDLE_TYPES = frozenset({"batch", "transaction", "collection"})

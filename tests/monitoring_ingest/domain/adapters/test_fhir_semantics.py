@@ -192,7 +192,11 @@ def test_timestamp_pointer_inside_a_bundle(normaliser: Normaliser) -> None:
 
 
 VITALSIGNS = {"profile": ["http://hl7.org/fhir/StructureDefinition/vitalsigns|4.0.1"]}
-UK_CORE = {"profile": ["https://fhir.hl7.org.uk/StructureDefinition/UKCore-Observation-HeartRate"]}
+UK_CORE = {
+    "profile": [
+        "https://fhir.hl7.org.uk/StructureDefinition/UKCore-Observation-VitalSigns-HeartRate"
+    ]
+}
 
 
 @pytest.mark.parametrize("meta", [VITALSIGNS, UK_CORE])
