@@ -95,11 +95,30 @@ async def post_native(
     return await _vendor_ingest("native", request, session, settings, vendor)
 
 
+_FHIR_RESOURCE = {"application/fhir+json": {"schema": {"type": "object"}}}
+_FHIR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {
+        "model": IngestReportOut,
+        "description": "Per-item outcomes; for a batch or transaction Bundle, a "
+        "batch-response or transaction-response Bundle.",
+        "content": _FHIR_RESOURCE,
+    },
+    409: {
+        "description": "Transaction not applied: an entry conflicts (OperationOutcome).",
+        "content": _FHIR_RESOURCE,
+    },
+    422: {
+        "description": "Transaction not applied: an entry is refused (OperationOutcome).",
+        "content": _FHIR_RESOURCE,
+    },
+}
+
+
 @ingest.post(
     "/fhir",
     summary="FHIR R4 Observation or Bundle of Observations",
     description=_SIGNED,
-    responses=_REPORT,
+    responses=_FHIR_RESPONSES,
     openapi_extra=_json_body(
         "A FHIR Observation, or a batch/transaction/collection Bundle of them. Batch and "
         "transaction Bundles are answered with a batch-response/transaction-response Bundle "
