@@ -242,3 +242,56 @@ async def test_reused_id_in_one_batch_is_a_conflict(ingest_client, bound) -> Non
     response = await post_signed(ingest_client, bound.vendor, NATIVE, batch)
     assert statuses(response) == ["stored", "duplicate", "conflict"]
     assert response.json()["counts"]["conflict"] == 1
+
+
+async def _alert_rows(database_url: str, admission_id: str) -> list[asyncpg.Record]:
+    conn = await asyncpg.connect(database_url)
+    try:
+        return await conn.fetch(
+            "SELECT kind, withdrawn_at FROM monitoring.alerts WHERE admission_id = $1 "
+            "ORDER BY kind",
+            uuid.UUID(admission_id),
+        )
+    finally:
+        await conn.close()
+
+
+async def test_alerts_resting_only_on_a_withdrawn_reading_are_marked(
+    ingest_client, bound, database_url
+) -> None:
+    created = await ingest_client.post(
+        f"/v1/admissions/{bound.admission_id}/thresholds",
+        json={"measure": "heart_rate", "direction": "above", "limit": 120, "reason": "test"},
+        headers=bound.clinician,
+    )
+    assert created.status_code == 201, created.text
+    identifier = {"system": "urn:x:hr-monitor", "value": "spike"}
+    spike = observation(bound.device_id, "8867-4", 140, "/min", ago(5), identifier=identifier)
+    response = await post_signed(ingest_client, bound.vendor, FHIR, spike)
+    assert len(response.json()["alerts"]) == 2  # the threshold, and NEWS2 pulse scoring 3
+    error = {**spike, "status": "entered-in-error"}
+    assert statuses(await post_signed(ingest_client, bound.vendor, FHIR, error)) == ["withdrawn"]
+    alerts = await _alert_rows(database_url, bound.admission_id)
+    assert [a["kind"] for a in alerts] == ["news2_red_single", "threshold_breach"]
+    assert all(a["withdrawn_at"] is not None for a in alerts)
+    listed = await ingest_client.get(
+        f"/v1/alerts?admission_id={bound.admission_id}", headers=SERVICE
+    )
+    assert all(a["withdrawn_at"] for a in listed.json())
+
+
+async def test_alert_resting_on_other_readings_too_stands(
+    ingest_client, bound, database_url
+) -> None:
+    at = ago(5)
+    identifier = {"system": "urn:x:thermometer", "value": "one-of-seven"}
+    rest = [r for r in full_set(at, rr=25, spo2=91) if r["code"] != "temp"]
+    await post_signed(
+        ingest_client, bound.vendor, NATIVE, {"device_id": bound.device_id, "readings": rest}
+    )
+    temp = observation(bound.device_id, "8310-5", 37.0, "Cel", at, identifier=identifier)
+    assert statuses(await post_signed(ingest_client, bound.vendor, FHIR, temp)) == ["stored"]
+    error = {**temp, "status": "entered-in-error"}
+    assert statuses(await post_signed(ingest_client, bound.vendor, FHIR, error)) == ["withdrawn"]
+    alerts = await _alert_rows(database_url, bound.admission_id)
+    assert alerts and all(a["withdrawn_at"] is None for a in alerts)

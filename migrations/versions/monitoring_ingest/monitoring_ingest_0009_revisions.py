@@ -9,6 +9,8 @@ Create Date: 2026-12-04
   NEWS2 sets, thresholds and latest vitals while both stay stored for audit.
 - A partial index on `readings.supersedes` (only correction rows carry it) finds the newest
   revision of a reading by walking the chain from its first report.
+- `alerts.reading_keys`: the readings an alert rests on (its set's, or the breaching one);
+  `alerts.withdrawn_at`: set when every one of them has been withdrawn.
 """
 
 from alembic import op
@@ -27,8 +29,12 @@ def upgrade() -> None:
         "CREATE INDEX ix_readings_supersedes ON monitoring.readings (supersedes) "
         "WHERE supersedes IS NOT NULL"
     )
+    op.execute("ALTER TABLE monitoring.alerts ADD COLUMN reading_keys bytea[]")
+    op.execute("ALTER TABLE monitoring.alerts ADD COLUMN withdrawn_at timestamptz")
 
 
 def downgrade() -> None:
+    op.execute("ALTER TABLE monitoring.alerts DROP COLUMN withdrawn_at")
+    op.execute("ALTER TABLE monitoring.alerts DROP COLUMN reading_keys")
     op.execute("DROP INDEX IF EXISTS monitoring.ix_readings_supersedes")
     op.execute("ALTER TABLE monitoring.readings DROP COLUMN withdrawn")

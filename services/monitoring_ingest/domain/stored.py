@@ -43,3 +43,4 @@ class AlertCandidate:
     news2_score: int | None = None
     risk: str | None = None
     threshold_id: uuid.UUID | None = None
+    reading_keys: tuple[bytes, ...] = ()  # the readings it rests on

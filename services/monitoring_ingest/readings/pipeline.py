@@ -26,7 +26,7 @@ from datetime import UTC, datetime
 
 import asyncpg
 
-from services.monitoring_ingest.alerts.raising import raise_alerts
+from services.monitoring_ingest.alerts.raising import mark_withdrawn, raise_alerts
 from services.monitoring_ingest.domain.canonical import CanonicalReading, Provenance, Revision
 from services.monitoring_ingest.domain.outcomes import ItemOutcome, Refusal, RefusalReason
 from services.monitoring_ingest.domain.stored import Attribution, StoredReading
@@ -225,6 +225,9 @@ async def ingest(
         now = datetime.now(UTC)
         candidates = await score_and_check(conn, stored, settings=settings, now=now)
         alerts = await raise_alerts(conn, candidates, settings=settings, now=now)
+        withdrawn = [s.attribution.admission_id for s in stored if s.withdrawn]
+        if withdrawn:
+            await mark_withdrawn(conn, withdrawn, now=now)
     return IngestReport(batch.items, batch.counts(), alerts)
 
 

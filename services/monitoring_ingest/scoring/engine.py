@@ -296,7 +296,7 @@ async def score_and_check(
                 AlertCandidate(
                     target.admission_id, target.ward_id, "threshold_breach",
                     f"threshold breached: {breach.detail}",
-                    threshold_id=uuid.UUID(breach.rule.rule_id),
+                    threshold_id=uuid.UUID(breach.rule.rule_id), reading_keys=(item.key,),
                 )
             )  # fmt: skip
 
@@ -368,6 +368,7 @@ async def _rescore(
                 AlertCandidate(
                     admission_id, wards[admission_id], kind, detail,
                     news2_score=result.aggregate, risk=risk or None,
+                    reading_keys=tuple(used_keys),
                 )
             )  # fmt: skip
     stale = [set_id for set_id, _ in before.values()]  # sets the new partition no longer has
