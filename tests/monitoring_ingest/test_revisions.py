@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 
 import asyncpg
+import pytest
 
 from tests.monitoring_ingest.helpers import SERVICE, ago, full_set, post_signed, statuses
 
@@ -295,3 +296,27 @@ async def test_alert_resting_on_other_readings_too_stands(
     assert statuses(await post_signed(ingest_client, bound.vendor, FHIR, error)) == ["withdrawn"]
     alerts = await _alert_rows(database_url, bound.admission_id)
     assert alerts and all(a["withdrawn_at"] is None for a in alerts)
+
+
+@pytest.mark.parametrize("one_batch", [True, False])
+@pytest.mark.parametrize("correction_first", [True, False])
+async def test_correction_wins_whatever_the_arrival_order(
+    ingest_client, bound, one_batch: bool, correction_first: bool
+) -> None:
+    at = ago(15)
+    original = {"id": "o-1", "code": "hr", "value": 150, "unit": "/min", "at": at}
+    corrected = {**original, "value": 75, "status": "corrected"}
+    withdraw = {**original, "status": "entered-in-error"}
+    order = [corrected, original] if correction_first else [original, corrected]
+    batches = [order] if one_batch else [[r] for r in order]
+    for n, readings in enumerate(batches):
+        batch = {"device_id": bound.device_id, "readings": readings, "n": n}
+        assert set(statuses(await post_signed(ingest_client, bound.vendor, NATIVE, batch))) == {
+            "stored"
+        }
+    assert (await _latest(ingest_client, bound))["8867-4"] == 75
+    assert (await _news2(ingest_client, bound))[0]["parameter_scores"]["pulse"] == 0
+    # Withdrawing it afterwards withdraws the correction, the newest reading of the id.
+    batch = {"device_id": bound.device_id, "readings": [withdraw]}
+    assert statuses(await post_signed(ingest_client, bound.vendor, NATIVE, batch)) == ["withdrawn"]
+    assert "8867-4" not in await _latest(ingest_client, bound)

@@ -11,8 +11,10 @@ names a different reading: a vendor bug, so neither is changed); `quarantined`; 
 the vendor's own scope, walking the `supersedes` chain from the first report with an advisory
 lock per identifier (so two corrections of one reading cannot fork the chain): a correction
 is stored superseding it (attributed to the same admission), a withdrawal is stored as a row
-that supersedes it with `withdrawn` set. A correction of a reading never seen is stored as a
-first report; a withdrawal of one is refused. Batches without revisions pay nothing for them.
+that supersedes it with `withdrawn` set. A correction of a reading never seen is stored,
+superseding the key its first report would have, so that report, arriving late, is stored
+but never scored; a withdrawal of a reading never seen is refused. Batches without
+revisions pay nothing for them.
 """
 
 from __future__ import annotations
@@ -122,8 +124,7 @@ RETURNING reading_key
 # The newest reading of each identifier: the chain of corrections from its first report.
 _HEADS = """
 WITH RECURSIVE chain(base, key, depth) AS (
-    SELECT r.reading_key, r.reading_key, 0 FROM monitoring.readings r
-    WHERE r.reading_key = ANY($1::bytea[])
+    SELECT b, b, 0 FROM unnest($1::bytea[]) AS b  -- the first report need not be stored yet
     UNION ALL
     SELECT c.base, r.reading_key, c.depth + 1
     FROM chain c JOIN monitoring.readings r ON r.supersedes = c.key
@@ -261,6 +262,7 @@ class _Batch:
         self.with_id: list[tuple[dict[str, object], CanonicalReading]] = []
         self.revising = False  # whether the batch holds revisions (then heads are tracked)
         self.local_heads: dict[bytes, _Head] = {}  # identifier -> newest in this batch
+        self.orphans: dict[int, bytes] = {}  # corrections whose first report is not stored
 
     async def load_heads(
         self, conn: asyncpg.Connection, outcomes: Sequence[ItemOutcome]
@@ -301,7 +303,10 @@ class _Batch:
         head = self.local_heads.get(base) or heads.get(base)
         if reading.revision is Revision.CORRECTION:
             if head is None:
-                return False  # the first report of this reading we hear of
+                # The first we hear of this reading: stored as new, but superseding its first
+                # report's key, so a first report arriving after it is never scored.
+                self.orphans[position] = base
+                return False
             self._queue(position, reading, head.attribution, head.key, withdrawn=False)
             return True
         if head is None:
@@ -334,7 +339,8 @@ class _Batch:
     ) -> None:
         """Queue a reading to store (or quarantine, `target` saying why); duplicate by default."""
         if isinstance(target, Attribution):
-            self._queue(position, reading, target, self.supersedes.get(position), withdrawn=False)
+            corrects = self.supersedes.get(position) or self.orphans.get(position)
+            self._queue(position, reading, target, corrects, withdrawn=False)
             return
         key = identity(self.scope, reading)
         if self._repeated(position, key, reading):
@@ -382,7 +388,9 @@ class _Batch:
         self.pending[key] = (reading, target, corrects, withdrawn)
         if self.revising and reading.vendor_reading_id is not None:
             base = _scoped(self.scope, reading.original_key() or "")
-            self.local_heads[base] = _Head(key, target, reading, withdrawn)
+            # A first report after its own correction (out of order) is never the newest.
+            if reading.revision is not Revision.ORIGINAL or base not in self.local_heads:
+                self.local_heads[base] = _Head(key, target, reading, withdrawn)
         r = reading
         row: tuple[object, ...] = (
             key, r.observed_at, target.admission_id, target.ward_id, r.device_id, r.code,
