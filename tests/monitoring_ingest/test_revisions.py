@@ -320,3 +320,36 @@ async def test_correction_wins_whatever_the_arrival_order(
     batch = {"device_id": bound.device_id, "readings": [withdraw]}
     assert statuses(await post_signed(ingest_client, bound.vendor, NATIVE, batch)) == ["withdrawn"]
     assert "8867-4" not in await _latest(ingest_client, bound)
+
+
+async def test_quarantined_reading_keeps_its_system_scoped_identity(ingest_client, vendor) -> None:
+    from datetime import UTC, datetime
+
+    from shared.auth import Role
+    from tests.monitoring_ingest.helpers import bearer, bind
+
+    device_id = f"DEV-{uuid.uuid4().hex[:8]}"
+    register = await ingest_client.post(
+        f"/v1/admin/vendors/{vendor.vendor_id}/devices",
+        json={"device_id": device_id},
+        headers=bearer(Role.admin),
+    )
+    assert register.status_code == 201
+    spo2 = observation(device_id, "2708-6", 95, "%", ago(30),
+                       identifier={"system": "urn:x:oximeter", "value": "q-1"})  # fmt: skip
+    early = await post_signed(ingest_client, vendor, FHIR, spo2)
+    assert statuses(early) == ["quarantined"]
+    key = early.json()["items"][0]["key"]
+    b = await bind(ingest_client, vendor, device_id=device_id, bound_at=datetime.now(UTC))
+    listing = await ingest_client.get("/v1/quarantine", headers=b.clinician)
+    entry = next(e for e in listing.json() if e["key"] == key)
+    attributed = await ingest_client.post(
+        f"/v1/quarantine/{entry['id']}/attribute",
+        json={"admission_id": b.admission_id},
+        headers=b.clinician,
+    )
+    assert attributed.json()["outcome"] == "stored"
+    stored = await ingest_client.get(
+        f"/v1/admissions/{b.admission_id}/readings", headers=b.clinician
+    )
+    assert [r["key"] for r in stored.json()] == [key]

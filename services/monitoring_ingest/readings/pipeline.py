@@ -196,13 +196,18 @@ async def ingest(
     entered_by: str | None = None,
     supersedes: dict[int, bytes] | None = None,
     scope: bytes | None = None,
+    keys: dict[int, bytes] | None = None,
 ) -> IngestReport:
     """Store each reading once, quarantine what cannot be attributed, score, raise alerts.
 
     A vendor batch is attributed by each reading's device binding at its observed time;
     clinician entries (and re-attributed quarantine) come with a fixed `attribution`.
+    `keys` gives identities already assigned by position (a quarantined reading keeps the
+    key it was quarantined under, which its identifier system went into).
     """
-    batch = _Batch(scope or (vendor_id.bytes if vendor_id else CLINICIAN_SCOPE), supersedes or {})
+    batch = _Batch(
+        scope or (vendor_id.bytes if vendor_id else CLINICIAN_SCOPE), supersedes or {}, keys or {}
+    )
     devices: dict[str, _DeviceBindings] = {}
     if attribution is None:
         assert vendor_id is not None
@@ -249,8 +254,8 @@ async def _vendor_devices(
 class _Batch:
     """A batch's items in payload order, and the columns of what to store or quarantine."""
 
-    def __init__(self, scope: bytes, supersedes: dict[int, bytes]) -> None:
-        self.scope, self.supersedes = scope, supersedes
+    def __init__(self, scope: bytes, supersedes: dict[int, bytes], keys: dict[int, bytes]) -> None:
+        self.scope, self.supersedes, self.keys = scope, supersedes, keys
         self.items: list[dict[str, object]] = []
         self.refused = 0
         self.store_cols: tuple[list[object], ...] = tuple([] for _ in range(13))
@@ -342,7 +347,7 @@ class _Batch:
             corrects = self.supersedes.get(position) or self.orphans.get(position)
             self._queue(position, reading, target, corrects, withdrawn=False)
             return
-        key = identity(self.scope, reading)
+        key = self.keys.get(position) or identity(self.scope, reading)
         if self._repeated(position, key, reading):
             return
         self.quarantine_index[key] = position
@@ -379,7 +384,7 @@ class _Batch:
         *,
         withdrawn: bool,
     ) -> None:
-        key = identity(self.scope, reading)
+        key = self.keys.get(position) or identity(self.scope, reading)
         if self._repeated(position, key, reading):
             return
         if corrects is not None and reading.revision is not Revision.ORIGINAL:

@@ -269,6 +269,7 @@ async def attribute_quarantined(
         vendor_id=entry.vendor_id,
         attribution=Attribution(admission_id, ward_id),
         entered_by=principal.subject,
+        keys={0: entry.reading_key},
     )
     entry.resolved_at = datetime.now(UTC)
     entry.resolved_admission_id = admission_id
