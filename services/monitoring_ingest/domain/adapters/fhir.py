@@ -53,23 +53,27 @@ from services.monitoring_ingest.domain.outcomes import (
     check_item_count,
 )
 
+from ._fhir_rules import (
+    OBSERVATION_CATEGORY,
+    claimed_profile,
+    device_id,
+    profile_problem,
+    raw_quantity_problem,
+)
 from ._payload import load_json
 
-__all__ = ["ACCEPTED_STATUSES", "BUNDLE_TYPES", "ParsedFhir", "parse", "parse_bundle"]
+__all__ = [
+    "ACCEPTED_STATUSES",
+    "BUNDLE_TYPES",
+    "OBSERVATION_CATEGORY",
+    "ParsedFhir",
+    "parse",
+    "parse_bundle",
+]
 
 LOINC = "http://loinc.org"
 SNOMED = "http://snomed.info/sct"
 UCUM = "http://unitsofmeasure.org"
-
-OBSERVATION_CATEGORY = "http://terminology.hl7.org/CodeSystem/observation-category"
-FHIR_PROFILE_BASE = "http://hl7.org/fhir/StructureDefinition/"
-FHIR_VITAL_SIGNS_PROFILES = frozenset(
-    {"vitalsigns", "vitalspanel", "heartrate", "resprate", "oxygensat", "bodytemp",
-     "bodyweight", "bodyheight", "bp", "bmi", "headcircum"}
-)  # fmt: skip
-UK_CORE_VITAL_SIGNS_PREFIX = (
-    "https://fhir.hl7.org.uk/StructureDefinition/UKCore-Observation-VitalSigns"
-)
 
 ACCEPTED_STATUSES = frozenset(REVISION_BY_STATUS)
 BUNDLE_TYPES = frozenset({"batch", "transaction", "collection"})
@@ -94,6 +98,7 @@ _CANONICAL_BY_CODING: dict[tuple[str, str], str] = {
     (SNOMED, "371825009"): Code.SUPPLEMENTAL_OXYGEN,  # Patient on oxygen
 }
 # NEWS2 inspired-oxygen observations are "code only": the code itself is the answer.
+_VITAL_LOINC = frozenset(code for system, code in _CANONICAL_BY_CODING if system == LOINC)
 _ON_OXYGEN_BY_FINDING = {"722742002": False, "371825009": True}
 # UK Core CareConnect-ACVPU-1 value set.
 _ACVPU_BY_SNOMED = {
@@ -179,7 +184,7 @@ def _observation(raw: dict, item: int, pointer: str, n: Normaliser) -> list[Item
     refusal = n.check_time(item, pointer + time_pointer, observed_at)
     if refusal is not None:
         return [refusal]
-    problem = _raw_quantity_problem(raw)
+    problem = raw_quantity_problem(raw)
     if problem is not None:
         return refuse(*problem)
     try:
@@ -191,12 +196,12 @@ def _observation(raw: dict, item: int, pointer: str, n: Normaliser) -> list[Item
     if observation.status not in ACCEPTED_STATUSES:
         detail = f"status {observation.status!r} is not one of {sorted(ACCEPTED_STATUSES)}"
         return refuse(RefusalReason.BAD_STATUS, detail, "/status")
-    claimed = _claimed_profile(observation)
+    claimed = claimed_profile(observation)
     if claimed is not None:
-        problem = _profile_problem(observation, claimed)
+        problem = profile_problem(observation, claimed, _VITAL_LOINC)
         if problem is not None:
             return refuse(*problem)
-    device = _device_id(raw)
+    device = device_id(raw)
     if isinstance(device, tuple):
         return refuse(*device, where="/device")
     code, coding = _canonical_code(observation.code.coding or [])
@@ -405,126 +410,12 @@ def _effective_time(raw: dict) -> tuple[datetime | RefusalReason, str, str]:
     return parsed[0], parsed[1], where
 
 
-def _raw_quantity_problem(raw: dict) -> tuple[RefusalReason, str, str] | None:
-    """A quantity value that is not a JSON number, or is censored by a comparator."""
-    places = [("/valueQuantity", raw.get("valueQuantity"))]
-    components = raw.get("component")
-    if isinstance(components, list):
-        places += [
-            (f"/component/{i}/valueQuantity", c.get("valueQuantity"))
-            for i, c in enumerate(components)
-            if isinstance(c, dict)
-        ]
-    for where, quantity in places:
-        if not isinstance(quantity, dict):
-            continue
-        value = quantity.get("value")
-        if value is not None and (isinstance(value, bool) or not isinstance(value, int | float)):
-            detail = f"value must be a JSON number (FHIR decimal), got {value!r}"
-            return RefusalReason.INVALID_VALUE, detail, where + "/value"
-        if quantity.get("comparator") is not None:
-            detail = (
-                f"censored value {quantity['comparator']}{value} is not an exact reading "
-                "and cannot be scored"
-            )
-            return RefusalReason.INVALID_VALUE, detail, where + "/comparator"
-    return None
-
-
-def _claimed_profile(observation: Observation) -> str | None:
-    """`fhir` or `ukcore` when meta.profile claims a vital-signs profile, else None."""
-    for profile in (observation.meta.profile or []) if observation.meta else []:
-        name = (profile or "").split("|")[0]
-        if name.removeprefix(FHIR_PROFILE_BASE) in FHIR_VITAL_SIGNS_PROFILES:
-            return "fhir"
-        if name.startswith(UK_CORE_VITAL_SIGNS_PREFIX):
-            return "ukcore"
-    return None
-
-
-def _profile_problem(
-    observation: Observation, claimed: str
-) -> tuple[RefusalReason, str, str] | None:
-    """What breaks the vital-signs rules the Observation claims (status and UCUM are checked
-    for every Observation): the vital-signs category, a subject, and for the FHIR profile a
-    LOINC code (UK Core also allows the SNOMED CT concepts mapped here)."""
-    vital = any(
-        coding.system == OBSERVATION_CATEGORY and coding.code == "vital-signs"
-        for concept in observation.category or []
-        for coding in concept.coding or []
-    )
-    if not vital:
-        detail = (
-            f"the {claimed} vital-signs profile needs category {OBSERVATION_CATEGORY}|vital-signs"
-        )
-        return RefusalReason.MISSING_FIELD, detail, "/category"
-    if observation.subject is None:
-        return (
-            RefusalReason.MISSING_FIELD,
-            f"the {claimed} vital-signs profile needs a subject",
-            "/subject",
-        )
-    if claimed == "fhir" and not any(
-        (c.system, c.code) in _CANONICAL_BY_CODING and c.system == LOINC
-        for c in observation.code.coding or []
-    ):
-        detail = "the FHIR vital-signs profile needs a LOINC vital-sign code"
-        return RefusalReason.UNKNOWN_CODE, detail, "/code"
-    return None
-
-
 def _canonical_code(codings: Iterable) -> tuple[str | None, list[tuple[str, str]]]:
     pairs = [(c.system or "", c.code or "") for c in codings]
     found = [_CANONICAL_BY_CODING[p] for p in pairs if p in _CANONICAL_BY_CODING]
     if Code.SPO2_PULSE_OXIMETRY in found:
         return Code.SPO2_PULSE_OXIMETRY, pairs
     return (found[0] if found else None), pairs
-
-
-def _device_id(raw: dict) -> str | tuple[RefusalReason, str]:
-    """The device serial `Observation.device` names, or why it names none we can use.
-
-    A reference to a contained Device (`#id`) takes its first identifier's value, else its
-    serial number; `Device/<id>` names a Device registered with us by its serial; a logical
-    identifier gives its value. The display text is a label, never an identity.
-    """
-    device = raw.get("device")
-    if not isinstance(device, dict):
-        return RefusalReason.MISSING_FIELD, "device reference or identifier is required"
-    reference = device.get("reference")
-    if isinstance(reference, str) and reference:
-        if reference.startswith("#"):
-            return _contained_device(raw, reference[1:])
-        kind, _, serial = reference.partition("/")
-        if kind == "Device" and serial and "/" not in serial:
-            return serial
-        return RefusalReason.INVALID_VALUE, f"device reference {reference!r} is not Device/<id>"
-    identifier = device.get("identifier")
-    if isinstance(identifier, dict) and _text(identifier.get("value")):
-        return identifier["value"]
-    return RefusalReason.MISSING_FIELD, "device reference or identifier is required"
-
-
-def _contained_device(raw: dict, local_id: str) -> str | tuple[RefusalReason, str]:
-    contained = raw.get("contained")
-    for resource in contained if isinstance(contained, list) else []:
-        if (
-            isinstance(resource, dict)
-            and resource.get("resourceType") == "Device"
-            and resource.get("id") == local_id
-        ):
-            for identifier in resource.get("identifier") or []:
-                if isinstance(identifier, dict) and _text(identifier.get("value")):
-                    return identifier["value"]
-            serial = resource.get("serialNumber")
-            if isinstance(serial, str) and serial:
-                return serial
-            return RefusalReason.MISSING_FIELD, f"contained Device {local_id!r} has no identifier"
-    return RefusalReason.INVALID_VALUE, f"no contained Device with id {local_id!r}"
-
-
-def _text(value: object) -> bool:
-    return isinstance(value, str) and bool(value)
 
 
 def _provenance(observation: Observation) -> Provenance:
