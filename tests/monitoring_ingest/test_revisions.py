@@ -353,3 +353,29 @@ async def test_quarantined_reading_keeps_its_system_scoped_identity(ingest_clien
         f"/v1/admissions/{b.admission_id}/readings", headers=b.clinician
     )
     assert [r["key"] for r in stored.json()] == [key]
+
+
+async def test_blood_pressure_panel_withdrawn_whole(ingest_client, bound) -> None:
+    at = ago(8)
+    panel = {
+        "resourceType": "Observation",
+        "identifier": [{"system": "urn:x:cuff", "value": "bp-1"}],
+        "status": "final",
+        "category": CATEGORY,
+        "code": {"coding": [{"system": LOINC, "code": "85354-9"}]},
+        "subject": {"reference": "Patient/example"},
+        "effectiveDateTime": at,
+        "device": {"reference": f"Device/{bound.device_id}"},
+        "component": [
+            {"code": {"coding": [{"system": LOINC, "code": "8480-6"}]},
+             "valueQuantity": {"value": 190, "unit": "mm[Hg]", "system": UCUM, "code": "mm[Hg]"}},
+            {"code": {"coding": [{"system": LOINC, "code": "8462-4"}]},
+             "valueQuantity": {"value": 95, "unit": "mm[Hg]", "system": UCUM, "code": "mm[Hg]"}},
+        ],
+    }  # fmt: skip
+    assert statuses(await post_signed(ingest_client, bound.vendor, FHIR, panel)) == ["stored"] * 2
+    error = {**panel, "status": "entered-in-error"}
+    response = await post_signed(ingest_client, bound.vendor, FHIR, error)
+    assert statuses(response) == ["withdrawn"] * 2
+    latest = await _latest(ingest_client, bound)
+    assert "8480-6" not in latest and "8462-4" not in latest

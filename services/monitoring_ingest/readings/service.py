@@ -92,17 +92,14 @@ async def ingest_fhir_from_vendor(
         raise too_many_items(exc) from exc
     conn = await raw_connection(session)
     if parsed.bundle_type == "transaction":
-        refused = [o for o in parsed.outcomes if isinstance(o, Refusal)]
+        refused = [
+            {"index": position, "status": pipeline.REFUSED, "item": o.item, "pointer": o.pointer,
+             "reason": str(o.reason), "detail": o.detail}
+            for position, o in enumerate(parsed.outcomes)
+            if isinstance(o, Refusal)
+        ]  # fmt: skip
         if refused:  # nothing is written: say why, entry by entry
-            report = pipeline.IngestReport([], {}, [])
-            for position, outcome in enumerate(parsed.outcomes):
-                if isinstance(outcome, Refusal):
-                    report.items.append(
-                        {"index": position, "status": pipeline.REFUSED, "item": outcome.item,
-                         "pointer": outcome.pointer, "reason": str(outcome.reason),
-                         "detail": outcome.detail}
-                    )  # fmt: skip
-            return fhir_response.transaction_failure(report.items)
+            return fhir_response.transaction_failure(refused)
         try:
             async with conn.transaction():  # a savepoint in the request's transaction
                 report = await pipeline.ingest(
