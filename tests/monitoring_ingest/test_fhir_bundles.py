@@ -126,3 +126,24 @@ async def test_official_examples_in_a_transaction(ingest_client, bound) -> None:
     values = {r["code"]: round(r["value"], 2) for r in latest.json()}
     assert values == {"8867-4": 44.0, "59408-5": 95.0, "8480-6": 107.0, "8462-4": 60.0,
                       "29463-7": 83.91}  # fmt: skip
+
+
+async def test_transaction_with_its_device(ingest_client, bound, database_url) -> None:
+    hub = f"urn:uuid:{uuid.uuid4()}"
+    device = {"resourceType": "Device", "serialNumber": bound.device_id}
+    hr, spo2 = ({**r, "device": {"reference": hub}} for r in _entries(bound, ago(10)))
+    payload = {
+        "resourceType": "Bundle",
+        "type": "transaction",
+        "entry": [
+            {"fullUrl": hub, "resource": device, "request": {"method": "POST", "url": "Device"}},
+            {"resource": hr, "request": {"method": "POST", "url": "Observation"}},
+            {"resource": spo2, "request": {"method": "POST", "url": "Observation"}},
+        ],
+    }
+    response = await post_signed(ingest_client, bound.vendor, FHIR, payload)
+    assert response.status_code == 200, response.text
+    assert [e["response"]["status"] for e in response.json()["entry"]] == [
+        "200 OK", "201 Created", "201 Created",
+    ]  # fmt: skip
+    assert await _stored(database_url, bound.admission_id) == 2

@@ -90,7 +90,13 @@ def batch_response(
 ) -> FhirAnswer:
     """The batch-response (or transaction-response) Bundle, one entry per request entry."""
     entries = []
-    for found in _by_entry(parsed, items):
+    for index, found in enumerate(_by_entry(parsed, items)):
+        if index in parsed.device_entries:  # a Device the Observations refer to: not stored
+            note = {"severity": "information", "code": "informational",
+                    "diagnostics": "Device: resolves Observation.device references"}  # fmt: skip
+            outcome = {"resourceType": "OperationOutcome", "issue": [note]}
+            entries.append({"response": {"status": "200 OK", "outcome": outcome}})
+            continue
         worst = max((str(i["status"]) for i in found), key=_RANK.__getitem__, default=REFUSED)
         outcome = {"resourceType": "OperationOutcome", "issue": [_issue(i) for i in found]}
         entries.append({"response": {"status": _HTTP[worst], "outcome": outcome}})

@@ -17,6 +17,7 @@ __all__ = [
     "UK_CORE_VITAL_SIGNS_PREFIX",
     "claimed_profile",
     "device_id",
+    "device_serial",
     "profile_problem",
     "raw_quantity_problem",
 ]
@@ -100,11 +101,14 @@ def profile_problem(
     return None
 
 
-def device_id(raw: dict) -> str | tuple[RefusalReason, str]:
+def device_id(
+    raw: dict, bundle_devices: dict[str, str | None] | None = None
+) -> str | tuple[RefusalReason, str]:
     """The device serial `Observation.device` names, or why it names none we can use.
 
-    A reference to a contained Device (`#id`) takes its first identifier's value, else its
-    serial number; `Device/<id>` names a Device registered with us by its serial; a logical
+    A reference to a contained Device (`#id`) or to a Device entry of the same Bundle (its
+    fullUrl, e.g. `urn:uuid:...`) takes that Device's first identifier value, else its serial
+    number; `Device/<id>` names a Device registered with us by its serial; a logical
     identifier gives its value. The display text is a label, never an identity.
     """
     device = raw.get("device")
@@ -114,6 +118,11 @@ def device_id(raw: dict) -> str | tuple[RefusalReason, str]:
     if isinstance(reference, str) and reference:
         if reference.startswith("#"):
             return _contained_device(raw, reference[1:])
+        if bundle_devices is not None and reference in bundle_devices:
+            serial = bundle_devices[reference]
+            if serial is None:
+                return RefusalReason.MISSING_FIELD, f"Device {reference} has no identifier"
+            return serial
         kind, _, serial = reference.partition("/")
         if kind == "Device" and serial and "/" not in serial:
             return serial
@@ -132,14 +141,21 @@ def _contained_device(raw: dict, local_id: str) -> str | tuple[RefusalReason, st
             and resource.get("resourceType") == "Device"
             and resource.get("id") == local_id
         ):
-            for identifier in resource.get("identifier") or []:
-                if isinstance(identifier, dict) and _text(identifier.get("value")):
-                    return identifier["value"]
-            serial = resource.get("serialNumber")
-            if isinstance(serial, str) and serial:
-                return serial
-            return RefusalReason.MISSING_FIELD, f"contained Device {local_id!r} has no identifier"
+            serial = device_serial(resource)
+            if serial is None:
+                detail = f"contained Device {local_id!r} has no identifier"
+                return RefusalReason.MISSING_FIELD, detail
+            return serial
     return RefusalReason.INVALID_VALUE, f"no contained Device with id {local_id!r}"
+
+
+def device_serial(device: dict) -> str | None:
+    """A Device resource's serial: its first identifier's value, else its serialNumber."""
+    for identifier in device.get("identifier") or []:
+        if isinstance(identifier, dict) and _text(identifier.get("value")):
+            return identifier["value"]
+    serial = device.get("serialNumber")
+    return serial if _text(serial) else None
 
 
 def _text(value: object) -> bool:

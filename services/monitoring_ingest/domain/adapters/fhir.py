@@ -57,6 +57,7 @@ from ._fhir_rules import (
     OBSERVATION_CATEGORY,
     claimed_profile,
     device_id,
+    device_serial,
     profile_problem,
     raw_quantity_problem,
 )
@@ -119,6 +120,7 @@ class ParsedFhir:
     bundle_type: str | None  # None for a bare Observation
     entries: list[int]  # entry index of each outcome, parallel to outcomes
     entry_count: int
+    device_entries: frozenset[int] = frozenset()  # Device entries the references resolve to
 
 
 def parse(
@@ -149,9 +151,20 @@ def parse_bundle(
     if not isinstance(entries, list):
         raise MalformedPayload("Bundle.entry must be an array")
     check_item_count(len(entries), max_items)
+    # Device entries are what the Observations' references (fullUrl) resolve to.
+    devices: dict[str, str | None] = {}
+    device_entries: set[int] = set()
+    for index, entry in enumerate(entries):
+        inner = entry.get("resource") if isinstance(entry, dict) else None
+        if isinstance(inner, dict) and inner.get("resourceType") == "Device":
+            device_entries.add(index)
+            if isinstance(entry.get("fullUrl"), str):
+                devices[entry["fullUrl"]] = device_serial(inner)
     outcomes: list[ItemOutcome] = []
     entry_of: list[int] = []
     for index, entry in enumerate(entries):
+        if index in device_entries:
+            continue
         pointer = f"/entry/{index}/resource"
         inner = entry.get("resource") if isinstance(entry, dict) else None
         found: list[ItemOutcome]
@@ -165,13 +178,19 @@ def parse_bundle(
             detail = f"only Observation is ingested, not {inner.get('resourceType')!r}"
             found = [Refusal(index, pointer, RefusalReason.UNSUPPORTED_RESOURCE, detail)]
         else:
-            found = _observation(inner, index, pointer, n)
+            found = _observation(inner, index, pointer, n, devices)
         outcomes.extend(found)
         entry_of.extend([index] * len(found))
-    return ParsedFhir(outcomes, bundle_type, entry_of, len(entries))
+    return ParsedFhir(outcomes, bundle_type, entry_of, len(entries), frozenset(device_entries))
 
 
-def _observation(raw: dict, item: int, pointer: str, n: Normaliser) -> list[ItemOutcome]:
+def _observation(
+    raw: dict,
+    item: int,
+    pointer: str,
+    n: Normaliser,
+    bundle_devices: dict[str, str | None] | None = None,
+) -> list[ItemOutcome]:
     def refuse(reason: RefusalReason, detail: str, where: str = "") -> list[ItemOutcome]:
         return [Refusal(item, pointer + where, reason, detail)]
 
@@ -201,7 +220,7 @@ def _observation(raw: dict, item: int, pointer: str, n: Normaliser) -> list[Item
         problem = profile_problem(observation, claimed, _VITAL_LOINC)
         if problem is not None:
             return refuse(*problem)
-    device = device_id(raw)
+    device = device_id(raw, bundle_devices)
     if isinstance(device, tuple):
         return refuse(*device, where="/device")
     code, coding = _canonical_code(observation.code.coding or [])

@@ -236,3 +236,24 @@ def test_fhir_profile_needs_loinc_uk_core_takes_snomed(normaliser: Normaliser) -
     assert (refused.reason, refused.pointer) == (RefusalReason.UNKNOWN_CODE, "/code")
     reading = one({**snomed, "meta": UK_CORE}, normaliser)
     assert isinstance(reading, CanonicalReading) and reading.value == 70
+
+
+def test_reference_to_a_device_entry_of_the_bundle(normaliser: Normaliser) -> None:
+    hub = "urn:uuid:7f0c1d6e-2b6a-4c1e-9a51-0d2f3c4b5a69"
+    bundle = {
+        "resourceType": "Bundle",
+        "type": "transaction",
+        "entry": [
+            {"fullUrl": hub, "resource": {"resourceType": "Device",
+                                          "identifier": [{"system": "urn:x:serial",
+                                                          "value": "SN-9"}]},
+             "request": {"method": "POST", "url": "Device"}},
+            {"resource": {**HEART_RATE, "device": {"reference": hub}}},
+            {"resource": {**HEART_RATE, "device": {"reference": "urn:uuid:other"}}},
+        ],
+    }  # fmt: skip
+    parsed = fhir.parse_bundle(bundle, normaliser=normaliser)
+    reading, refused = parsed.outcomes
+    assert isinstance(reading, CanonicalReading) and reading.device_id == "SN-9"
+    assert isinstance(refused, Refusal) and refused.pointer == "/entry/2/resource/device"
+    assert (parsed.entries, parsed.device_entries, parsed.entry_count) == ([1, 2], {0}, 3)
