@@ -36,7 +36,9 @@ async def test_batch_outcomes_item_by_item(ingest_client, bound) -> None:
     response = await post_signed(ingest_client, bound.vendor, NATIVE, batch)
     assert statuses(response) == ["stored", "refused", "duplicate", "refused", "quarantined"]
     body = response.json()
-    assert body["counts"] == {"stored": 1, "duplicate": 1, "quarantined": 1, "refused": 2}
+    assert body["counts"] == {
+        "stored": 1, "duplicate": 1, "conflict": 0, "quarantined": 1, "withdrawn": 0, "refused": 2,
+    }  # fmt: skip
     refused = body["items"][1]
     assert refused["reason"] == "implausible_value" and refused["pointer"] == "/readings/1"
     assert body["items"][3]["reason"] == "naive_timestamp"
@@ -54,11 +56,14 @@ async def test_repost_is_duplicate_and_stores_nothing_new(
         ],
     }
     assert statuses(await post_signed(ingest_client, bound.vendor, NATIVE, batch)) == ["stored"] * 2
-    # Same vendor id with a different time is the same reading: still one row.
+    again = await post_signed(ingest_client, bound.vendor, NATIVE, {**batch, "n": 1})
+    assert statuses(again) == ["duplicate"] * 2
+    # Same vendor id with a different time is a re-used id (a vendor bug): a conflict, and
+    # the stored reading is left as it was. Still one row.
     batch["readings"][1]["at"] = ago(19)
-    assert (
-        statuses(await post_signed(ingest_client, bound.vendor, NATIVE, batch)) == ["duplicate"] * 2
-    )
+    response = await post_signed(ingest_client, bound.vendor, NATIVE, batch)
+    assert statuses(response) == ["duplicate", "conflict"]
+    assert response.json()["items"][1]["reason"] == "id_conflict"
     stored = await _count(
         database_url,
         "SELECT count(*) FROM monitoring.readings WHERE admission_id = $1",

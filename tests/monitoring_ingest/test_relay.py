@@ -310,12 +310,13 @@ async def test_operators_see_a_stuck_outbox_and_its_recovery(
 
 
 async def test_rejected_alerts_are_listed_with_the_reason(
-    ingest_client, bound, relay_parts
+    ingest_client, bound, relay_parts, database_url
 ) -> None:
     relay, stub = relay_parts
     (alert_id,) = await _raise_high_alerts(ingest_client, bound, 1)
     # By admission, not the newest ten: other tests' alerts may carry later times.
-    listed = await _outbox(ingest_client, ADMIN, admission_id=bound.admission_id)
+    admission = (await _rows(database_url, [alert_id]))[alert_id]["admission_id"]
+    listed = await _outbox(ingest_client, ADMIN, admission_id=admission)
     (alert,) = [a for a in listed if a["id"] == alert_id]
     stub.unknown_admissions.add(alert["admission_id"])
     await relay.drain(within_seconds=2)

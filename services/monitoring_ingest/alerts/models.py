@@ -35,3 +35,5 @@ class Alert(Base):
     last_error: Mapped[str | None] = mapped_column(String)
     locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     lease_token: Mapped[uuid.UUID | None]
+    # Set when every reading the alert rested on was withdrawn (FHIR entered-in-error).
+    withdrawn_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -15,6 +15,8 @@ change that caused them. De-duplication rule (per admission):
   allowed is paced by the admission's latest NEWS2 band or a clinician's monitoring plan
   (domain/pacing.py), and the alert says which set the clock; a band that changes during
   a silence changes when it is missed, never how many alerts it raises.
+Each alert keeps the keys of the readings it rests on; when all of them are withdrawn
+(FHIR entered-in-error) it is marked `withdrawn_at`, kept, never deleted.
 Candidates are raised with the admission's advisory lock held (scoring takes it), so two
 concurrent batches cannot both raise the same alert.
 """
@@ -34,7 +36,7 @@ from services.monitoring_ingest.pacing.models import PLAN_MIN_MINUTES
 from services.monitoring_ingest.pacing.repository import paced_bindings
 from services.monitoring_ingest.settings import IngestSettings
 
-__all__ = ["NEWS2_RANK", "check_missed_readings", "raise_alerts"]
+__all__ = ["NEWS2_RANK", "check_missed_readings", "mark_withdrawn", "raise_alerts"]
 
 NEWS2_RANK = {"news2_red_single": 1, "news2_medium": 2, "news2_high": 3}
 
@@ -45,8 +47,19 @@ WHERE admission_id = ANY($1::uuid[]) AND raised_at >= $2
 
 _INSERT_ALERT = """
 INSERT INTO monitoring.alerts (id, admission_id, ward_id, kind, news2_score, risk, detail,
-    raised_at, threshold_id, dedup_key)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+    raised_at, threshold_id, dedup_key, reading_keys)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+"""
+
+# Alerts every reading of which has since been withdrawn (entered-in-error) are marked so;
+# an alert that also rests on a reading still standing is left as it is.
+_MARK_WITHDRAWN = """
+UPDATE monitoring.alerts a SET withdrawn_at = $2
+WHERE a.admission_id = ANY($1::uuid[]) AND a.withdrawn_at IS NULL
+  AND cardinality(a.reading_keys) > 0
+  AND a.reading_keys <@ ARRAY(SELECT w.supersedes FROM monitoring.readings w
+                               WHERE w.admission_id = a.admission_id AND w.withdrawn)
+RETURNING a.id
 """
 
 _RAISED_KEYS = "SELECT dedup_key FROM monitoring.alerts WHERE dedup_key = ANY($1::text[])"
@@ -101,10 +114,18 @@ async def raise_alerts(
             rules_alerted.add(c.threshold_id)
         rows.append(
             (uuid.uuid4(), c.admission_id, c.ward_id, c.kind, c.news2_score, c.risk, c.detail,
-             now, c.threshold_id, c.dedup_key)
+             now, c.threshold_id, c.dedup_key, list(c.reading_keys))
         )  # fmt: skip
     if rows:
         await conn.executemany(_INSERT_ALERT, rows)
+    return [row[0] for row in rows]
+
+
+async def mark_withdrawn(
+    conn: asyncpg.Connection, admission_ids: Sequence[uuid.UUID], *, now: datetime
+) -> list[uuid.UUID]:
+    """Mark the admissions' alerts that rested only on withdrawn readings; their ids."""
+    rows = await conn.fetch(_MARK_WITHDRAWN, sorted(set(admission_ids)), now)
     return [row[0] for row in rows]
 
 

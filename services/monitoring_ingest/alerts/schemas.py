@@ -33,3 +33,4 @@ class AlertDeliveryOut(BaseModel):
     next_attempt_at: datetime
     delivered_at: datetime | None
     last_error: str | None
+    withdrawn_at: datetime | None = None  # every reading it rested on was withdrawn

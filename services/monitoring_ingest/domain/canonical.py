@@ -12,11 +12,13 @@ __all__ = [
     "CATEGORICAL_CODES",
     "CATEGORICAL_UNIT",
     "MEASURE_BY_CODE",
+    "REVISION_BY_STATUS",
     "Acvpu",
     "CanonicalReading",
     "Code",
     "Measure",
     "Provenance",
+    "Revision",
 ]
 
 
@@ -84,6 +86,27 @@ class Provenance(StrEnum):
     CLINICIAN_ENTERED = "clinician_entered"
 
 
+class Revision(StrEnum):
+    """What a reading does to the reading of the same identifier stored before it.
+
+    FHIR's status lifecycle, also offered by the native and CSV formats: `final` is a first
+    report; `amended`/`corrected` supersede the earlier reading (kept, linked, re-scored);
+    `entered-in-error` withdraws it from scores and latest vitals (kept for audit).
+    """
+
+    ORIGINAL = "final"
+    CORRECTION = "amended"
+    WITHDRAWAL = "entered-in-error"
+
+
+REVISION_BY_STATUS: dict[str, Revision] = {
+    "final": Revision.ORIGINAL,
+    "amended": Revision.CORRECTION,
+    "corrected": Revision.CORRECTION,
+    "entered-in-error": Revision.WITHDRAWAL,
+}
+
+
 class Acvpu(StrEnum):
     """ACVPU consciousness levels (RCP NEWS2 2017): C is *new* confusion."""
 
@@ -112,6 +135,9 @@ class CanonicalReading:
     provenance: Provenance
     vendor_reading_id: str | None = None
     code_value: str | None = None
+    # An identifier is (system, value): the same value under two systems is two readings.
+    id_system: str | None = None
+    revision: Revision = Revision.ORIGINAL
 
     @property
     def measure(self) -> Measure:
@@ -121,12 +147,31 @@ class CanonicalReading:
     def reading_key(self) -> str:
         """Deterministic identity for exactly-once storage under a unique constraint.
 
-        A vendor id is only unique within its vendor, so it is scoped by the device serial.
-        Without one, the key is derived from what was measured, when (UTC) and the value.
+        A vendor id is only unique within its vendor and identifier system, so it is scoped
+        by the device serial and the system. Without one, the key is derived from what was
+        measured, when (UTC) and the value. A correction is a reading of its own, keyed by
+        the identifier and its content; a withdrawal by the identifier alone.
         """
-        if self.vendor_reading_id:
-            material = f"id\x1f{self.device_id}\x1f{self.vendor_reading_id}"
-        else:
+        if not self.vendor_reading_id:
             at = self.observed_at.astimezone(UTC).isoformat(timespec="microseconds")
             material = f"obs\x1f{self.device_id}\x1f{self.code}\x1f{at}\x1f{self.value:.6f}"
+            return hashlib.sha256(material.encode()).hexdigest()
+        material = self._id_material()
+        if self.revision is Revision.CORRECTION:
+            at = self.observed_at.astimezone(UTC).isoformat(timespec="microseconds")
+            material += f"\x1frev\x1f{self.code}\x1f{at}\x1f{self.value:.6f}\x1f{self.code_value}"
+        elif self.revision is Revision.WITHDRAWAL:
+            material += "\x1fwithdrawn"
         return hashlib.sha256(material.encode()).hexdigest()
+
+    def original_key(self) -> str | None:
+        """The key the first (`final`) report of this reading's identifier was stored under."""
+        if not self.vendor_reading_id:
+            return None
+        return hashlib.sha256(self._id_material().encode()).hexdigest()
+
+    def _id_material(self) -> str:
+        material = f"id\x1f{self.device_id}\x1f{self.vendor_reading_id}"
+        if self.id_system:  # no system keeps the keys stored before systems counted
+            material += f"\x1fsys\x1f{self.id_system}"
+        return material

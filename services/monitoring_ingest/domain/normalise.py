@@ -178,7 +178,7 @@ class Normaliser:
         if not low <= canonical <= high:
             detail = f"{measure} {canonical:g} {unit} is outside {low:g}-{high:g}"
             return Refusal(item, pointer, RefusalReason.IMPLAUSIBLE_VALUE, detail)
-        refusal = self._check_time(item, pointer, observed_at)
+        refusal = self.check_time(item, pointer, observed_at)
         if refusal is not None:
             return refusal
         return CanonicalReading(
@@ -217,7 +217,7 @@ class Normaliser:
             ordinal, code_value = (1.0, "true") if flag else (0.0, "false")
         else:
             return Refusal(item, pointer, RefusalReason.UNKNOWN_CODE, f"not categorical: {code}")
-        refusal = self._check_time(item, pointer, observed_at)
+        refusal = self.check_time(item, pointer, observed_at)
         if refusal is not None:
             return refusal
         return CanonicalReading(
@@ -231,7 +231,8 @@ class Normaliser:
             code_value,
         )
 
-    def _check_time(self, item: int, pointer: str, observed_at: datetime) -> Refusal | None:
+    def check_time(self, item: int, pointer: str, observed_at: datetime) -> Refusal | None:
+        """Refuse a time without an offset, too far ahead, or older than the policy allows."""
         if observed_at.tzinfo is None or observed_at.utcoffset() is None:
             return Refusal(item, pointer, RefusalReason.NAIVE_TIMESTAMP, "no UTC offset")
         if observed_at > self.latest:

@@ -32,6 +32,7 @@ class RefusalReason(StrEnum):
     IMPLAUSIBLE_VALUE = "implausible_value"
     BAD_STATUS = "bad_status"
     UNSUPPORTED_RESOURCE = "unsupported_resource"
+    UNKNOWN_READING = "unknown_reading"  # a withdrawal names no stored reading
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,12 +20,16 @@ class Attribution:
 
 @dataclass(frozen=True, slots=True)
 class StoredReading:
-    """A reading stored for the first time, under its identity, and what it corrects."""
+    """A reading stored for the first time, under its identity, and what it corrects.
+
+    A withdrawal carries the withdrawn reading's content, supersedes it, and is never scored.
+    """
 
     reading: CanonicalReading
     attribution: Attribution
     key: bytes
     supersedes: bytes | None = None
+    withdrawn: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,3 +44,4 @@ class AlertCandidate:
     risk: str | None = None
     threshold_id: uuid.UUID | None = None
     dedup_key: str | None = None  # raised at most once ever (alerts.raising)
+    reading_keys: tuple[bytes, ...] = ()  # the readings it rests on

@@ -8,7 +8,6 @@ from typing import Annotated
 from fastapi import APIRouter, Depends
 
 from services.monitoring_ingest.deps import SettingsDep
-from services.monitoring_ingest.devices import service as devices
 from services.monitoring_ingest.pacing import service
 from services.monitoring_ingest.pacing.schemas import MonitoringPlanIn, MonitoringPlanOut
 from shared.auth import Principal, Role, allow
@@ -29,16 +28,11 @@ async def set_plan(
     settings: SettingsDep,
     principal: Clinician,
 ) -> MonitoringPlanOut:
-    await devices.require_admission_ward(session, principal=principal, admission_id=admission_id)
-    plan = await service.set_plan(
-        session, admission_id=admission_id, body=body, set_by=principal.subject
-    )
-    return await service.describe(session, settings, admission_id=admission_id, plan=plan)
+    return await service.change_plan(session, settings, principal, admission_id, body)
 
 
 @router.get("/monitoring-plan", summary="The monitoring plan in force, and what paces readings now")
 async def get_plan(
     admission_id: uuid.UUID, session: SessionDep, settings: SettingsDep, principal: Clinician
 ) -> MonitoringPlanOut:
-    await devices.require_admission_ward(session, principal=principal, admission_id=admission_id)
-    return await service.describe(session, settings, admission_id=admission_id)
+    return await service.plan_in_force(session, settings, principal, admission_id)

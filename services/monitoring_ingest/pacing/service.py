@@ -7,11 +7,13 @@ from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.monitoring_ingest.devices import service as devices
 from services.monitoring_ingest.domain.pacing import Pacing
 from services.monitoring_ingest.pacing import repository
 from services.monitoring_ingest.pacing.models import MonitoringPlan
 from services.monitoring_ingest.pacing.schemas import MonitoringPlanIn, MonitoringPlanOut
 from services.monitoring_ingest.settings import IngestSettings
+from shared.auth import Principal
 
 _EVER = datetime.max.replace(tzinfo=UTC)
 
@@ -62,3 +64,24 @@ async def describe(
         paced_by=pacing.paced_by if pacing else None,
         expected_interval_minutes=pacing.expected_minutes if pacing else None,
     )
+
+
+async def plan_in_force(
+    session: AsyncSession, settings: IngestSettings, principal: Principal, admission_id: uuid.UUID
+) -> MonitoringPlanOut:
+    """The admission's plan and pacing, for a clinician in its scope."""
+    await devices.require_admission_ward(session, principal=principal, admission_id=admission_id)
+    return await describe(session, settings, admission_id=admission_id)
+
+
+async def change_plan(
+    session: AsyncSession,
+    settings: IngestSettings,
+    principal: Principal,
+    admission_id: uuid.UUID,
+    body: MonitoringPlanIn,
+) -> MonitoringPlanOut:
+    """Record a clinician's plan for an admission in their scope; the plan and pacing now."""
+    await devices.require_admission_ward(session, principal=principal, admission_id=admission_id)
+    plan = await set_plan(session, admission_id=admission_id, body=body, set_by=principal.subject)
+    return await describe(session, settings, admission_id=admission_id, plan=plan)

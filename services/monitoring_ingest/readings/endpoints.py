@@ -1,11 +1,15 @@
 """Ingest endpoints (one per format), clinician entry, quarantine review and reading queries.
 
 Status codes: a payload readable as a whole answers 200 with one outcome per item
-(`stored`, `duplicate`, `quarantined`, `refused` with reason and pointer) and counts; valid
-items are stored even when others are refused. A payload unreadable as a whole is 400
-`malformed-payload`; credentials 401 (`signature-invalid`, `signature-expired`,
-`request-replayed`, `api-key-invalid`, ...); a device registered to another vendor 403
-`wrong-vendor` (nothing stored); CSV sent as anything but text/csv 415.
+(`stored`, `duplicate`, `conflict` (an id re-used for a different reading), `quarantined`,
+`withdrawn`, `refused` with reason and pointer) and counts; valid items are stored even when
+others are refused. FHIR `batch` Bundles are answered by a `batch-response` Bundle (each
+entry's own HTTP status); a `transaction` Bundle is all-or-nothing: a `transaction-response`
+Bundle, or an OperationOutcome (422, or 409 for conflicts only) with nothing stored. A
+payload unreadable as a whole is 400 `malformed-payload`; credentials 401
+(`signature-invalid`, `signature-expired`, `request-replayed`, `api-key-invalid`, ...); a
+device registered to another vendor 403 `wrong-vendor` (nothing stored); CSV sent as
+anything but text/csv 415.
 
 Size: a body over `INGEST_MAX_BODY_BYTES` is 413 `payload-too-large`; a payload of more than
 `INGEST_MAX_ITEMS_PER_REQUEST` items (default 10,000 native or clinician readings, Bundle
@@ -20,11 +24,12 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Any
 
+import orjson
 from fastapi import APIRouter, Body, Depends, Query, Request, Response
 
 from services.monitoring_ingest.deps import SettingsDep, VendorDep
+from services.monitoring_ingest.readings import fhir_response, pipeline, service
 from services.monitoring_ingest.readings import responses as problems
-from services.monitoring_ingest.readings import service
 from services.monitoring_ingest.readings.schemas import (
     AttributeIn,
     AttributeOut,
@@ -92,17 +97,47 @@ async def post_native(
     return await _vendor_ingest("native", request, session, settings, vendor)
 
 
+_FHIR_RESOURCE = {"application/fhir+json": {"schema": {"type": "object"}}}
+_FHIR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {
+        "model": IngestReportOut,
+        "description": "Per-item outcomes; for a batch or transaction Bundle, a "
+        "batch-response or transaction-response Bundle.",
+        "content": _FHIR_RESOURCE,
+    },
+    409: {
+        "description": "Transaction not applied: an entry conflicts (OperationOutcome).",
+        "content": _FHIR_RESOURCE,
+    },
+    422: {
+        "description": "Transaction not applied: an entry is refused (OperationOutcome).",
+        "content": _FHIR_RESOURCE,
+    },
+}
+
+
 @ingest.post(
     "/fhir",
     summary="FHIR R4 Observation or Bundle of Observations",
     description=_SIGNED,
-    responses={**_REPORT, **problems.VENDOR_INGEST},
-    openapi_extra=_json_body("A FHIR Observation, or a batch/transaction/collection Bundle."),
+    responses={**_FHIR_RESPONSES, **problems.VENDOR_INGEST},
+    openapi_extra=_json_body(
+        "A FHIR Observation, or a batch/transaction/collection Bundle of them. Batch and "
+        "transaction Bundles are answered with a batch-response/transaction-response Bundle "
+        "(application/fhir+json); a failed transaction with an OperationOutcome."
+    ),
 )
 async def post_fhir(
     request: Request, session: SessionDep, settings: SettingsDep, vendor: VendorDep
 ) -> Response:
-    return await _vendor_ingest("fhir", request, session, settings, vendor)
+    answer = await service.ingest_fhir_from_vendor(
+        session, vendor_id=vendor.vendor_id, payload=await request.body(), settings=settings
+    )
+    if isinstance(answer, pipeline.IngestReport):
+        return Response(service.report_body(answer), media_type="application/json")
+    return Response(
+        orjson.dumps(answer.body), status_code=answer.status, media_type=fhir_response.MEDIA_TYPE
+    )
 
 
 @ingest.post(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import DateTime, LargeBinary, String, func
+from sqlalchemy import DateTime, LargeBinary, String, false, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from services.monitoring_ingest.db import Base
@@ -43,6 +43,8 @@ class Reading(Base):
     vendor_reading_id: Mapped[str | None] = mapped_column(String)
     entered_by: Mapped[str | None] = mapped_column(String)
     supersedes: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # A withdrawal (FHIR entered-in-error): supersedes the reading it withdraws, never scored.
+    withdrawn: Mapped[bool] = mapped_column(server_default=false())
 
 
 class QuarantinedReading(Base):

@@ -4,6 +4,17 @@ Works on the request transaction's raw asyncpg connection with array parameters 
 trip per step for a whole batch) and no per-item ORM objects. Scoring (scoring.engine) and
 raising alerts (alerts.raising) run in the same transaction, so an alert exists if and only
 if the readings that caused it do.
+
+Item outcomes: `stored`; `duplicate` (the same reading again); `conflict` (its id already
+names a different reading: a vendor bug, so neither is changed); `quarantined`; `withdrawn`;
+`refused`. Revisions (canonical.Revision) find the newest reading of their identifier under
+the vendor's own scope, walking the `supersedes` chain from the first report with an advisory
+lock per identifier (so two corrections of one reading cannot fork the chain): a correction
+is stored superseding it (attributed to the same admission), a withdrawal is stored as a row
+that supersedes it with `withdrawn` set. A correction of a reading never seen is stored,
+superseding the key its first report would have, so that report, arriving late, is stored
+but never scored; a withdrawal of a reading never seen is refused. Batches without
+revisions pay nothing for them.
 """
 
 from __future__ import annotations
@@ -17,9 +28,9 @@ from datetime import UTC, datetime
 
 import asyncpg
 
-from services.monitoring_ingest.alerts.raising import raise_alerts
-from services.monitoring_ingest.domain.canonical import CanonicalReading
-from services.monitoring_ingest.domain.outcomes import ItemOutcome, Refusal
+from services.monitoring_ingest.alerts.raising import mark_withdrawn, raise_alerts
+from services.monitoring_ingest.domain.canonical import CanonicalReading, Provenance, Revision
+from services.monitoring_ingest.domain.outcomes import ItemOutcome, Refusal, RefusalReason
 from services.monitoring_ingest.domain.stored import Attribution, StoredReading
 from services.monitoring_ingest.scoring.engine import score_and_check
 from services.monitoring_ingest.settings import IngestSettings
@@ -28,6 +39,7 @@ from shared.problems import Forbidden
 CLINICIAN_SCOPE = b"clinician-entry"
 
 STORED, DUPLICATE, QUARANTINED, REFUSED = "stored", "duplicate", "quarantined", "refused"
+CONFLICT, WITHDRAWN = "conflict", "withdrawn"
 
 
 @dataclass(slots=True)
@@ -62,13 +74,27 @@ def identity(scope: bytes, reading: CanonicalReading) -> bytes:
     return hashlib.sha256(scope + reading.reading_key().encode()).digest()
 
 
+def _scoped(scope: bytes, key: str) -> bytes:
+    return hashlib.sha256(scope + key.encode()).digest()
+
+
+@dataclass(frozen=True, slots=True)
+class _Head:
+    """The newest reading of an identifier: what a revision supersedes."""
+
+    key: bytes
+    attribution: Attribution
+    reading: CanonicalReading
+    withdrawn: bool
+
+
 _INSERT_READINGS = """
 WITH input AS (
     SELECT * FROM unnest($1::bytea[], $2::timestamptz[], $3::uuid[], $4::uuid[], $5::text[],
                          $6::text[], $7::float8[], $8::text[], $9::text[], $10::text[],
-                         $11::text[], $12::bytea[])
+                         $11::text[], $12::bytea[], $15::bool[])
         AS t(reading_key, observed_at, admission_id, ward_id, device_id, code, value, unit,
-             code_value, provenance, vendor_reading_id, supersedes)
+             code_value, provenance, vendor_reading_id, supersedes, withdrawn)
 ), fresh AS (
     INSERT INTO monitoring.reading_identities (reading_key, observed_at)
     SELECT reading_key, observed_at FROM input
@@ -77,9 +103,10 @@ WITH input AS (
 )
 INSERT INTO monitoring.readings (reading_key, observed_at, admission_id, ward_id, vendor_id,
     device_id, code, value, unit, code_value, provenance, vendor_reading_id, entered_by,
-    supersedes)
+    supersedes, withdrawn)
 SELECT i.reading_key, i.observed_at, i.admission_id, i.ward_id, $13::uuid, i.device_id, i.code,
-       i.value, i.unit, i.code_value, i.provenance, i.vendor_reading_id, $14::text, i.supersedes
+       i.value, i.unit, i.code_value, i.provenance, i.vendor_reading_id, $14::text, i.supersedes,
+       i.withdrawn
 FROM input i JOIN fresh USING (reading_key)
 RETURNING reading_key
 """
@@ -92,6 +119,30 @@ SELECT gen_random_uuid(), t.* FROM unnest($1::bytea[], $2::text[], $3::uuid[], $
     $12::timestamptz[]) AS t
 ON CONFLICT (reading_key) DO NOTHING
 RETURNING reading_key
+"""
+
+# The newest reading of each identifier: the chain of corrections from its first report.
+_HEADS = """
+WITH RECURSIVE chain(base, key, depth) AS (
+    SELECT b, b, 0 FROM unnest($1::bytea[]) AS b  -- the first report need not be stored yet
+    UNION ALL
+    SELECT c.base, r.reading_key, c.depth + 1
+    FROM chain c JOIN monitoring.readings r ON r.supersedes = c.key
+)
+SELECT DISTINCT ON (c.base) c.base, r.reading_key, r.admission_id, r.ward_id, r.device_id,
+       r.code, r.value, r.unit, r.observed_at, r.provenance, r.vendor_reading_id, r.code_value,
+       r.withdrawn
+FROM chain c JOIN monitoring.readings r ON r.reading_key = c.key
+ORDER BY c.base, c.depth DESC
+"""
+
+# What duplicates' ids already name, to tell a repeat from a re-used id.
+_STORED_CONTENT = """
+SELECT reading_key, code, value, code_value, observed_at FROM monitoring.readings
+WHERE reading_key = ANY($1::bytea[])
+UNION ALL
+SELECT reading_key, code, value, code_value, observed_at FROM monitoring.quarantined_readings
+WHERE reading_key = ANY($1::bytea[])
 """
 
 _DEVICE_BINDINGS = """
@@ -145,20 +196,28 @@ async def ingest(
     entered_by: str | None = None,
     supersedes: dict[int, bytes] | None = None,
     scope: bytes | None = None,
+    keys: dict[int, bytes] | None = None,
 ) -> IngestReport:
     """Store each reading once, quarantine what cannot be attributed, score, raise alerts.
 
     A vendor batch is attributed by each reading's device binding at its observed time;
     clinician entries (and re-attributed quarantine) come with a fixed `attribution`.
+    `keys` gives identities already assigned by position (a quarantined reading keeps the
+    key it was quarantined under, which its identifier system went into).
     """
-    batch = _Batch(scope or (vendor_id.bytes if vendor_id else CLINICIAN_SCOPE), supersedes or {})
+    batch = _Batch(
+        scope or (vendor_id.bytes if vendor_id else CLINICIAN_SCOPE), supersedes or {}, keys or {}
+    )
     devices: dict[str, _DeviceBindings] = {}
     if attribution is None:
         assert vendor_id is not None
         devices = await _vendor_devices(conn, vendor_id, outcomes)
+    heads = await batch.load_heads(conn, outcomes)
     for position, outcome in enumerate(outcomes):
         if isinstance(outcome, Refusal):
             batch.refuse(position, outcome)
+            continue
+        if outcome.revision is not Revision.ORIGINAL and batch.revise(position, outcome, heads):
             continue
         device = devices.get(outcome.device_id)
         target = attribution or _attribute(device, outcome.observed_at)
@@ -172,6 +231,9 @@ async def ingest(
         now = datetime.now(UTC)
         candidates = await score_and_check(conn, stored, settings=settings, now=now)
         alerts = await raise_alerts(conn, candidates, settings=settings, now=now)
+        withdrawn = [s.attribution.admission_id for s in stored if s.withdrawn]
+        if withdrawn:
+            await mark_withdrawn(conn, withdrawn, now=now)
     return IngestReport(batch.items, batch.counts(), alerts)
 
 
@@ -192,15 +254,46 @@ async def _vendor_devices(
 class _Batch:
     """A batch's items in payload order, and the columns of what to store or quarantine."""
 
-    def __init__(self, scope: bytes, supersedes: dict[int, bytes]) -> None:
-        self.scope, self.supersedes = scope, supersedes
+    def __init__(self, scope: bytes, supersedes: dict[int, bytes], keys: dict[int, bytes]) -> None:
+        self.scope, self.supersedes, self.keys = scope, supersedes, keys
         self.items: list[dict[str, object]] = []
         self.refused = 0
-        self.store_cols: tuple[list[object], ...] = tuple([] for _ in range(12))
+        self.store_cols: tuple[list[object], ...] = tuple([] for _ in range(13))
         self.quarantine_cols: tuple[list[object], ...] = tuple([] for _ in range(12))
         self.store_index: dict[bytes, int] = {}
         self.quarantine_index: dict[bytes, int] = {}
-        self.pending: dict[bytes, tuple[CanonicalReading, Attribution, bytes | None]] = {}
+        self.pending: dict[bytes, tuple[CanonicalReading, Attribution, bytes | None, bool]] = {}
+        self.first: dict[bytes, CanonicalReading] = {}  # first occurrence of each key
+        self.with_id: list[tuple[dict[str, object], CanonicalReading]] = []
+        self.revising = False  # whether the batch holds revisions (then heads are tracked)
+        self.local_heads: dict[bytes, _Head] = {}  # identifier -> newest in this batch
+        self.orphans: dict[int, bytes] = {}  # corrections whose first report is not stored
+
+    async def load_heads(
+        self, conn: asyncpg.Connection, outcomes: Sequence[ItemOutcome]
+    ) -> dict[bytes, _Head]:
+        """The stored newest reading of each identifier the batch revises, locked."""
+        bases = sorted(
+            {
+                _scoped(self.scope, o.original_key() or "")
+                for o in outcomes
+                if isinstance(o, CanonicalReading) and o.revision is not Revision.ORIGINAL
+            }
+        )
+        if not bases:
+            return {}
+        self.revising = True
+        for base in bases:  # sorted, and always before scoring's locks: no deadlock
+            await conn.execute(
+                "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", f"revise:{base.hex()}"
+            )
+        heads = {}
+        for row in await conn.fetch(_HEADS, bases):
+            reading = CanonicalReading(
+                row[4], row[5], row[6], row[7], row[8], Provenance(row[9]), row[10], row[11]
+            )
+            heads[row[0]] = _Head(row[1], Attribution(row[2], row[3]), reading, row[12])
+        return heads
 
     def refuse(self, position: int, refusal: Refusal) -> None:
         self.refused += 1
@@ -208,6 +301,37 @@ class _Batch:
             {"index": position, "status": REFUSED, "item": refusal.item,
              "pointer": refusal.pointer, "reason": str(refusal.reason), "detail": refusal.detail}
         )  # fmt: skip
+
+    def revise(self, position: int, reading: CanonicalReading, heads: dict[bytes, _Head]) -> bool:
+        """Queue a correction or withdrawal of a known reading; False: treat it as new."""
+        base = _scoped(self.scope, reading.original_key() or "")
+        head = self.local_heads.get(base) or heads.get(base)
+        if reading.revision is Revision.CORRECTION:
+            if head is None:
+                # The first we hear of this reading: stored as new, but superseding its first
+                # report's key, so a first report arriving after it is never scored.
+                self.orphans[position] = base
+                return False
+            self._queue(position, reading, head.attribution, head.key, withdrawn=False)
+            return True
+        if head is None:
+            self.refuse(position, Refusal(
+                position, "", RefusalReason.UNKNOWN_READING,
+                f"no stored reading {reading.vendor_reading_id!r} of this device to withdraw",
+            ))  # fmt: skip
+            return True
+        if head.withdrawn:
+            key = head.key
+            self.items.append({"index": position, "status": DUPLICATE, "key": key.hex(),
+                               "id": reading.vendor_reading_id})  # fmt: skip
+            return True
+        h = head.reading
+        withdrawal = CanonicalReading(
+            h.device_id, h.code, h.value, h.unit, h.observed_at, reading.provenance,
+            reading.vendor_reading_id, h.code_value, reading.id_system, Revision.WITHDRAWAL,
+        )  # fmt: skip
+        self._queue(position, withdrawal, head.attribution, head.key, withdrawn=True)
+        return True
 
     def add(
         self,
@@ -219,32 +343,66 @@ class _Batch:
         ward_hint: uuid.UUID | None,
     ) -> None:
         """Queue a reading to store (or quarantine, `target` saying why); duplicate by default."""
-        key = identity(self.scope, reading)
+        if isinstance(target, Attribution):
+            corrects = self.supersedes.get(position) or self.orphans.get(position)
+            self._queue(position, reading, target, corrects, withdrawn=False)
+            return
+        key = self.keys.get(position) or identity(self.scope, reading)
+        if self._repeated(position, key, reading):
+            return
+        self.quarantine_index[key] = position
+        self.items[-1]["reason"] = target
+        r = reading
+        row = (
+            key, target, vendor_id, r.device_id, ward_hint, r.code, r.value, r.unit,
+            r.code_value, str(r.provenance), r.vendor_reading_id, r.observed_at,
+        )  # fmt: skip
+        for column, value in zip(self.quarantine_cols, row, strict=True):
+            column.append(value)
+
+    def _repeated(self, position: int, key: bytes, reading: CanonicalReading) -> bool:
+        """Append the item (duplicate until written); True if its key came earlier in the batch."""
         item: dict[str, object] = {"index": position, "status": DUPLICATE, "key": key.hex()}
         if reading.vendor_reading_id is not None:
             item["id"] = reading.vendor_reading_id
+            self.with_id.append((item, reading))
         self.items.append(item)
-        if key in self.store_index or key in self.quarantine_index:
-            return  # repeated within this batch: the first occurrence decides
+        first = self.first.get(key)
+        if first is None:
+            self.first[key] = reading
+            return False
+        if not _same(first, reading.code, reading.value, reading.code_value, reading.observed_at):
+            _conflict(item)
+        return True  # repeated within this batch: the first occurrence decides
+
+    def _queue(
+        self,
+        position: int,
+        reading: CanonicalReading,
+        target: Attribution,
+        corrects: bytes | None,
+        *,
+        withdrawn: bool,
+    ) -> None:
+        key = self.keys.get(position) or identity(self.scope, reading)
+        if self._repeated(position, key, reading):
+            return
+        if corrects is not None and reading.revision is not Revision.ORIGINAL:
+            self.items[-1]["supersedes"] = corrects.hex()
+        self.store_index[key] = position
+        self.pending[key] = (reading, target, corrects, withdrawn)
+        if self.revising and reading.vendor_reading_id is not None:
+            base = _scoped(self.scope, reading.original_key() or "")
+            # A first report after its own correction (out of order) is never the newest.
+            if reading.revision is not Revision.ORIGINAL or base not in self.local_heads:
+                self.local_heads[base] = _Head(key, target, reading, withdrawn)
         r = reading
-        if isinstance(target, Attribution):
-            self.store_index[key] = position
-            corrects = self.supersedes.get(position)
-            self.pending[key] = (reading, target, corrects)
-            row: tuple[object, ...] = (
-                key, r.observed_at, target.admission_id, target.ward_id, r.device_id, r.code,
-                r.value, r.unit, r.code_value, str(r.provenance), r.vendor_reading_id, corrects,
-            )  # fmt: skip
-            columns = self.store_cols
-        else:
-            self.quarantine_index[key] = position
-            item["reason"] = target
-            row = (
-                key, target, vendor_id, r.device_id, ward_hint, r.code, r.value, r.unit,
-                r.code_value, str(r.provenance), r.vendor_reading_id, r.observed_at,
-            )  # fmt: skip
-            columns = self.quarantine_cols
-        for column, value in zip(columns, row, strict=True):
+        row: tuple[object, ...] = (
+            key, r.observed_at, target.admission_id, target.ward_id, r.device_id, r.code,
+            r.value, r.unit, r.code_value, str(r.provenance), r.vendor_reading_id, corrects,
+            withdrawn,
+        )  # fmt: skip
+        for column, value in zip(self.store_cols, row, strict=True):
             column.append(value)
 
     async def write(
@@ -253,19 +411,36 @@ class _Batch:
         """Store and quarantine what is new; mark the items; the readings stored just now."""
         stored: list[StoredReading] = []
         if self.store_index:
-            columns = _by_key(self.store_cols)
-            rows = await conn.fetch(_INSERT_READINGS, *columns, vendor_id, entered_by)
+            cols = _by_key(self.store_cols)
+            rows = await conn.fetch(_INSERT_READINGS, *cols[:12], vendor_id, entered_by, cols[12])
             for (key,) in rows:
-                self.items[self.store_index[key]]["status"] = STORED
-                reading, target, corrects = self.pending[key]
-                stored.append(StoredReading(reading, target, key, corrects))
+                reading, target, corrects, withdrawn = self.pending[key]
+                self.items[self.store_index[key]]["status"] = WITHDRAWN if withdrawn else STORED
+                stored.append(StoredReading(reading, target, key, corrects, withdrawn))
         if self.quarantine_index:
             for row in await conn.fetch(_INSERT_QUARANTINE, *_by_key(self.quarantine_cols)):
                 self.items[self.quarantine_index[row[0]]]["status"] = QUARANTINED
+        await self._find_conflicts(conn)
         return stored
 
+    async def _find_conflicts(self, conn: asyncpg.Connection) -> None:
+        """Duplicates whose id already names a different stored reading are conflicts."""
+        suspects: dict[bytes, list[tuple[dict[str, object], CanonicalReading]]] = {}
+        for item, reading in self.with_id:
+            if item["status"] == DUPLICATE:
+                suspects.setdefault(bytes.fromhex(str(item["key"])), []).append((item, reading))
+        if not suspects:
+            return
+        for key, code, value, code_value, observed_at in await conn.fetch(
+            _STORED_CONTENT, list(suspects)
+        ):
+            for item, reading in suspects.pop(key, []):
+                if not _same(reading, code, value, code_value, observed_at):
+                    _conflict(item)
+
     def counts(self) -> dict[str, int]:
-        counts = {STORED: 0, DUPLICATE: 0, QUARANTINED: 0, REFUSED: self.refused}
+        counts = {STORED: 0, DUPLICATE: 0, CONFLICT: 0, QUARANTINED: 0, WITHDRAWN: 0,
+                  REFUSED: self.refused}  # fmt: skip
         for item in self.items:
             status = str(item["status"])
             if status != REFUSED:
@@ -279,3 +454,25 @@ def _by_key(columns: tuple[list[object], ...]) -> tuple[list[object], ...]:
     each other instead of deadlocking."""
     order = sorted(range(len(columns[0])), key=lambda i: columns[0][i])  # type: ignore[arg-type,return-value]
     return tuple([column[i] for i in order] for column in columns)
+
+
+def _same(
+    reading: CanonicalReading,
+    code: str,
+    value: float,
+    code_value: str | None,
+    observed_at: datetime,
+) -> bool:
+    """Whether a reading is the one already stored under its key (values to rounding)."""
+    return (
+        reading.code == code
+        and reading.code_value == code_value
+        and reading.observed_at == observed_at
+        and abs(reading.value - value) <= 1e-9 * max(1.0, abs(value))
+    )
+
+
+def _conflict(item: dict[str, object]) -> None:
+    item["status"] = CONFLICT
+    item["reason"] = "id_conflict"
+    item["detail"] = f"id {item.get('id')!r} already names a different reading; neither changed"

@@ -23,6 +23,7 @@ class ReadingOut(BaseModel):
     vendor_reading_id: str | None
     entered_by: str | None
     supersedes: str | None
+    withdrawn: bool = False
 
     @classmethod
     def of(cls, reading: Any) -> ReadingOut:
@@ -40,6 +41,7 @@ class ReadingOut(BaseModel):
             vendor_reading_id=reading.vendor_reading_id,
             entered_by=reading.entered_by,
             supersedes=reading.supersedes.hex() if reading.supersedes else None,
+            withdrawn=bool(getattr(reading, "withdrawn", False)),
         )
 
 
@@ -88,10 +90,11 @@ class IngestItem(BaseModel):
     pointer: str | None = None
     reason: str | None = None
     detail: str | None = None
+    supersedes: str | None = None  # the key of the reading a correction or withdrawal revises
 
 
 class IngestReportOut(BaseModel):
-    """Per-item outcomes (stored, duplicate, quarantined, refused) and their counts."""
+    """Per-item outcomes (stored, duplicate, conflict, quarantined, withdrawn, refused), counted."""
 
     counts: dict[str, int]
     alerts: list[uuid.UUID]

@@ -11,7 +11,7 @@ from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.monitoring_ingest.devices import service as devices
-from services.monitoring_ingest.domain.adapters import get_adapter, native
+from services.monitoring_ingest.domain.adapters import fhir, get_adapter, native
 from services.monitoring_ingest.domain.canonical import CanonicalReading, Provenance
 from services.monitoring_ingest.domain.outcomes import (
     ItemOutcome,
@@ -22,7 +22,7 @@ from services.monitoring_ingest.domain.outcomes import (
     check_item_count,
 )
 from services.monitoring_ingest.domain.stored import Attribution
-from services.monitoring_ingest.readings import pipeline
+from services.monitoring_ingest.readings import fhir_response, pipeline
 from services.monitoring_ingest.readings.models import QuarantinedReading, Reading
 from services.monitoring_ingest.settings import IngestSettings
 from shared.auth import ALL, Principal, Role, require_ward_scope
@@ -61,6 +61,54 @@ async def ingest_from_vendor(
     outcomes = parse(format_name, payload, max_items=settings.max_items_per_request)
     conn = await driver_connection(session)
     return await pipeline.ingest(conn, outcomes, settings=settings, vendor_id=vendor_id)
+
+
+class _TransactionFailed(Exception):
+    """Raised inside a transaction Bundle's savepoint to undo everything it stored."""
+
+    def __init__(self, failed: list[dict[str, object]]) -> None:
+        self.failed = failed
+
+
+async def ingest_fhir_from_vendor(
+    session: AsyncSession, *, vendor_id: uuid.UUID, payload: bytes, settings: IngestSettings
+) -> pipeline.IngestReport | fhir_response.FhirAnswer:
+    """FHIR ingest: a batch or transaction Bundle gets a FHIR answer, the rest a report.
+
+    A transaction is applied in a savepoint and undone whole if any entry is refused or
+    conflicts (FHIR: all or nothing); a batch keeps each entry's own outcome.
+    """
+    try:
+        parsed = fhir.parse_bundle(payload, max_items=settings.max_items_per_request)
+    except MalformedPayload as exc:
+        raise BadRequest(str(exc), slug="malformed-payload", format="fhir") from exc
+    except TooManyItems as exc:
+        raise too_many_items(exc) from exc
+    conn = await driver_connection(session)
+    if parsed.bundle_type == "transaction":
+        refused = [
+            {"index": position, "status": pipeline.REFUSED, "item": o.item, "pointer": o.pointer,
+             "reason": str(o.reason), "detail": o.detail}
+            for position, o in enumerate(parsed.outcomes)
+            if isinstance(o, Refusal)
+        ]  # fmt: skip
+        if refused:  # nothing is written: say why, entry by entry
+            return fhir_response.transaction_failure(refused)
+        try:
+            async with conn.transaction():  # a savepoint in the request's transaction
+                report = await pipeline.ingest(
+                    conn, parsed.outcomes, settings=settings, vendor_id=vendor_id
+                )
+                failed = fhir_response.failed_entries(parsed, report.items)
+                if failed:
+                    raise _TransactionFailed(failed)
+        except _TransactionFailed as exc:
+            return fhir_response.transaction_failure(exc.failed)
+        return fhir_response.batch_response(parsed, report.items, transaction=True)
+    report = await pipeline.ingest(conn, parsed.outcomes, settings=settings, vendor_id=vendor_id)
+    if parsed.bundle_type == "batch":
+        return fhir_response.batch_response(parsed, report.items, transaction=False)
+    return report
 
 
 async def ingest_from_clinician(
@@ -212,6 +260,7 @@ async def attribute_quarantined(
         vendor_id=entry.vendor_id,
         attribution=Attribution(admission_id, ward_id),
         entered_by=principal.subject,
+        keys={0: entry.reading_key},
     )
     entry.resolved_at = datetime.now(UTC)
     entry.resolved_admission_id = admission_id
@@ -246,14 +295,16 @@ async def readings_for(
 async def latest_by_code(
     session: AsyncSession, *, principal: Principal, admission_id: uuid.UUID
 ) -> list[Reading]:
-    """The newest reading of each code for the admission, ignoring superseded readings."""
+    """The newest reading of each code for the admission, ignoring superseded and withdrawn
+    readings (a withdrawal supersedes what it withdraws, and is never a vital sign itself)."""
     await devices.require_admission_ward(session, principal=principal, admission_id=admission_id)
     result = await session.execute(
         select(Reading)
         .from_statement(
             text(
                 "SELECT DISTINCT ON (r.code) r.* FROM monitoring.readings r "
-                "WHERE r.admission_id = :a AND NOT EXISTS (SELECT 1 FROM monitoring.readings c "
+                "WHERE r.admission_id = :a AND NOT r.withdrawn "
+                "AND NOT EXISTS (SELECT 1 FROM monitoring.readings c "
                 "  WHERE c.admission_id = :a AND c.supersedes = r.reading_key) "
                 "ORDER BY r.code, r.observed_at DESC"
             )

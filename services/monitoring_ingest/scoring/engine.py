@@ -4,10 +4,11 @@ Returns the alerts the scores warrant (alerts.raising decides which are raised, 
 they are de-duplicated), so an alert exists if and only if the readings that caused it do.
 
 Observation sets are a function of the admission's readings, whatever order they arrive in
-(the rule is domain.observation_sets'): a set ends at every NEWS2 reading followed by a pause
-of more than `observation_round_gap_seconds` (the end of a round), and, in a run of readings
-with no such pause for a whole window (a wearable's stream), at the last reading before each
-round-gap boundary of the clock; it holds the latest value of each parameter in the window
+(the rule is domain.observation_sets'; superseded and withdrawn readings take no part): a
+set ends at every NEWS2 reading followed by a pause of more than
+`observation_round_gap_seconds` (the end of a round), and, in a run of readings with no such
+pause for a whole window (a wearable's stream), at the last reading before each round-gap
+boundary of the clock; it holds the latest value of each parameter in the window
 (`observation_window_minutes`) ending there. So a temperature observed half a second before
 the rest of its round but uploaded last joins that round's set, a round taken while a
 wearable streams is still scored whole, and a back-fill leaves one set per round.
@@ -93,7 +94,9 @@ NEWS2_CODES = sorted(code for code, m in MEASURE_BY_CODE.items() if m in NEWS2_M
 _LOCK = "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))"
 
 # Per admission: its SpO2 scale settings (oldest first), live threshold rules, and the
-# readings its corrections supersede (a partial index keeps this free when there are none).
+# readings that take no part in its sets: those its corrections supersede, and its
+# withdrawals (which supersede what they withdraw and are never scored themselves); a
+# partial index keeps this free for the many admissions with none.
 _CONTEXT = """
 SELECT a.admission_id,
        (SELECT json_agg(json_build_array(s.set_at, s.scale) ORDER BY s.set_at)
@@ -101,8 +104,11 @@ SELECT a.admission_id,
        (SELECT json_agg(json_build_array(t.id, t.measure, t.direction, t."limit", t.inclusive))
           FROM monitoring.thresholds t
          WHERE t.admission_id = a.admission_id AND t.retired_at IS NULL),
-       ARRAY(SELECT c.supersedes FROM monitoring.readings c
-              WHERE c.admission_id = a.admission_id AND c.supersedes IS NOT NULL)
+       ARRAY(SELECT k FROM monitoring.readings c,
+                     LATERAL (VALUES (c.supersedes),
+                                     (CASE WHEN c.withdrawn THEN c.reading_key END)) v(k)
+              WHERE c.admission_id = a.admission_id AND c.supersedes IS NOT NULL
+                AND k IS NOT NULL)
 FROM unnest($1::uuid[]) AS a(admission_id)
 """
 
@@ -368,7 +374,7 @@ def _threshold_candidates(
     for item in stored:
         reading, target = item.reading, item.attribution
         found = context.get(target.admission_id)
-        if found is None or not found.rules or reading.observed_at < alert_after:
+        if found is None or not found.rules or item.withdrawn or reading.observed_at < alert_after:
             continue
         for breach in breaches(reading, found.rules):
             if breach.rule.rule_id in seen_rules:
@@ -378,7 +384,7 @@ def _threshold_candidates(
                 AlertCandidate(
                     target.admission_id, target.ward_id, "threshold_breach",
                     f"threshold breached: {breach.detail}",
-                    threshold_id=uuid.UUID(breach.rule.rule_id),
+                    threshold_id=uuid.UUID(breach.rule.rule_id), reading_keys=(item.key,),
                 )
             )  # fmt: skip
     return candidates
@@ -455,6 +461,7 @@ async def _rescore(
                 AlertCandidate(
                     admission_id, wards[admission_id], kind, detail,
                     news2_score=result.aggregate, risk=risk or None,
+                    reading_keys=tuple(used_keys),
                 )
             )  # fmt: skip
     if stale:  # sets that no longer end there

@@ -126,13 +126,18 @@ async def news2_history(
 async def latest_vitals(
     session: AsyncSession, *, admission_ids: list[uuid.UUID]
 ) -> list[LatestVitalsItem]:
-    """Per admission: latest NEWS2, last reading time and alerts raised in the last 24 h."""
+    """Per admission: latest NEWS2, last reading time and alerts raised in the last 24 h.
+
+    Withdrawn readings (and the withdrawals themselves) are not a patient's last reading.
+    """
     rows = await session.execute(
         text(
             """
             SELECT a.admission_id, n.aggregate, n.risk, n.complete, n.lower_bound,
                    (SELECT max(r.observed_at) FROM monitoring.readings r
-                     WHERE r.admission_id = a.admission_id),
+                     WHERE r.admission_id = a.admission_id AND NOT r.withdrawn
+                       AND NOT EXISTS (SELECT 1 FROM monitoring.readings w
+                                        WHERE w.supersedes = r.reading_key AND w.withdrawn)),
                    (SELECT count(*) FROM monitoring.alerts al
                      WHERE al.admission_id = a.admission_id AND al.raised_at >= :since
                        AND al.status <> 'rejected')

@@ -1,16 +1,24 @@
 """CSV bulk back-fill: one reading per row, refusals located by line number.
 
 Header row (any column order): device_id, reading_id, code, value, unit, observed_at,
-provenance. `code` is a native short name or a canonical code; `reading_id`, `unit` (for
-categorical codes) and `provenance` (default device) may be blank.
+provenance, and optionally status. `code` is a native short name or a canonical code;
+`reading_id`, `unit` (for categorical codes), `provenance` (default device) and `status`
+(default final) may be blank. `status` revises the reading of the same `reading_id` as in
+the native format: amended/corrected supersede it, entered-in-error withdraws it.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+from dataclasses import replace
 
-from services.monitoring_ingest.domain.canonical import CATEGORICAL_CODES, Provenance
+from services.monitoring_ingest.domain.canonical import (
+    CATEGORICAL_CODES,
+    REVISION_BY_STATUS,
+    Provenance,
+    Revision,
+)
 from services.monitoring_ingest.domain.normalise import Normaliser, parse_timestamp
 from services.monitoring_ingest.domain.outcomes import (
     ItemOutcome,
@@ -47,7 +55,7 @@ def parse(
     missing = [name for name in COLUMNS if name not in header]
     if missing:
         raise MalformedPayload(f"CSV header lacks {', '.join(missing)}")
-    columns = {name: header.index(name) for name in COLUMNS}
+    columns = {name: header.index(name) for name in (*COLUMNS, "status") if name in header}
     n = normaliser or Normaliser()
     outcomes: list[ItemOutcome] = []
     item = 0
@@ -75,6 +83,20 @@ def _row(
         detail = f"expected {width} fields as in the header, got {len(row)}"
         return Refusal(item, pointer, RefusalReason.MALFORMED, detail)
     field = {name: row[index].strip() for name, index in columns.items()}
+    revision = REVISION_BY_STATUS.get(field.get("status") or "final")
+    if revision is None:
+        detail = f"status {field['status']!r} is not one of {sorted(REVISION_BY_STATUS)}"
+        return Refusal(item, pointer, RefusalReason.BAD_STATUS, detail)
+    if revision is not Revision.ORIGINAL and not field["reading_id"]:
+        detail = f"status {field['status']!r} needs the reading_id of the reading it revises"
+        return Refusal(item, pointer, RefusalReason.MISSING_FIELD, detail)
+    outcome = _judge(field, item, pointer, n)
+    if revision is not Revision.ORIGINAL and not isinstance(outcome, Refusal):
+        return replace(outcome, revision=revision)
+    return outcome
+
+
+def _judge(field: dict[str, str], item: int, pointer: str, n: Normaliser) -> ItemOutcome:
     if not field["device_id"]:
         return Refusal(item, pointer, RefusalReason.MISSING_FIELD, "device_id is required")
     code = CODE_BY_NAME.get(field["code"])

@@ -1,16 +1,31 @@
 """FHIR R4 Observation, or a batch/transaction/collection Bundle of them.
 
 Each Observation is validated on its own with fhir.resources (R4B models, wire-compatible
-with R4 for Observation), so one bad entry never spoils the Bundle. Codes may be LOINC
-(FHIR vital-signs profile) or the SNOMED CT concepts UK Core and the NHS NEWS2 FHIR
-guidance use; quantities must be UCUM. Status final, amended or corrected is accepted;
+with R4 for Observation), so one bad entry never spoils a batch. Every Observation needs an
+accepted status, a supported code (LOINC, or the SNOMED CT concepts UK Core and the NHS NEWS2
+FHIR guidance use) and UCUM quantities whose value is a JSON number (not a string) with no
+comparator (a censored `<85` is not 85). One that claims a vital-signs profile in
+meta.profile (FHIR R4 `vitalsigns`, `heartrate`, ..., or UK Core
+`UKCore-Observation-VitalSigns-*`) must also meet its rules: the vital-signs category, a
+subject, and for FHIR's a LOINC code.
+
+Status follows FHIR's lifecycle: `final` is a first report; `amended`/`corrected` supersede
+the reading of the same identifier, `entered-in-error` withdraws it (canonical.Revision);
 preliminary is refused because a later final version would be stored as a second reading.
+An identifier is (system, value). The device comes from `Observation.device`: a reference
+to a contained Device (its identifier or serial number) or to a registered Device
+(`Device/<serial>`), or a logical identifier; never from display text.
+
+A `transaction` Bundle is all-or-nothing and a `batch` Bundle is answered entry by entry;
+`parse_bundle` says which, and which entry each outcome came from (readings.fhir_response).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
+from typing import Any
 
 from fhir.resources.R4B.observation import Observation, ObservationComponent
 from fhir.resources.R4B.quantity import Quantity
@@ -19,9 +34,12 @@ from pydantic import ValidationError
 from services.monitoring_ingest.domain.canonical import (
     CATEGORICAL_CODES,
     MEASURE_BY_CODE,
+    REVISION_BY_STATUS,
     Acvpu,
+    CanonicalReading,
     Code,
     Provenance,
+    Revision,
 )
 from services.monitoring_ingest.domain.normalise import (
     Normaliser,
@@ -36,15 +54,30 @@ from services.monitoring_ingest.domain.outcomes import (
     check_item_count,
 )
 
+from ._fhir_rules import (
+    OBSERVATION_CATEGORY,
+    claimed_profile,
+    device_id,
+    device_serial,
+    profile_problem,
+    raw_quantity_problem,
+)
 from ._payload import load_json
 
-__all__ = ["ACCEPTED_STATUSES", "BUNDLE_TYPES", "parse"]
+__all__ = [
+    "ACCEPTED_STATUSES",
+    "BUNDLE_TYPES",
+    "OBSERVATION_CATEGORY",
+    "ParsedFhir",
+    "parse",
+    "parse_bundle",
+]
 
 LOINC = "http://loinc.org"
 SNOMED = "http://snomed.info/sct"
 UCUM = "http://unitsofmeasure.org"
 
-ACCEPTED_STATUSES = frozenset({"final", "amended", "corrected"})
+ACCEPTED_STATUSES = frozenset(REVISION_BY_STATUS)
 BUNDLE_TYPES = frozenset({"batch", "transaction", "collection"})
 
 _CANONICAL_BY_CODING: dict[tuple[str, str], str] = {
@@ -67,6 +100,7 @@ _CANONICAL_BY_CODING: dict[tuple[str, str], str] = {
     (SNOMED, "371825009"): Code.SUPPLEMENTAL_OXYGEN,  # Patient on oxygen
 }
 # NEWS2 inspired-oxygen observations are "code only": the code itself is the answer.
+_VITAL_LOINC = frozenset(code for system, code in _CANONICAL_BY_CODING if system == LOINC)
 _ON_OXYGEN_BY_FINDING = {"722742002": False, "371825009": True}
 # UK Core CareConnect-ACVPU-1 value set.
 _ACVPU_BY_SNOMED = {
@@ -79,54 +113,100 @@ _ACVPU_BY_SNOMED = {
 _CLINICIAN_REFERENCES = ("Practitioner/", "PractitionerRole/")
 
 
+@dataclass(frozen=True, slots=True)
+class ParsedFhir:
+    """Outcomes of an Observation or Bundle; the Bundle type and each outcome's entry."""
+
+    outcomes: list[ItemOutcome]
+    bundle_type: str | None  # None for a bare Observation
+    entries: list[int]  # entry index of each outcome, parallel to outcomes
+    entry_count: int
+    device_entries: frozenset[int] = frozenset()  # Device entries the references resolve to
+
+
 def parse(
     payload: object, *, normaliser: Normaliser | None = None, max_items: int | None = None
 ) -> list[ItemOutcome]:
     """Parse an Observation or Bundle into outcomes, entry by entry."""
+    return parse_bundle(payload, normaliser=normaliser, max_items=max_items).outcomes
+
+
+def parse_bundle(
+    payload: object, *, normaliser: Normaliser | None = None, max_items: int | None = None
+) -> ParsedFhir:
+    """Parse an Observation or Bundle, keeping the Bundle type and entry of each outcome."""
     resource = load_json(payload)
     if not isinstance(resource, dict):
         raise MalformedPayload("FHIR payload must be a JSON object")
     n = normaliser or Normaliser()
     kind = resource.get("resourceType")
     if kind == "Observation":
-        return _observation(resource, 0, "", n)
+        single = _observation(resource, 0, "", n)
+        return ParsedFhir(single, None, [0] * len(single), 1)
     if kind != "Bundle":
         raise MalformedPayload(f"expected Observation or Bundle, got {kind!r}")
-    if resource.get("type") not in BUNDLE_TYPES:
-        raise MalformedPayload(
-            f"Bundle type {resource.get('type')!r} is not batch/transaction/collection"
-        )
+    bundle_type = resource.get("type")
+    if bundle_type not in BUNDLE_TYPES:
+        raise MalformedPayload(f"Bundle type {bundle_type!r} is not batch/transaction/collection")
     entries = resource.get("entry", [])
     if not isinstance(entries, list):
         raise MalformedPayload("Bundle.entry must be an array")
     check_item_count(len(entries), max_items)
-    outcomes: list[ItemOutcome] = []
+    # Device entries are what the Observations' references (fullUrl) resolve to.
+    devices: dict[str, str | None] = {}
+    device_entries: set[int] = set()
     for index, entry in enumerate(entries):
+        inner = entry.get("resource") if isinstance(entry, dict) else None
+        if isinstance(inner, dict) and inner.get("resourceType") == "Device":
+            device_entries.add(index)
+            if isinstance(entry.get("fullUrl"), str):
+                devices[entry["fullUrl"]] = device_serial(inner)
+    outcomes: list[ItemOutcome] = []
+    entry_of: list[int] = []
+    for index, entry in enumerate(entries):
+        if index in device_entries:
+            continue
         pointer = f"/entry/{index}/resource"
         inner = entry.get("resource") if isinstance(entry, dict) else None
+        found: list[ItemOutcome]
         if not isinstance(inner, dict):
-            outcomes.append(
+            found = [
                 Refusal(
                     index, f"/entry/{index}", RefusalReason.MISSING_FIELD, "entry has no resource"
                 )
-            )
+            ]
         elif inner.get("resourceType") != "Observation":
             detail = f"only Observation is ingested, not {inner.get('resourceType')!r}"
-            outcomes.append(Refusal(index, pointer, RefusalReason.UNSUPPORTED_RESOURCE, detail))
+            found = [Refusal(index, pointer, RefusalReason.UNSUPPORTED_RESOURCE, detail)]
         else:
-            outcomes.extend(_observation(inner, index, pointer, n))
-    return outcomes
+            found = _observation(inner, index, pointer, n, devices)
+        outcomes.extend(found)
+        entry_of.extend([index] * len(found))
+    return ParsedFhir(outcomes, bundle_type, entry_of, len(entries), frozenset(device_entries))
 
 
-def _observation(raw: dict, item: int, pointer: str, n: Normaliser) -> list[ItemOutcome]:
+def _observation(
+    raw: dict[str, Any],
+    item: int,
+    pointer: str,
+    n: Normaliser,
+    bundle_devices: dict[str, str | None] | None = None,
+) -> list[ItemOutcome]:
     def refuse(reason: RefusalReason, detail: str, where: str = "") -> list[ItemOutcome]:
         return [Refusal(item, pointer + where, reason, detail)]
 
-    # Times are read from the raw JSON first: the model rejects a naive time as a regex
-    # failure, and a naive time deserves its own reason.
-    observed_at = _effective_time(raw)
-    if isinstance(observed_at, tuple):
-        return refuse(*observed_at)
+    # Times and decimals are read from the raw JSON first: the model rejects a naive time
+    # as a regex failure, and coerces a string "72" to a decimal.
+    when = _effective_time(raw)
+    if isinstance(when[0], RefusalReason):
+        return refuse(when[0], when[1], when[2])
+    observed_at, time_pointer = when[0], when[2]
+    refusal = n.check_time(item, pointer + time_pointer, observed_at)
+    if refusal is not None:
+        return [refusal]
+    problem = raw_quantity_problem(raw)
+    if problem is not None:
+        return refuse(*problem)
     try:
         observation = Observation.model_validate(raw)
     except ValidationError as error:
@@ -136,21 +216,31 @@ def _observation(raw: dict, item: int, pointer: str, n: Normaliser) -> list[Item
     if observation.status not in ACCEPTED_STATUSES:
         detail = f"status {observation.status!r} is not one of {sorted(ACCEPTED_STATUSES)}"
         return refuse(RefusalReason.BAD_STATUS, detail, "/status")
-    device_id = _device_id(observation)
-    if device_id is None:
-        return refuse(
-            RefusalReason.MISSING_FIELD, "device identifier or display is required", "/device"
-        )
+    claimed = claimed_profile(observation)
+    if claimed is not None:
+        problem = profile_problem(observation, claimed, _VITAL_LOINC)
+        if problem is not None:
+            return refuse(*problem)
+    device = device_id(raw, bundle_devices)
+    if isinstance(device, tuple):
+        return refuse(*device, where="/device")
     code, coding = _canonical_code(observation.code.coding or [])
     if code is None:
         return refuse(RefusalReason.UNKNOWN_CODE, f"no supported code in {coding}", "/code")
+    identifier = next((i for i in observation.identifier or [] if i.value), None)
+    revision = REVISION_BY_STATUS[observation.status]
+    if revision is not Revision.ORIGINAL and identifier is None:
+        detail = f"status {observation.status!r} needs the identifier of the reading it revises"
+        return refuse(RefusalReason.MISSING_FIELD, detail, "/identifier")
     context = _Context(
         item=item,
         pointer=pointer,
-        device_id=device_id,
+        device_id=device,
         observed_at=observed_at,
         provenance=_provenance(observation),
-        vendor_id=next((i.value for i in observation.identifier or [] if i.value), None),
+        vendor_id=identifier.value if identifier else None,
+        id_system=identifier.system if identifier else None,
+        revision=revision,
         normaliser=n,
     )
     if code == Code.BLOOD_PRESSURE_PANEL:
@@ -176,11 +266,13 @@ class _Context:
 
     __slots__ = (
         "device_id",
+        "id_system",
         "item",
         "normaliser",
         "observed_at",
         "pointer",
         "provenance",
+        "revision",
         "vendor_id",
     )
 
@@ -193,6 +285,8 @@ class _Context:
         observed_at: datetime,
         provenance: Provenance,
         vendor_id: str | None,
+        id_system: str | None,
+        revision: Revision,
         normaliser: Normaliser,
     ) -> None:
         self.item = item
@@ -201,7 +295,17 @@ class _Context:
         self.observed_at = observed_at
         self.provenance = provenance
         self.vendor_id = vendor_id
+        self.id_system = id_system
+        self.revision = revision
         self.normaliser = normaliser
+
+    def _identified(self, outcome: ItemOutcome) -> ItemOutcome:
+        """The reading with its identifier system and revision (left off by the normaliser)."""
+        if isinstance(outcome, CanonicalReading) and (
+            self.id_system or self.revision is not Revision.ORIGINAL
+        ):
+            return replace(outcome, id_system=self.id_system, revision=self.revision)
+        return outcome
 
     def quantity(
         self, code: str, quantity: Quantity | None, where: str, suffix: str | None
@@ -217,16 +321,18 @@ class _Context:
             return Refusal(self.item, pointer, RefusalReason.UNKNOWN_UNIT, detail)
         if quantity.value is None:
             return Refusal(self.item, pointer, RefusalReason.MISSING_FIELD, "quantity has no value")
-        return self.normaliser.quantity(
-            self.item,
-            pointer,
-            device_id=self.device_id,
-            code=code,
-            value=float(quantity.value),
-            unit=quantity.code,
-            observed_at=self.observed_at,
-            provenance=self.provenance,
-            vendor_reading_id=self._vendor_id(suffix),
+        return self._identified(
+            self.normaliser.quantity(
+                self.item,
+                pointer,
+                device_id=self.device_id,
+                code=code,
+                value=float(quantity.value),
+                unit=quantity.code,
+                observed_at=self.observed_at,
+                provenance=self.provenance,
+                vendor_reading_id=self._vendor_id(suffix),
+            )
         )
 
     def component(self, code: str, component: ObservationComponent, index: int) -> ItemOutcome:
@@ -282,15 +388,17 @@ class _Context:
             return Refusal(
                 self.item, self.pointer, RefusalReason.MISSING_FIELD, f"no value for {code}"
             )
-        return self.normaliser.categorical(
-            self.item,
-            self.pointer,
-            device_id=self.device_id,
-            code=code,
-            value=value,
-            observed_at=self.observed_at,
-            provenance=self.provenance,
-            vendor_reading_id=self.vendor_id,
+        return self._identified(
+            self.normaliser.categorical(
+                self.item,
+                self.pointer,
+                device_id=self.device_id,
+                code=code,
+                value=value,
+                observed_at=self.observed_at,
+                provenance=self.provenance,
+                vendor_reading_id=self.vendor_id,
+            )
         )
 
     def _vendor_id(self, suffix: str | None) -> str | None:
@@ -300,39 +408,34 @@ class _Context:
         return f"{self.vendor_id}#{suffix}"
 
 
-def _effective_time(raw: dict) -> datetime | tuple[RefusalReason, str]:
+def _effective_time(raw: dict[str, Any]) -> tuple[datetime | RefusalReason, str, str]:
+    """The observed time and the pointer it came from, or a refusal reason, detail, pointer."""
     if "effectiveDateTime" in raw:
-        text = raw["effectiveDateTime"]
+        text, where = raw["effectiveDateTime"], "/effectiveDateTime"
     elif "effectiveInstant" in raw:
-        text = raw["effectiveInstant"]
+        text, where = raw["effectiveInstant"], "/effectiveInstant"
     elif isinstance(raw.get("effectivePeriod"), dict):
         period = raw["effectivePeriod"]
         # A value summarising a period is known at its end.
-        text = period.get("end") or period.get("start")
+        end = "end" in period and period["end"] is not None
+        text, where = period.get("end") if end else period.get("start"), "/effectivePeriod/"
+        where += "end" if end else "start"
     else:
-        return RefusalReason.MISSING_FIELD, "effectiveDateTime or effectivePeriod is required"
+        detail = "effectiveDateTime or effectivePeriod is required"
+        return RefusalReason.MISSING_FIELD, detail, ""
     parsed = parse_timestamp(text)
     if isinstance(parsed, datetime):
         offset = parsed.utcoffset() or timedelta(0)
-        return parsed.replace(tzinfo=timezone(offset))
-    return parsed
+        return parsed.replace(tzinfo=timezone(offset)), "", where
+    return parsed[0], parsed[1], where
 
 
-def _canonical_code(codings: Iterable) -> tuple[str | None, list[tuple[str, str]]]:
+def _canonical_code(codings: Iterable[Any]) -> tuple[str | None, list[tuple[str, str]]]:
     pairs = [(c.system or "", c.code or "") for c in codings]
     found = [_CANONICAL_BY_CODING[p] for p in pairs if p in _CANONICAL_BY_CODING]
     if Code.SPO2_PULSE_OXIMETRY in found:
         return Code.SPO2_PULSE_OXIMETRY, pairs
     return (found[0] if found else None), pairs
-
-
-def _device_id(observation: Observation) -> str | None:
-    device = observation.device
-    if device is None:
-        return None
-    if device.identifier is not None and device.identifier.value:
-        return device.identifier.value
-    return device.display or None
 
 
 def _provenance(observation: Observation) -> Provenance:

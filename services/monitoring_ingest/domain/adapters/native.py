@@ -14,15 +14,27 @@
 Each reading may also override `device_id` and `provenance`. `code` is a short name from
 CODE_BY_NAME or a canonical code; `unit` is UCUM and required for numeric measures; `at`
 is ISO 8601 with a UTC offset. Items are plain dicts: no per-item models, for throughput.
+
+`status` revises the reading stored earlier under the same `id`, as FHIR's status does:
+`amended`/`corrected` supersede it with this value (kept, linked, re-scored) and
+`entered-in-error` withdraws it from scores and latest vitals (kept for audit); the default
+`final` is a first report. Re-using an `id` for a different reading without a status is a
+conflict, not a duplicate.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import datetime
+from typing import Any
+
 from services.monitoring_ingest.domain.canonical import (
     CATEGORICAL_CODES,
     MEASURE_BY_CODE,
+    REVISION_BY_STATUS,
     Code,
     Provenance,
+    Revision,
 )
 from services.monitoring_ingest.domain.normalise import Normaliser, parse_timestamp
 from services.monitoring_ingest.domain.outcomes import (
@@ -121,6 +133,33 @@ def _reading(
     why = unstorable(vendor_id) if vendor_id is not None else None
     if why is not None:
         return Refusal(index, f"{pointer}/id", RefusalReason.INVALID_VALUE, f"id {why}")
+    revision = Revision.ORIGINAL
+    if "status" in raw:
+        found = REVISION_BY_STATUS.get(raw["status"]) if isinstance(raw["status"], str) else None
+        if found is None:
+            detail = f"status {raw['status']!r} is not one of {sorted(REVISION_BY_STATUS)}"
+            return Refusal(index, f"{pointer}/status", RefusalReason.BAD_STATUS, detail)
+        if found is not Revision.ORIGINAL and vendor_id is None:
+            detail = f"status {raw['status']!r} needs the id of the reading it revises"
+            return Refusal(index, f"{pointer}/id", _MISSING, detail)
+        revision = found
+    outcome = _judge(index, pointer, raw, code, device_id, observed_at, provenance, vendor_id, n)
+    if revision is not Revision.ORIGINAL and not isinstance(outcome, Refusal):
+        return replace(outcome, revision=revision)
+    return outcome
+
+
+def _judge(
+    index: int,
+    pointer: str,
+    raw: dict[str, Any],
+    code: str,
+    device_id: str,
+    observed_at: datetime,
+    provenance: Provenance,
+    vendor_id: str | None,
+    n: Normaliser,
+) -> ItemOutcome:
     if code in CATEGORICAL_CODES:
         return n.categorical(
             index,

@@ -1,8 +1,9 @@
 """Open mHealth data points (header + body) for the omh vital-sign schemas.
 
 Units are the schemas' own enums ("beats/min", "mmHg", "C"/"F"/"K", "kg"/"g"/"lb" ...),
-mapped to UCUM here. Open mHealth has no device serial, so the device is taken from a
-vendor `device_id` in `header.acquisition_provenance`, falling back to its `source_name`.
+mapped to UCUM here. Open mHealth has no device serial of its own, so the vendor must put
+one in `header.acquisition_provenance.device_id`; a point without it is refused. Its
+`source_name` is the app's name, shared by every patient on the app, so it is never a device.
 """
 
 from __future__ import annotations
@@ -93,10 +94,12 @@ def _data_point(point: object, item: int, pointer: str, n: Normaliser) -> list[I
         return refuse(RefusalReason.UNKNOWN_CODE, detail, "/header/schema_id")
     provenance_block = header.get("acquisition_provenance")
     provenance_block = provenance_block if isinstance(provenance_block, dict) else {}
-    device_id = provenance_block.get("device_id") or provenance_block.get("source_name")
+    device_id = provenance_block.get("device_id")
     if not isinstance(device_id, str) or not device_id:
-        detail = "acquisition_provenance.device_id or source_name is required"
-        return refuse(RefusalReason.MISSING_FIELD, detail, "/header")
+        detail = "acquisition_provenance.device_id (the device serial) is required"
+        return refuse(
+            RefusalReason.MISSING_FIELD, detail, "/header/acquisition_provenance/device_id"
+        )
     provenance = _PROVENANCE_BY_MODALITY.get(provenance_block.get("modality", "sensed"))
     if provenance is None:
         detail = f"unknown modality {provenance_block.get('modality')!r}"

@@ -190,14 +190,12 @@ def test_effective_period_uses_its_end(normaliser: Normaliser) -> None:
     assert only(fhir.parse(resource, normaliser=normaliser)).observed_at.minute == 45
 
 
-@pytest.mark.parametrize("status", ["final", "amended", "corrected"])
+@pytest.mark.parametrize("status", ["final", "amended", "corrected", "entered-in-error"])
 def test_accepted_statuses(normaliser: Normaliser, status: str) -> None:
     only(fhir.parse({**HEART_RATE, "status": status}, normaliser=normaliser))
 
 
-@pytest.mark.parametrize(
-    "status", ["preliminary", "registered", "cancelled", "entered-in-error", "unknown"]
-)
+@pytest.mark.parametrize("status", ["preliminary", "registered", "cancelled", "unknown"])
 def test_refused_statuses(normaliser: Normaliser, status: str) -> None:
     refused = refusal(fhir.parse({**HEART_RATE, "status": status}, normaliser=normaliser))
     assert refused.reason is RefusalReason.BAD_STATUS
@@ -229,7 +227,7 @@ def test_refused_statuses(normaliser: Normaliser, status: str) -> None:
             {"valueQuantity": None, "dataAbsentReason": {"text": "Error"}},
             RefusalReason.MISSING_FIELD,
         ),
-        ({"valueQuantity": {"value": "eighty"}}, RefusalReason.MALFORMED),
+        ({"valueQuantity": {"value": "eighty"}}, RefusalReason.INVALID_VALUE),
     ],
 )
 def test_refusals(normaliser: Normaliser, change: dict, reason: RefusalReason) -> None:

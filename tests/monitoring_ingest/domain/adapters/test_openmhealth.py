@@ -96,11 +96,14 @@ def test_single_point_and_interval_time_frame(normaliser: Normaliser) -> None:
     assert reading.observed_at.minute == 10  # type: ignore[union-attr]
 
 
-def test_device_falls_back_to_source_name(normaliser: Normaliser) -> None:
+def test_source_name_is_not_a_device(normaliser: Normaliser) -> None:
+    # source_name is an app's name: every patient on the app would share one "device".
     data_point = copy.deepcopy(HEART_RATE)
     del data_point["header"]["acquisition_provenance"]["device_id"]
-    [reading] = openmhealth.parse(data_point, normaliser=normaliser)
-    assert reading.device_id == "Acme Health Hub"  # type: ignore[union-attr]
+    [refused] = openmhealth.parse(data_point, normaliser=normaliser)
+    assert isinstance(refused, Refusal)
+    assert refused.reason is RefusalReason.MISSING_FIELD
+    assert refused.pointer == "/header/acquisition_provenance/device_id"
 
 
 def mutated(base: dict, path: tuple[str, ...], value: object) -> dict:
