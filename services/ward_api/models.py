@@ -8,6 +8,7 @@ from services.ward_api.capacity.models import CapacityPlan, SitrepImport, Sitrep
 from services.ward_api.db import Base
 from services.ward_api.geography.models import Icb, Lsoa, PopulationDenominator, SubIcb
 from services.ward_api.idempotency.models import IdempotencyRecord
+from services.ward_api.inclusion.models import InclusionUnitCost, LsoaInclusion, WardPartner
 from services.ward_api.wards.models import Ward, WardCapacityChange, WardCatchmentArea
 
 __all__ = [
@@ -19,7 +20,9 @@ __all__ = [
     "CapacityPlan",
     "Icb",
     "IdempotencyRecord",
+    "InclusionUnitCost",
     "Lsoa",
+    "LsoaInclusion",
     "Patient",
     "PopulationDenominator",
     "SitrepImport",
@@ -29,4 +32,5 @@ __all__ = [
     "Ward",
     "WardCapacityChange",
     "WardCatchmentArea",
+    "WardPartner",
 ]

@@ -13,10 +13,19 @@ from typing import Any
 
 import asyncpg
 
+from services.equity_audit.domain.reference.digital import load_digital_exclusion
+from services.equity_audit.domain.reference.housing import load_housing
 from services.ward_api.domain.capacity import PopulationBasis
 from services.ward_api.domain.geography import ONS_MID_2019, Geography, load_geography
+from services.ward_api.domain.inclusion import deri_quintile
 from services.ward_api.domain.sitrep import ENGLAND_CODE, SitrepRow, load_sitrep
-from services.ward_api.domain.sources import IMD_FILE, LSOA_ICB_FILE, SITREP_FILE
+from services.ward_api.domain.sources import (
+    DIGITAL_EXCLUSION_FILE,
+    HOUSING_FILE,
+    IMD_FILE,
+    LSOA_ICB_FILE,
+    SITREP_FILE,
+)
 from shared.database import driver_free_url
 
 ONS_SOURCE = "ONS mid-2019 LSOA population estimates summed (LSOA11 → ICB July 2022)"
@@ -31,15 +40,40 @@ def load(database_url: str, data_dir: Path) -> str:
     lsoa_rows = _lsoa_rows(data_dir)
     # The sitrep is NHS England's published history; a synthetic set has none.
     sitrep = load_sitrep(data_dir) if (data_dir / SITREP_FILE).is_file() else []
-    asyncio.run(_load(driver_free_url(database_url), geography, lsoa_rows, sitrep))
+    inclusion = inclusion_rows(data_dir)
+    asyncio.run(_load(driver_free_url(database_url), geography, lsoa_rows, sitrep, inclusion))
     periods = sorted({r.period for r in sitrep})
     history = (
         f"sitrep {periods[0]}–{periods[-1]} ({len(sitrep)} rows)" if sitrep else "no sitrep history"
     )
     return (
         f"{len(geography.icbs)} ICBs, {len(geography.sub_icbs)} sub-ICBs, {len(lsoa_rows)} LSOAs, "
-        f"{history}"
+        f"{history}, {len(inclusion)} LSOA inclusion rows"
     )
+
+
+def inclusion_rows(data_dir: Path) -> list[tuple[str, float, int, float]]:
+    """(lsoa, DERI score, DERI quintile, poor-housing proportion), when both files are present.
+
+    Parsed by equity_audit's validated readers (one parser per file). DERI quintile 1 holds
+    the fifth of England's LSOAs with the highest scores (most at risk), ties by LSOA code.
+    """
+    paths = (data_dir / DIGITAL_EXCLUSION_FILE, data_dir / HOUSING_FILE)
+    if not all(p.is_file() for p in paths):
+        return []
+    digital = load_digital_exclusion(paths[0]).rows
+    housing = load_housing(paths[1]).rows
+    ranked = sorted(digital.values(), key=lambda r: (-r.deri_score, r.lsoa11cd))
+    return [
+        (
+            r.lsoa11cd,
+            r.deri_score,
+            deri_quintile(rank, len(ranked)),
+            housing[r.lsoa11cd].poor_condition_prop,
+        )
+        for rank, r in enumerate(ranked, start=1)
+        if r.lsoa11cd in housing
+    ]
 
 
 def _lsoa_rows(data_dir: Path) -> list[tuple[str, str, str, int, int]]:
@@ -82,6 +116,7 @@ async def _load(
     geography: Geography,
     lsoa_rows: list[tuple[str, str, str, int, int]],
     sitrep: Sequence[SitrepRow],
+    inclusion: Sequence[tuple[str, float, int, float]] = (),
 ) -> None:
     regions = {r.icb_code: (r.region, r.region_code) for r in sitrep if not r.is_england}
     conn = await asyncpg.connect(dsn)
@@ -122,6 +157,15 @@ async def _load(
             )
             await _copy_upsert(
                 conn, "sitrep_month", SITREP_COLUMNS, sitrep_records(sitrep), SITREP_UPSERT
+            )
+            await _copy_upsert(
+                conn,
+                "lsoa_inclusion",
+                ("lsoa11cd", "deri_score", "deri_quintile", "housing_poor_prop"),
+                inclusion,
+                "ON CONFLICT (lsoa11cd) DO UPDATE SET deri_score = EXCLUDED.deri_score, "
+                "deri_quintile = EXCLUDED.deri_quintile, "
+                "housing_poor_prop = EXCLUDED.housing_poor_prop",
             )
     finally:
         await conn.close()

@@ -6,6 +6,8 @@ from pathlib import Path
 
 __all__ = [
     "DATA_DIR_ENV",
+    "DIGITAL_EXCLUSION_FILE",
+    "HOUSING_FILE",
     "IMD_FILE",
     "LSOA_ICB_FILE",
     "OGL_ATTRIBUTION",
@@ -17,6 +19,8 @@ DATA_DIR_ENV = "VWARD_DATA_DIR"
 SITREP_FILE = "virtual_ward_sitrep_icb.csv"
 LSOA_ICB_FILE = "lsoa11_to_icb.csv"
 IMD_FILE = "imd2019_lsoa11_england.csv"
+DIGITAL_EXCLUSION_FILE = "digital_exclusion_lsoa.csv"
+HOUSING_FILE = "housing_lsoa.csv"
 OGL_ATTRIBUTION = (
     "Contains public sector information licensed under the Open Government Licence v3.0."
 )
