@@ -25,6 +25,7 @@ from services.ward_api.capacity.ward_plans import ward_areas
 from services.ward_api.clients.peers import EquityAuditClient, NeedWeightsResponse
 from services.ward_api.domain.planning import NeedWeights, PlanningArea, plan_beds, plan_budget
 from services.ward_api.geography import repository as geography
+from services.ward_api.inclusion import service as inclusion
 from shared.auth import Principal
 from shared.http_client import PeerError, PeerUnavailable
 from shared.problems import NotFound, ProblemError, ServiceUnavailable, Unprocessable
@@ -179,6 +180,23 @@ async def create_plan(
             for s in plan.areas
         ],
     )
+    if request.include_inclusion:
+        out.inclusion = await inclusion.for_plan(
+            session,
+            at=at,
+            cost_per_bed=cost_per_bed,
+            areas=[
+                inclusion.PlannedArea(
+                    code=s.code,
+                    name=s.name,
+                    beds=s.beds_given,
+                    icb_code=icb_code or s.code,
+                    sub_icb_codes=extra.get(s.code, {}).get("catchment"),
+                    ward_id=uuid.UUID(s.code) if icb_code else None,
+                )
+                for s in plan.areas
+            ],
+        )
     record.result = jsonable_encoder(out)
     session.add(record)
     await session.flush()

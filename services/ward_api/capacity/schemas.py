@@ -11,6 +11,7 @@ from typing import Any, Literal, Self
 from pydantic import BaseModel, Field, model_validator
 
 from services.ward_api.domain.capacity import BandStatus, PopulationBasis
+from services.ward_api.inclusion.schemas import InclusionReport
 
 
 class Level(StrEnum):
@@ -118,6 +119,11 @@ class PlanRequest(BaseModel):
     icb_codes: list[str] | None = Field(
         None, description="Plan for these ICBs only (default: every ICB the caller may see)"
     )
+    include_inclusion: bool = Field(
+        False,
+        description="Also cost what the beds given would need for inclusion over a year "
+        "(devices, face-to-face observation, housing, voluntary sector): see /v1/inclusion/need",
+    )
 
     @model_validator(mode="after")
     def _one_amount(self) -> Self:
@@ -183,3 +189,6 @@ class PlanOut(BaseModel):
     capacity_source: str
     notes: list[str] = Field(default_factory=list)
     areas: list[PlanAreaOut]
+    inclusion: InclusionReport | None = Field(
+        None, description="include_inclusion: beds cost and inclusion cost per area"
+    )

@@ -384,3 +384,37 @@ async def list_partners(
 ) -> list[PartnerOut]:
     ward = await wards.get_visible(session, principal, ward_id)
     return [_partner_out(p) for p in await repository.partners_of_wards(session, [ward.id])]
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedArea:
+    """One area of a capacity plan, as inclusion costing needs it."""
+
+    code: str
+    name: str
+    beds: int
+    icb_code: str
+    sub_icb_codes: Sequence[str] | None = None
+    ward_id: uuid.UUID | None = None
+
+
+async def for_plan(
+    session: AsyncSession, *, at: date, cost_per_bed: Decimal, areas: Sequence[PlannedArea]
+) -> InclusionReport:
+    """Inclusion need and cost of the beds a capacity plan gives each area, over a year."""
+    ctx = await context(session, at=at, period_days=365, cost_per_bed=cost_per_bed)
+    icbs = {a.icb_code: await geography.get_icb_or_raise(session, a.icb_code) for a in areas}
+    out = [
+        await area_inclusion(
+            session,
+            ctx,
+            icb=icbs[a.icb_code],
+            code=a.code,
+            name=a.name,
+            beds=a.beds,
+            sub_icb_codes=a.sub_icb_codes,
+            ward_ids=None if a.ward_id is None else [a.ward_id],
+        )
+        for a in areas
+    ]
+    return report(ctx, out)
