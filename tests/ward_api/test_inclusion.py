@@ -362,3 +362,32 @@ async def test_a_cell_with_30_admissions_uses_the_platform_share(client, auth) -
     assert float(device["share_lower"]) == pytest.approx(share - w * (0.2 - 0.09505), abs=1e-4)
     assert float(device["share_upper"]) == pytest.approx(share + w * (0.37306 - 0.2), abs=1e-4)
     assert "patient" not in str(after).lower()
+
+
+async def test_a_capacity_plan_costs_inclusion_beside_beds(client, auth) -> None:
+    """20 new beds between the two ICBs; each area's inclusion cost is that of the beds given.
+
+    June 2024: Birmingham and Solihull 170 beds for 1,628,972 people (10.4 per 100k), Surrey
+    Heartlands 207 for 1,141,884 (18.1): water-filling lifts Birmingham first, so it gets all
+    20 (190 / 1,628,972 = 11.7 per 100k, still below Surrey's 18.1).
+    """
+    headers = auth(Role.commissioner, icbs=[BSOL_ODS, SURREY_ODS])
+    body = {"new_beds": 20, "icb_codes": [BSOL, SURREY], "at": AT, "include_inclusion": True}
+    response = await client.post("/v1/capacity/plans", json=body, headers=headers)
+    assert response.status_code == 201, response.text
+    plan = response.json()
+    given = {a["code"]: a["beds_given"] for a in plan["areas"]}
+    assert given == {BSOL: 20, SURREY: 0}
+    inclusion = {a["code"]: a for a in plan["inclusion"]["areas"]}
+    assert set(inclusion) == {BSOL, SURREY}
+    assert inclusion[BSOL]["beds_cost_gbp"] == str(20 * 17_900)
+    assert inclusion[SURREY]["inclusion_cost_gbp"] == "0.00"  # no beds, no admissions
+    # The plan's figures are the need report's for the same beds: reproducible from inputs.
+    assert inclusion[BSOL] == await _need(client, headers, BSOL, beds=20)
+    assert "Open Government Licence" in plan["inclusion"]["attribution"]
+    stored = await client.get(f"/v1/capacity/plans/{plan['id']}", headers=headers)
+    assert stored.json()["inclusion"] == plan["inclusion"]
+    # Without the option a plan is as before.
+    del body["include_inclusion"]
+    plain = await client.post("/v1/capacity/plans", json=body, headers=headers)
+    assert plain.status_code == 201 and plain.json()["inclusion"] is None
