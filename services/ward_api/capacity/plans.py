@@ -191,7 +191,7 @@ async def create_plan(
                     name=s.name,
                     beds=s.beds_given,
                     icb_code=icb_code or s.code,
-                    sub_icb_codes=extra.get(s.code, {}).get("catchment"),
+                    sub_icb_codes=extra.get(s.code, {}).get("catchment"),  # type: ignore[arg-type]
                     ward_id=uuid.UUID(s.code) if icb_code else None,
                 )
                 for s in plan.areas

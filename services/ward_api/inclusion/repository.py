@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import ColumnElement, func, not_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -38,7 +39,7 @@ async def area_cells(
     )
     if sub_icb_codes:
         query = query.where(Lsoa.sicbl_code.in_(list(sub_icb_codes)))
-    rows = (await session.execute(query)).all()
+    rows: list[tuple[Any, ...]] = [tuple(r) for r in (await session.execute(query)).all()]
     return [
         AreaCell(CellKey(int(imd), int(deri)), int(pop), float(d), float(h))
         for imd, deri, pop, d, h in rows
@@ -69,7 +70,7 @@ async def observed_cells(session: AsyncSession) -> dict[CellKey, ObservedCell]:
             func.count(),
             _count_if(device),
             _count_if(offline),
-            _count_if(Patient.housing_concern),
+            _count_if(Patient.housing_concern.is_(True)),
             _count_if(any_need),
         )
         .select_from(Admission)
@@ -80,7 +81,8 @@ async def observed_cells(session: AsyncSession) -> dict[CellKey, ObservedCell]:
         .group_by(_IMD_QUINTILE, LsoaInclusion.deri_quintile)
     )
     found = {}
-    for imd, deri, n, dev, f2f, housing, vcs in (await session.execute(query)).all():
+    rows: list[tuple[Any, ...]] = [tuple(r) for r in (await session.execute(query)).all()]
+    for imd, deri, n, dev, f2f, housing, vcs in rows:
         found[CellKey(int(imd), int(deri))] = ObservedCell(
             int(n),
             {

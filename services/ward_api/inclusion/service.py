@@ -168,8 +168,8 @@ async def unit_costs(
     """The ICB's unit costs in force (latest setting, else the default) and their history."""
     history = await repository.unit_cost_history(session, icb_code)
     latest: dict[CostItem, InclusionUnitCost] = {}
-    for row in history:
-        latest[CostItem(row.item)] = row  # ordered by id: the last one wins
+    for setting in history:
+        latest[CostItem(setting.item)] = setting  # ordered by id: the last one wins
     values, current = {}, []
     for item, default in DEFAULT_UNIT_COSTS.items():
         row = latest.get(item)
