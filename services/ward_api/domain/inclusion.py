@@ -38,12 +38,22 @@ from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 
 from services.equity_audit.methods.intervals import wilson_limits
+from services.ward_api.domain.planning import (
+    BudgetPlan,
+    CapacityPlan,
+    NeedWeights,
+    PlanningArea,
+    beds_for_budget,
+    plan_beds,
+)
 
 __all__ = [
+    "CORE20_IMD_QUINTILE",
     "DEFAULT_UNIT_COSTS",
     "MIN_CELL_ADMISSIONS",
     "AreaCell",
     "CellKey",
+    "Core20Shares",
     "CostItem",
     "ExpectedAdmissions",
     "InclusionCosting",
@@ -52,13 +62,18 @@ __all__ = [
     "NeedCost",
     "ObservedCell",
     "ShareEstimate",
+    "SplitBudget",
     "UnitCost",
+    "cell_share",
+    "core20_shares",
     "cost_needs",
     "deri_quintile",
     "estimate_share",
     "expected_admissions",
     "imd_quintile",
+    "inclusion_cost_per_bed",
     "needs_of",
+    "plan_budget_with_inclusion",
     "voluntary_hours_per_week",
 ]
 
@@ -216,6 +231,24 @@ class ShareEstimate:
         return "platform admissions and area indicators"
 
 
+def cell_share(
+    need: Need,
+    cell: AreaCell,
+    observed: Mapping[CellKey, ObservedCell],
+    assumptions: IndicatorAssumptions,
+    min_admissions: int = MIN_CELL_ADMISSIONS,
+    level: float = CONFIDENCE,
+) -> tuple[float, float, float, int]:
+    """(share, lower, upper, platform admissions used: 0 for the indicator) of one cell."""
+    seen = observed.get(cell.key)
+    if seen is not None and seen.admissions >= min_admissions:
+        x = seen.with_need.get(need, 0)
+        lo, hi = wilson_limits(x, seen.admissions, level)
+        return x / seen.admissions, lo, hi, seen.admissions
+    p = indicator_share(need, cell, assumptions)
+    return p, p, p, 0
+
+
 def estimate_share(
     need: Need,
     cells: Sequence[AreaCell],
@@ -233,15 +266,10 @@ def estimate_share(
     platform_population = used = 0
     for cell in sorted(cells, key=lambda c: c.key):
         weight = cell.population / population
-        seen = observed.get(cell.key)
-        if seen is not None and seen.admissions >= min_admissions:
-            x = seen.with_need.get(need, 0)
-            lo, hi = wilson_limits(x, seen.admissions, level)
-            p = x / seen.admissions
+        p, lo, hi, n = cell_share(need, cell, observed, assumptions, min_admissions, level)
+        if n:
             platform_population += cell.population
-            used += seen.admissions
-        else:
-            p = lo = hi = indicator_share(need, cell, assumptions)
+            used += n
         share += weight * p
         lower += weight * lo
         upper += weight * hi
@@ -411,3 +439,116 @@ def voluntary_hours_per_week(
     hours = vcs.admissions * costs[CostItem.VCS_HOURS]
     weeks = Decimal(costing.expected.period_days) / Decimal(7)
     return _round(hours / weeks, PENCE)
+
+
+CORE20_IMD_QUINTILE = 1  # Core20: the most deprived 20% of LSOAs nationally (IMD deciles 1–2)
+
+
+@dataclass(frozen=True, slots=True)
+class Core20Shares:
+    """The Core20 share of an area's population and of its expected admissions.
+
+    Without inclusion, an admission lacking a device or broadband cannot be monitored
+    remotely and is taken as lost, so each cell's admissions are its population × (1 − the
+    device and face-to-face shares). With inclusion funded for every admission the ward
+    takes, no one is lost and the admissions' Core20 share is the population's.
+    """
+
+    population: float
+    admissions_without_inclusion: float
+    admissions_with_inclusion: float
+
+
+def core20_shares(
+    cells: Sequence[AreaCell],
+    observed: Mapping[CellKey, ObservedCell],
+    assumptions: IndicatorAssumptions,
+    min_admissions: int = MIN_CELL_ADMISSIONS,
+) -> Core20Shares:
+    total = sum(c.population for c in cells)
+    if total <= 0:
+        raise ValueError("an area with no population has no Core20 share")
+    core20 = sum(c.population for c in cells if c.key.imd_quintile == CORE20_IMD_QUINTILE)
+    kept = {}
+    for cell in cells:
+        digital = sum(
+            cell_share(need, cell, observed, assumptions, min_admissions)[0]
+            for need in (Need.DEVICE, Need.FACE_TO_FACE)
+        )
+        kept[cell.key] = cell.population * max(0.0, 1 - digital)
+    reached = sum(kept.values())
+    without = (
+        sum(v for k, v in kept.items() if k.imd_quintile == CORE20_IMD_QUINTILE) / reached
+        if reached > 0
+        else 0.0
+    )
+    return Core20Shares(core20 / total, without, core20 / total)
+
+
+def inclusion_cost_per_bed(
+    occupancy: Decimal,
+    length_of_stay_days: Decimal,
+    estimates: Iterable[ShareEstimate],
+    costs: Mapping[CostItem, Decimal],
+    period_days: int = 365,
+) -> Decimal:
+    """Exact inclusion cost of one bed over the period (shares at 4 dp, as cost_needs)."""
+    one = expected_admissions(1, occupancy, length_of_stay_days, period_days).admissions
+    return sum(
+        (
+            one * _dec(e.share) * cost_per_admission(e.need, costs, length_of_stay_days)[0]
+            for e in estimates
+        ),
+        Decimal(0),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class SplitBudget:
+    """A budget shared between beds and the inclusion their admissions need."""
+
+    budget: BudgetPlan
+    beds_cost: Decimal
+    inclusion_cost: Decimal  # exact; each area's shown figure is rounded to the penny
+
+
+def plan_budget_with_inclusion(
+    areas: Sequence[PlanningArea],
+    budget: Decimal,
+    *,
+    cost_per_bed: Decimal,
+    inclusion_per_bed: Mapping[str, Decimal],
+    weights: NeedWeights | None = None,
+    allow_above_band: bool = False,
+) -> SplitBudget:
+    """The most beds whose cost plus their areas' inclusion cost fits the budget.
+
+    Beds are shared by the same water-filling as ``plan_beds``, which gives beds one at a
+    time, so the spend grows with the beds requested and a binary search finds the largest
+    request that fits. Inclusion is funded in full for every bed bought, so each area's
+    expected Core20 share of admissions is its Core20 share of population (Core20Shares).
+    """
+    if budget < 0:
+        raise ValueError(f"budget must be non-negative, got {budget}")
+
+    def spend(plan: CapacityPlan) -> tuple[Decimal, Decimal]:
+        beds = plan.allocated_beds * cost_per_bed
+        inclusion = sum((s.beds_given * inclusion_per_bed[s.code] for s in plan.areas), Decimal(0))
+        return beds, inclusion
+
+    def fits(n: int) -> bool:
+        plan = plan_beds(areas, n, weights=weights, allow_above_band=allow_above_band)
+        return sum(spend(plan), Decimal(0)) <= budget
+
+    low, high = 0, beds_for_budget(budget, cost_per_bed)  # fits(0) always holds
+    while low < high:
+        middle = (low + high + 1) // 2
+        if fits(middle):
+            low = middle
+        else:
+            high = middle - 1
+    plan = plan_beds(areas, low, weights=weights, allow_above_band=allow_above_band)
+    beds, inclusion = spend(plan)
+    return SplitBudget(
+        BudgetPlan(budget, cost_per_bed, low, budget - beds - inclusion, plan), beds, inclusion
+    )

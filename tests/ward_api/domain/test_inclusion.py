@@ -18,15 +18,19 @@ from services.ward_api.domain.inclusion import (
     Need,
     ObservedCell,
     ShareEstimate,
+    core20_shares,
     cost_needs,
     deri_quintile,
     estimate_share,
     expected_admissions,
     imd_quintile,
+    inclusion_cost_per_bed,
     indicator_share,
     needs_of,
+    plan_budget_with_inclusion,
     voluntary_hours_per_week,
 )
+from services.ward_api.domain.planning import PlanningArea, plan_beds
 
 COSTS = {item: unit.value for item, unit in DEFAULT_UNIT_COSTS.items()}
 A = CellKey(1, 1)
@@ -200,3 +204,70 @@ def test_every_cost_item_has_a_cited_default() -> None:
     assert "Unit Costs of Health and Social Care 2023" in (
         DEFAULT_UNIT_COSTS[CostItem.NURSE_VISIT].citation
     )
+
+
+def test_core20_share_of_admissions_without_inclusion_worked() -> None:
+    # Core20 cell A: 300 people, DERI 4 (ratio 2 to England's 2): device 0.12 + face to face
+    # 0.08 lost, so 300 × 0.8 = 240 reached. Cell B: 100 people, DERI 1 (ratio 0.5): 0.03 +
+    # 0.02 lost, 95 reached. Population share 300/400 = 0.75; admissions without inclusion
+    # 240 / (240 + 95) = 0.716418; with inclusion funded, 0.75 again.
+    cells = [AreaCell(A, 300, 4.0, 0.1), AreaCell(B, 100, 1.0, 0.1)]
+    shares = core20_shares(cells, {}, IndicatorAssumptions(england_deri_mean=2.0))
+    assert shares.population == pytest.approx(0.75)
+    assert shares.admissions_without_inclusion == pytest.approx(240 / 335)
+    assert shares.admissions_with_inclusion == pytest.approx(0.75)
+
+
+def test_inclusion_cost_per_bed_worked() -> None:
+    # One bed: 0.8 × 365 / 8 = 36.5 admissions; device 0.1 × £25 + housing 0.2 × £120
+    # = £2.50 + £24 = £26.50 an admission, so 36.5 × 26.5 = £967.25 a bed.
+    estimates = [
+        ShareEstimate(Need.DEVICE, 0.1, 0.1, 0.1, 1, 0, 0),
+        ShareEstimate(Need.HOUSING, 0.2, 0.2, 0.2, 1, 0, 0),
+    ]
+    assert inclusion_cost_per_bed(Decimal("0.8"), Decimal(8), estimates, COSTS) == Decimal("967.25")
+
+
+def test_budget_split_between_beds_and_inclusion_worked() -> None:
+    # £90,000 buys floor(90,000 / 17,900) = 5 beds alone, all to A (10 per 100k, lowest).
+    # With A's inclusion at £1,000 a bed, 5 beds cost 89,500 + 5,000 = 94,500 > 90,000, and
+    # 4 cost 71,600 + 4,000 = 75,600: 4 beds, £14,400 unspent.
+    areas = [PlanningArea("A", 10, 100_000), PlanningArea("B", 30, 100_000)]
+    split = plan_budget_with_inclusion(
+        areas,
+        Decimal(90_000),
+        cost_per_bed=Decimal(17_900),
+        inclusion_per_bed={"A": Decimal(1_000), "B": Decimal(500)},
+    )
+    assert split.budget.plan.area("A").beds_given == 4
+    assert (split.beds_cost, split.inclusion_cost) == (Decimal(71_600), Decimal(4_000))
+    assert split.budget.unspent == Decimal(14_400)
+
+
+@given(
+    areas=st.lists(
+        st.tuples(st.integers(0, 200), st.integers(10_000, 2_000_000), st.integers(0, 5_000)),
+        min_size=1,
+        max_size=6,
+    ),
+    budget=st.integers(0, 5_000_000),
+    above=st.booleans(),
+)
+def test_budget_split_buys_the_most_beds_that_fit(areas, budget: int, above: bool) -> None:
+    planning = [PlanningArea(f"A{i}", b, p) for i, (b, p, _) in enumerate(areas)]
+    per_bed = {f"A{i}": Decimal(c) for i, (_, _, c) in enumerate(areas)}
+    cost = Decimal(17_900)
+    split = plan_budget_with_inclusion(
+        planning,
+        Decimal(budget),
+        cost_per_bed=cost,
+        inclusion_per_bed=per_bed,
+        allow_above_band=above,
+    )
+    assert split.beds_cost + split.inclusion_cost + split.budget.unspent == budget
+    assert split.budget.unspent >= 0
+    n = split.budget.beds
+    if n < budget // 17_900:  # one more bed requested would not have fitted
+        more = plan_beds(planning, n + 1, allow_above_band=above)
+        spend = sum(s.beds_given * (cost + per_bed[s.code]) for s in more.areas)
+        assert spend > budget
