@@ -391,3 +391,60 @@ async def test_a_capacity_plan_costs_inclusion_beside_beds(client, auth) -> None
     del body["include_inclusion"]
     plain = await client.post("/v1/capacity/plans", json=body, headers=headers)
     assert plain.status_code == 201 and plain.json()["inclusion"] is None
+
+
+def _core20_share(icb: str) -> Decimal:
+    """Share of the ICB's mid-2019 population in IMD 2019 deciles 1–2, from the CSVs."""
+    d = require_data()
+    with (d / "lsoa11_to_icb.csv").open(encoding="utf-8", newline="") as handle:
+        in_icb = {r["lsoa11cd"] for r in csv.DictReader(handle) if r["icb_code"] == icb}
+    with (d / "imd2019_lsoa11_england.csv").open(encoding="utf-8", newline="") as handle:
+        rows = [r for r in csv.DictReader(handle) if r["lsoa11cd"] in in_icb]
+    core20 = sum(int(r["population_mid2019"]) for r in rows if int(r["imd2019_decile"]) <= 2)
+    total = sum(int(r["population_mid2019"]) for r in rows)
+    return Decimal(repr(core20 / total)).quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP)
+
+
+async def test_a_budget_is_shared_between_beds_and_inclusion(client, auth) -> None:
+    """£200,000 between the two ICBs, beds and their inclusion both paid for.
+
+    Beds alone: floor(200,000 ÷ 17,900) = 11 beds, all to Birmingham and Solihull (lowest
+    rate). With its inclusion cost c a bed (£2,000-odd: about 31.6 admissions a bed a year ×
+    some £70 an admission), each bed costs 17,900 + c, so floor(200,000 ÷ (17,900 + c)) = 9
+    beds fit: the budget buys fewer beds but every admission they bring can be taken.
+    """
+    headers = auth(Role.commissioner, icbs=[BSOL_ODS, SURREY_ODS])
+    body = {
+        "budget_gbp": "200000",
+        "icb_codes": [BSOL, SURREY],
+        "at": AT,
+        "budget_includes_inclusion": True,
+    }
+    response = await client.post("/v1/capacity/plans", json=body, headers=headers)
+    assert response.status_code == 201, response.text
+    plan = response.json()
+    per_bed = Decimal((await _need(client, headers, BSOL, beds=1))["inclusion_cost_per_bed_gbp"])
+    assert Decimal(2_000) < per_bed < Decimal(2_500)
+    beds = int(Decimal(200_000) // (Decimal(17_900) + per_bed))
+    assert beds == 9
+    given = {a["code"]: a["beds_given"] for a in plan["areas"]}
+    assert given == {BSOL: 9, SURREY: 0}
+    inclusion = {a["code"]: a for a in plan["inclusion"]["areas"]}
+    spent = Decimal(plan["cost_gbp"]) + Decimal(plan["inclusion"]["inclusion_cost_gbp"])
+    assert plan["cost_gbp"] == str(9 * 17_900)
+    # The unspent figure is exact; the shown inclusion cost is rounded per need to the penny.
+    assert abs(Decimal(plan["unspent_gbp"]) - (Decimal(200_000) - spent)) < Decimal("0.05")
+    assert Decimal(plan["unspent_gbp"]) >= 0
+    assert Decimal(plan["unspent_gbp"]) < Decimal(17_900) + per_bed  # a 10th bed would not fit
+    core20 = inclusion[BSOL]["core20"]
+    assert Decimal(core20["population_share"]) == _core20_share(BSOL) == Decimal("0.5150")
+    assert core20["admissions_share_with_inclusion"] == core20["population_share"]
+    # Without inclusion Birmingham's more digitally excluded Core20 areas would lose more.
+    assert Decimal(core20["admissions_share_without_inclusion"]) < Decimal(
+        core20["population_share"]
+    )
+    assert any("Core20" in n for n in plan["notes"])
+    # Asking to split without a budget is the client's mistake, not a 500.
+    bad = {"new_beds": 5, "budget_includes_inclusion": True}
+    refused = await client.post("/v1/capacity/plans", json=bad, headers=headers)
+    assert refused.status_code == 422

@@ -61,6 +61,18 @@ class VoluntaryCapacityOut(BaseModel):
     partners: int
 
 
+class Core20Out(BaseModel):
+    """Core20 (IMD deciles 1–2) share of the population and of the expected admissions."""
+
+    population_share: Decimal
+    admissions_share_without_inclusion: Decimal = Field(
+        description="If admissions lacking a device or broadband were lost to remote monitoring"
+    )
+    admissions_share_with_inclusion: Decimal = Field(
+        description="With inclusion funded for every admission: the population's share"
+    )
+
+
 class AreaInclusionOut(BaseModel):
     code: str
     name: str
@@ -71,6 +83,8 @@ class AreaInclusionOut(BaseModel):
     inclusion_cost_gbp: Decimal
     inclusion_cost_lower_gbp: Decimal
     inclusion_cost_upper_gbp: Decimal
+    inclusion_cost_per_bed_gbp: Decimal = Field(description="Over the period, exact to the penny")
+    core20: Core20Out
     voluntary: VoluntaryCapacityOut
     unit_costs: list[UnitCostOut]
 
@@ -80,6 +94,8 @@ class InclusionReport(BaseModel):
     method: str
     assumptions: list[str]
     attribution: str
+    beds_cost_gbp: Decimal
+    inclusion_cost_gbp: Decimal
     areas: list[AreaInclusionOut]
 
 

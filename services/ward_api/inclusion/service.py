@@ -19,7 +19,7 @@ platform count shown is the number of admissions used, rounded to 5 and suppress
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -39,6 +39,7 @@ from services.ward_api.domain.inclusion import (
     Need,
     ObservedCell,
 )
+from services.ward_api.domain.planning import NeedWeights, PlanningArea
 from services.ward_api.domain.sitrep import ENGLAND_CODE
 from services.ward_api.domain.sources import OGL_ATTRIBUTION
 from services.ward_api.geography import service as geography
@@ -47,6 +48,7 @@ from services.ward_api.inclusion import repository
 from services.ward_api.inclusion.models import InclusionUnitCost, WardPartner
 from services.ward_api.inclusion.schemas import (
     AreaInclusionOut,
+    Core20Out,
     ExpectedAdmissionsOut,
     FigureOut,
     InclusionReport,
@@ -199,6 +201,44 @@ def _admissions_used(n: int) -> str:
     return "*" if shown.suppressed else str(shown.value)
 
 
+@dataclass(frozen=True, slots=True)
+class AreaInputs:
+    """Everything an area's costing depends on except its number of beds."""
+
+    cells: list[domain.AreaCell]
+    occupancy: tuple[Decimal, str]
+    stay: tuple[Decimal, str]
+    estimates: list[domain.ShareEstimate]
+    costs: dict[CostItem, Decimal]
+    costs_out: list[UnitCostOut]
+
+    def cost_per_bed(self, period_days: int) -> Decimal:
+        return domain.inclusion_cost_per_bed(
+            self.occupancy[0], self.stay[0], self.estimates, self.costs, period_days
+        )
+
+
+async def area_inputs(
+    session: AsyncSession,
+    ctx: Context,
+    *,
+    icb: Icb,
+    code: str,
+    sub_icb_codes: Sequence[str] | None = None,
+    ward_ids: Sequence[uuid.UUID] | None = None,
+) -> AreaInputs:
+    cells = await repository.area_cells(session, icb_code=icb.code, sub_icb_codes=sub_icb_codes)
+    if not cells:
+        raise Unprocessable(
+            f"no LSOA with inclusion figures lies in {code}", slug="inclusion-data-missing"
+        )
+    admissions, stay, stay_source = await _stay(session, icb, ward_ids)
+    occupancy = await _occupancy(session, icb, ctx.at, admissions)
+    estimates = [domain.estimate_share(need, cells, ctx.observed, ctx.assumptions) for need in Need]
+    costs, costs_out, _ = await unit_costs(session, icb.code)
+    return AreaInputs(cells, occupancy, (stay, stay_source), estimates, costs, costs_out)
+
+
 async def area_inclusion(
     session: AsyncSession,
     ctx: Context,
@@ -209,26 +249,24 @@ async def area_inclusion(
     beds: int,
     sub_icb_codes: Sequence[str] | None = None,
     ward_ids: Sequence[uuid.UUID] | None = None,
+    inputs: AreaInputs | None = None,
 ) -> AreaInclusionOut:
     """Inclusion need and cost of `beds` more beds in one area (an ICB or a ward's catchment)."""
-    cells = await repository.area_cells(session, icb_code=icb.code, sub_icb_codes=sub_icb_codes)
-    if not cells:
-        raise Unprocessable(
-            f"no LSOA with inclusion figures lies in {code}", slug="inclusion-data-missing"
+    if inputs is None:
+        inputs = await area_inputs(
+            session, ctx, icb=icb, code=code, sub_icb_codes=sub_icb_codes, ward_ids=ward_ids
         )
-    admissions, stay, stay_source = await _stay(session, icb, ward_ids)
-    occupancy, occupancy_source = await _occupancy(session, icb, ctx.at, admissions)
+    (occupancy, occupancy_source), (stay, stay_source) = inputs.occupancy, inputs.stay
     expected = domain.expected_admissions(beds, occupancy, stay, ctx.period_days)
-    estimates = [domain.estimate_share(need, cells, ctx.observed, ctx.assumptions) for need in Need]
-    costs, costs_out, _ = await unit_costs(session, icb.code)
-    costing = domain.cost_needs(expected, estimates, costs)
+    costing = domain.cost_needs(expected, inputs.estimates, inputs.costs)
     partners = (
         await repository.partners_of_wards(session, ward_ids)
         if ward_ids
         else await repository.partners_in_icb(session, icb.code)
     )
-    needed = domain.voluntary_hours_per_week(costing, costs)
+    needed = domain.voluntary_hours_per_week(costing, inputs.costs)
     offered = sum((p.hours_per_week for p in partners), Decimal(0))
+    core20 = domain.core20_shares(inputs.cells, ctx.observed, ctx.assumptions)
     return AreaInclusionOut(
         code=code,
         name=name,
@@ -246,13 +284,19 @@ async def area_inclusion(
         inclusion_cost_gbp=costing.total,
         inclusion_cost_lower_gbp=costing.total_lower,
         inclusion_cost_upper_gbp=costing.total_upper,
+        inclusion_cost_per_bed_gbp=_q(inputs.cost_per_bed(ctx.period_days), PENCE),
+        core20=Core20Out(
+            population_share=_q(core20.population, FOUR),
+            admissions_share_without_inclusion=_q(core20.admissions_without_inclusion, FOUR),
+            admissions_share_with_inclusion=_q(core20.admissions_with_inclusion, FOUR),
+        ),
         voluntary=VoluntaryCapacityOut(
             hours_needed_per_week=needed,
             partner_hours_per_week=offered,
             shortfall_hours_per_week=max(needed - offered, Decimal(0)),
             partners=len(partners),
         ),
-        unit_costs=costs_out,
+        unit_costs=inputs.costs_out,
     )
 
 
@@ -289,6 +333,8 @@ def report(ctx: Context, areas: list[AreaInclusionOut]) -> InclusionReport:
             "to its population",
         ],
         attribution=ATTRIBUTION,
+        beds_cost_gbp=sum((a.beds_cost_gbp for a in areas), Decimal(0)),
+        inclusion_cost_gbp=sum((a.inclusion_cost_gbp for a in areas), Decimal(0)),
         areas=areas,
     )
 
@@ -392,18 +438,44 @@ class PlannedArea:
 
     code: str
     name: str
-    beds: int
     icb_code: str
     sub_icb_codes: Sequence[str] | None = None
     ward_id: uuid.UUID | None = None
 
 
+async def _planned_inputs(
+    session: AsyncSession, ctx: Context, areas: Sequence[PlannedArea]
+) -> tuple[dict[str, Icb], dict[str, AreaInputs]]:
+    icbs = {a.icb_code: await geography.get_icb_or_raise(session, a.icb_code) for a in areas}
+    inputs = {
+        a.code: await area_inputs(
+            session,
+            ctx,
+            icb=icbs[a.icb_code],
+            code=a.code,
+            sub_icb_codes=a.sub_icb_codes,
+            ward_ids=None if a.ward_id is None else [a.ward_id],
+        )
+        for a in areas
+    }
+    return icbs, inputs
+
+
 async def for_plan(
-    session: AsyncSession, *, at: date, cost_per_bed: Decimal, areas: Sequence[PlannedArea]
+    session: AsyncSession,
+    *,
+    at: date,
+    cost_per_bed: Decimal,
+    areas: Sequence[PlannedArea],
+    beds: Mapping[str, int],
+    prepared: tuple[Context, dict[str, Icb], dict[str, AreaInputs]] | None = None,
 ) -> InclusionReport:
     """Inclusion need and cost of the beds a capacity plan gives each area, over a year."""
-    ctx = await context(session, at=at, period_days=365, cost_per_bed=cost_per_bed)
-    icbs = {a.icb_code: await geography.get_icb_or_raise(session, a.icb_code) for a in areas}
+    if prepared is None:
+        ctx = await context(session, at=at, period_days=365, cost_per_bed=cost_per_bed)
+        icbs, inputs = await _planned_inputs(session, ctx, areas)
+    else:
+        ctx, icbs, inputs = prepared
     out = [
         await area_inclusion(
             session,
@@ -411,10 +483,45 @@ async def for_plan(
             icb=icbs[a.icb_code],
             code=a.code,
             name=a.name,
-            beds=a.beds,
+            beds=beds[a.code],
             sub_icb_codes=a.sub_icb_codes,
             ward_ids=None if a.ward_id is None else [a.ward_id],
+            inputs=inputs[a.code],
         )
         for a in areas
     ]
     return report(ctx, out)
+
+
+async def plan_budget(
+    session: AsyncSession,
+    *,
+    at: date,
+    cost_per_bed: Decimal,
+    areas: Sequence[PlannedArea],
+    planning: Sequence[PlanningArea],
+    budget: Decimal,
+    weights: NeedWeights | None,
+    allow_above_band: bool,
+) -> tuple[domain.SplitBudget, InclusionReport]:
+    """Share a budget between beds and the inclusion their admissions need (issue #15 §3)."""
+    ctx = await context(session, at=at, period_days=365, cost_per_bed=cost_per_bed)
+    icbs, inputs = await _planned_inputs(session, ctx, areas)
+    split = domain.plan_budget_with_inclusion(
+        planning,
+        budget,
+        cost_per_bed=cost_per_bed,
+        inclusion_per_bed={code: i.cost_per_bed(ctx.period_days) for code, i in inputs.items()},
+        weights=weights,
+        allow_above_band=allow_above_band,
+    )
+    given = {s.code: s.beds_given for s in split.budget.plan.areas}
+    included = await for_plan(
+        session,
+        at=at,
+        cost_per_bed=cost_per_bed,
+        areas=areas,
+        beds=given,
+        prepared=(ctx, icbs, inputs),
+    )
+    return split, included
