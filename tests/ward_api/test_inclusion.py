@@ -4,6 +4,7 @@ Two ICBs at the ends of England's deprivation range: Birmingham and Solihull (E5
 51.5% of its mid-2019 population in IMD deciles 1–2) and Surrey Heartlands (E54000052, QXU;
 0.6%). The module runs on its own database so that the platform's admissions are exactly the
 ones these tests make (shares fall back to area indicators until a cell has 30 admissions).
+The test that admits 30 patients comes last: the others rely on the indicator shares.
 """
 
 from __future__ import annotations
@@ -318,52 +319,6 @@ async def test_partners_are_compared_with_voluntary_hours(client, auth) -> None:
     }
 
 
-async def test_a_cell_with_30_admissions_uses_the_platform_share(client, auth) -> None:
-    """30 admissions from one Birmingham LSOA: 6 without broadband, 3 offline, 9 housing.
-
-    Their cell's device share is 6/30 = 0.2, Wilson 95% limits (12 + z² ± z√(z² + 19.2)) ÷
-    2(30 + z²) = 0.0951 to 0.3731, in place of its indicator share 0.06 × DERI ÷ England's.
-    So the area's share moves by w × (0.2 − indicator) and its limits open by w × the
-    cell's, where w is the cell's share of the ICB's population.
-    """
-    lsoa = "E01009288"  # Solihull, IMD decile 4
-    ward = await _ward(client, auth, BSOL_ODS, beds=30)
-    headers = auth(Role.clinician, wards=["*"])
-    before = await _need(client, auth(Role.commissioner, icbs=[BSOL_ODS]), BSOL)
-    for i in range(30):
-        patient = {
-            "nhs_number": nhs_number(),
-            "date_of_birth": "1950-01-01",
-            "sex": "male",
-            "ethnic_category": "A",
-            "lsoa11cd": lsoa,
-            "own_device": not (6 <= i < 9),
-            "broadband": i >= 9,
-            "housing_concern": i % 10 < 3,
-        }
-        response = await client.post("/v1/patients", json=patient, headers=headers)
-        assert response.status_code == 201, response.text
-        admission = await client.post(
-            "/v1/admissions",
-            json=admit_body(response.json(), ward, pathway="frailty"),
-            headers={**headers, **key()},
-        )
-        assert admission.status_code == 201, admission.text
-    after = await _need(client, auth(Role.commissioner, icbs=[BSOL_ODS]), BSOL)
-    needs = {n["need"]: n for n in after["needs"]}
-    device = needs["device_or_connectivity"]
-    assert device["source"] == "platform admissions and area indicators (30 admissions)"
-    w, cell_deri, england = _cell_of(BSOL, lsoa)
-    assert Decimal(device["population_from_platform_pct"]) == _money(Decimal(repr(100 * w)))
-    old = float(next(n for n in before["needs"] if n["need"] == "device_or_connectivity")["share"])
-    indicator = 0.06 * cell_deri / england
-    assert float(device["share"]) == pytest.approx(old + w * (0.2 - indicator), abs=1e-4)
-    share = float(device["share"])
-    assert float(device["share_lower"]) == pytest.approx(share - w * (0.2 - 0.09505), abs=1e-4)
-    assert float(device["share_upper"]) == pytest.approx(share + w * (0.37306 - 0.2), abs=1e-4)
-    assert "patient" not in str(after).lower()
-
-
 async def test_a_capacity_plan_costs_inclusion_beside_beds(client, auth) -> None:
     """20 new beds between the two ICBs; each area's inclusion cost is that of the beds given.
 
@@ -448,3 +403,52 @@ async def test_a_budget_is_shared_between_beds_and_inclusion(client, auth) -> No
     bad = {"new_beds": 5, "budget_includes_inclusion": True}
     refused = await client.post("/v1/capacity/plans", json=bad, headers=headers)
     assert refused.status_code == 422
+
+
+async def test_a_cell_with_30_admissions_uses_the_platform_share(client, auth) -> None:
+    """30 admissions from one Solihull LSOA: 10 without broadband, 3 offline, 9 housing.
+
+    Their cell's device share is 10/30 = 0.3333, Wilson 95% limits (20 + z² ± z√(z² + 26.67))
+    ÷ 2(30 + z²) = 0.1923 to 0.5122, in place of its indicator share 0.06 × DERI ÷ England's.
+    Face to face (3 of 30) is a count the audit would suppress, so it stays on the indicator.
+    So the area's share moves by w × (0.2 − indicator) and its limits open by w × the
+    cell's, where w is the cell's share of the ICB's population.
+    """
+    lsoa = "E01009288"  # Solihull, IMD decile 4
+    ward = await _ward(client, auth, BSOL_ODS, beds=30)
+    headers = auth(Role.clinician, wards=["*"])
+    before = await _need(client, auth(Role.commissioner, icbs=[BSOL_ODS]), BSOL)
+    for i in range(30):
+        patient = {
+            "nhs_number": nhs_number(),
+            "date_of_birth": "1950-01-01",
+            "sex": "male",
+            "ethnic_category": "A",
+            "lsoa11cd": lsoa,
+            "own_device": not (10 <= i < 13),
+            "broadband": i >= 13,
+            "housing_concern": i % 10 < 3,
+        }
+        response = await client.post("/v1/patients", json=patient, headers=headers)
+        assert response.status_code == 201, response.text
+        admission = await client.post(
+            "/v1/admissions",
+            json=admit_body(response.json(), ward, pathway="frailty"),
+            headers={**headers, **key()},
+        )
+        assert admission.status_code == 201, admission.text
+    after = await _need(client, auth(Role.commissioner, icbs=[BSOL_ODS]), BSOL)
+    needs = {n["need"]: n for n in after["needs"]}
+    device = needs["device_or_connectivity"]
+    assert device["source"] == "platform admissions and area indicators (30 admissions)"
+    w, cell_deri, england = _cell_of(BSOL, lsoa)
+    assert Decimal(device["population_from_platform_pct"]) == _money(Decimal(repr(100 * w)))
+    old = float(next(n for n in before["needs"] if n["need"] == "device_or_connectivity")["share"])
+    indicator = 0.06 * cell_deri / england
+    assert float(device["share"]) == pytest.approx(old + w * (1 / 3 - indicator), abs=1e-4)
+    share = float(device["share"])
+    assert float(device["share_lower"]) == pytest.approx(share - w * (1 / 3 - 0.19230), abs=1e-4)
+    assert float(device["share_upper"]) == pytest.approx(share + w * (0.51220 - 1 / 3), abs=1e-4)
+    assert needs["face_to_face"]["source"] == "area indicators"
+    assert needs["housing_or_welfare"]["source"].startswith("platform")
+    assert "patient" not in str(after).lower()

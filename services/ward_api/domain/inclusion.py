@@ -14,8 +14,9 @@ The arithmetic, in the order a plan uses it (no I/O; every figure carries its wo
 3. **Shares** of admissions with each need, per cell of IMD 2019 quintile × DERI quintile
    (1 = most deprived / most at risk of digital exclusion). A cell with at least
    ``min_admissions`` platform admissions (all wards, nationally) uses their observed share with
-   Wilson score limits; any other cell falls back to the area indicators of the area's own LSOAs
-   in that cell:
+   Wilson score limits, unless the count with (or without) the need is one equity_audit would
+   suppress (1–7); any other cell falls back to the area indicators of the area's own LSOAs in
+   that cell:
    - digital needs: a national baseline share (a stated assumption) × the cell's population-
      weighted DERI score ÷ England's, capped so the two digital shares sum to at most 1;
    - housing: the cell's population-weighted IoD2019 "housing in poor condition" proportion;
@@ -37,6 +38,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 
+from services.equity_audit.domain.disclosure import DEFAULT_POLICY
 from services.equity_audit.methods.intervals import wilson_limits
 from services.ward_api.domain.planning import (
     BudgetPlan,
@@ -243,8 +245,11 @@ def cell_share(
     seen = observed.get(cell.key)
     if seen is not None and seen.admissions >= min_admissions:
         x = seen.with_need.get(need, 0)
-        lo, hi = wilson_limits(x, seen.admissions, level)
-        return x / seen.admissions, lo, hi, seen.admissions
+        # The cell's weight and indicator are public, so x/n could be read back: a count the
+        # audit would suppress (1–7, or 1–7 without the need) is not used.
+        if not (DEFAULT_POLICY.is_small(x) or DEFAULT_POLICY.is_small(seen.admissions - x)):
+            lo, hi = wilson_limits(x, seen.admissions, level)
+            return x / seen.admissions, lo, hi, seen.admissions
     p = indicator_share(need, cell, assumptions)
     return p, p, p, 0
 

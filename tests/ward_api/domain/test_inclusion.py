@@ -271,3 +271,15 @@ def test_budget_split_buys_the_most_beds_that_fit(areas, budget: int, above: boo
         more = plan_beds(planning, n + 1, allow_above_band=above)
         spend = sum(s.beds_given * (cost + per_bed[s.code]) for s in more.areas)
         assert spend > budget
+
+
+@pytest.mark.parametrize(("x", "platform"), [(0, True), (3, False), (8, True), (25, False)])
+def test_a_cell_count_that_would_be_suppressed_is_not_used(x: int, platform: bool) -> None:
+    """A platform share x/n with x or n − x in 1–7 would let a reader recover a count the
+    audit suppresses (the weights and indicator shares are public), so such a cell falls
+    back to the area indicator for that need: 3 of 30 and 25 of 30 (5 without) do not show."""
+    cells = [AreaCell(A, 100, 2.0, 0.1)]
+    observed = {A: ObservedCell(30, {Need.DEVICE: x})}
+    s = estimate_share(Need.DEVICE, cells, observed, IndicatorAssumptions(england_deri_mean=2.0))
+    assert (s.platform_population == 100) is platform
+    assert s.share == pytest.approx(x / 30 if platform else 0.06)
