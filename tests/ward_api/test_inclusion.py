@@ -452,3 +452,55 @@ async def test_a_cell_with_30_admissions_uses_the_platform_share(client, auth) -
     assert needs["face_to_face"]["source"] == "area indicators"
     assert needs["housing_or_welfare"]["source"].startswith("platform")
     assert "patient" not in str(after).lower()
+
+
+async def test_a_ward_plan_costs_inclusion_on_each_catchment(client, auth) -> None:
+    """Two Cheshire and Merseyside wards on different sub-ICB catchments: each ward's shares
+    come from its own catchment's LSOAs (poor housing checked against the CSV)."""
+    icb, ods = "E54000008", "QYG"
+
+    async def ward(sub_icb: str) -> dict:
+        body = {
+            "name": f"Catchment ward {uuid.uuid4().hex[:6]}",
+            "icb_code": ods,
+            "provider_ods_code": "RBL",
+            "provider_name": "Test Trust",
+            "pathways": ["frailty"],
+            "beds": 2,
+            "catchment": {"sub_icb_codes": [sub_icb]},
+        }
+        response = await client.post("/v1/wards", json=body, headers=auth(Role.admin))
+        assert response.status_code == 201, response.text
+        return response.json()
+
+    halton, knowsley = await ward("01F"), await ward("01J")
+    headers = auth(Role.commissioner, icbs=[ods])
+    body: dict = {"new_beds": 4, "include_inclusion": True}  # today: the wards are new
+    body["ward_ids"] = [halton["id"], knowsley["id"]]
+    response = await client.post(
+        "/v1/capacity/plans", params={"level": "ward", "icb": ods}, json=body, headers=headers
+    )
+    assert response.status_code == 201, response.text
+    plan = response.json()
+    given = {a["code"]: a["beds_given"] for a in plan["areas"]}
+    inclusion = {a["code"]: a for a in plan["inclusion"]["areas"]}
+    assert set(inclusion) == {halton["id"], knowsley["id"]}
+    d = require_data()
+    with (d / "lsoa11_to_icb.csv").open(encoding="utf-8", newline="") as handle:
+        lookup = list(csv.DictReader(handle))
+    with (d / "imd2019_lsoa11_england.csv").open(encoding="utf-8", newline="") as handle:
+        pop = {r["lsoa11cd"]: int(r["population_mid2019"]) for r in csv.DictReader(handle)}
+    with (d / "housing_lsoa.csv").open(encoding="utf-8", newline="") as handle:
+        poor = {
+            r["lsoa11cd"]: float(r["housing_in_poor_condition_prop"])
+            for r in csv.DictReader(handle)
+        }
+    for w, sub in ((halton, "01F"), (knowsley, "01J")):
+        area = inclusion[w["id"]]
+        assert area["icb_code"] == icb and area["expected"]["beds"] == given[w["id"]]
+        lsoas = [r["lsoa11cd"] for r in lookup if r["sicbl_ods_code"] == sub]
+        mean = sum(pop[x] * poor[x] for x in lsoas) / sum(pop[x] for x in lsoas)
+        housing = next(n for n in area["needs"] if n["need"] == "housing_or_welfare")
+        assert Decimal(housing["share"]) == Decimal(repr(mean)).quantize(
+            Decimal("0.0001"), rounding=ROUND_HALF_UP
+        )
