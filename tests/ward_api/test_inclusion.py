@@ -405,55 +405,6 @@ async def test_a_budget_is_shared_between_beds_and_inclusion(client, auth) -> No
     assert refused.status_code == 422
 
 
-async def test_a_cell_with_30_admissions_uses_the_platform_share(client, auth) -> None:
-    """30 admissions from one Solihull LSOA: 10 without broadband, 3 offline, 9 housing.
-
-    Their cell's device share is 10/30 = 0.3333, Wilson 95% limits (20 + z² ± z√(z² + 26.67))
-    ÷ 2(30 + z²) = 0.1923 to 0.5122, in place of its indicator share 0.06 × DERI ÷ England's.
-    Face to face (3 of 30) is a count the audit would suppress, so it stays on the indicator.
-    So the area's share moves by w × (0.2 − indicator) and its limits open by w × the
-    cell's, where w is the cell's share of the ICB's population.
-    """
-    lsoa = "E01009288"  # Solihull, IMD decile 4
-    ward = await _ward(client, auth, BSOL_ODS, beds=30)
-    headers = auth(Role.clinician, wards=["*"])
-    before = await _need(client, auth(Role.commissioner, icbs=[BSOL_ODS]), BSOL)
-    for i in range(30):
-        patient = {
-            "nhs_number": nhs_number(),
-            "date_of_birth": "1950-01-01",
-            "sex": "male",
-            "ethnic_category": "A",
-            "lsoa11cd": lsoa,
-            "own_device": not (10 <= i < 13),
-            "broadband": i >= 13,
-            "housing_concern": i % 10 < 3,
-        }
-        response = await client.post("/v1/patients", json=patient, headers=headers)
-        assert response.status_code == 201, response.text
-        admission = await client.post(
-            "/v1/admissions",
-            json=admit_body(response.json(), ward, pathway="frailty"),
-            headers={**headers, **key()},
-        )
-        assert admission.status_code == 201, admission.text
-    after = await _need(client, auth(Role.commissioner, icbs=[BSOL_ODS]), BSOL)
-    needs = {n["need"]: n for n in after["needs"]}
-    device = needs["device_or_connectivity"]
-    assert device["source"] == "platform admissions and area indicators (30 admissions)"
-    w, cell_deri, england = _cell_of(BSOL, lsoa)
-    assert Decimal(device["population_from_platform_pct"]) == _money(Decimal(repr(100 * w)))
-    old = float(next(n for n in before["needs"] if n["need"] == "device_or_connectivity")["share"])
-    indicator = 0.06 * cell_deri / england
-    assert float(device["share"]) == pytest.approx(old + w * (1 / 3 - indicator), abs=1e-4)
-    share = float(device["share"])
-    assert float(device["share_lower"]) == pytest.approx(share - w * (1 / 3 - 0.19230), abs=1e-4)
-    assert float(device["share_upper"]) == pytest.approx(share + w * (0.51220 - 1 / 3), abs=1e-4)
-    assert needs["face_to_face"]["source"] == "area indicators"
-    assert needs["housing_or_welfare"]["source"].startswith("platform")
-    assert "patient" not in str(after).lower()
-
-
 async def test_a_ward_plan_costs_inclusion_on_each_catchment(client, auth) -> None:
     """Two Cheshire and Merseyside wards on different sub-ICB catchments: each ward's shares
     come from its own catchment's LSOAs (poor housing checked against the CSV)."""
@@ -504,3 +455,52 @@ async def test_a_ward_plan_costs_inclusion_on_each_catchment(client, auth) -> No
         assert Decimal(housing["share"]) == Decimal(repr(mean)).quantize(
             Decimal("0.0001"), rounding=ROUND_HALF_UP
         )
+
+
+async def test_a_cell_with_30_admissions_uses_the_platform_share(client, auth) -> None:
+    """30 admissions from one Solihull LSOA: 10 without broadband, 3 offline, 9 housing.
+
+    Their cell's device share is 10/30 = 0.3333, Wilson 95% limits (20 + z² ± z√(z² + 26.67))
+    ÷ 2(30 + z²) = 0.1923 to 0.5122, in place of its indicator share 0.06 × DERI ÷ England's.
+    Face to face (3 of 30) is a count the audit would suppress, so it stays on the indicator.
+    So the area's share moves by w × (0.2 − indicator) and its limits open by w × the
+    cell's, where w is the cell's share of the ICB's population.
+    """
+    lsoa = "E01009288"  # Solihull, IMD decile 4
+    ward = await _ward(client, auth, BSOL_ODS, beds=30)
+    headers = auth(Role.clinician, wards=["*"])
+    before = await _need(client, auth(Role.commissioner, icbs=[BSOL_ODS]), BSOL)
+    for i in range(30):
+        patient = {
+            "nhs_number": nhs_number(),
+            "date_of_birth": "1950-01-01",
+            "sex": "male",
+            "ethnic_category": "A",
+            "lsoa11cd": lsoa,
+            "own_device": not (10 <= i < 13),
+            "broadband": i >= 13,
+            "housing_concern": i % 10 < 3,
+        }
+        response = await client.post("/v1/patients", json=patient, headers=headers)
+        assert response.status_code == 201, response.text
+        admission = await client.post(
+            "/v1/admissions",
+            json=admit_body(response.json(), ward, pathway="frailty"),
+            headers={**headers, **key()},
+        )
+        assert admission.status_code == 201, admission.text
+    after = await _need(client, auth(Role.commissioner, icbs=[BSOL_ODS]), BSOL)
+    needs = {n["need"]: n for n in after["needs"]}
+    device = needs["device_or_connectivity"]
+    assert device["source"] == "platform admissions and area indicators (30 admissions)"
+    w, cell_deri, england = _cell_of(BSOL, lsoa)
+    assert Decimal(device["population_from_platform_pct"]) == _money(Decimal(repr(100 * w)))
+    old = float(next(n for n in before["needs"] if n["need"] == "device_or_connectivity")["share"])
+    indicator = 0.06 * cell_deri / england
+    assert float(device["share"]) == pytest.approx(old + w * (1 / 3 - indicator), abs=1e-4)
+    share = float(device["share"])
+    assert float(device["share_lower"]) == pytest.approx(share - w * (1 / 3 - 0.19230), abs=1e-4)
+    assert float(device["share_upper"]) == pytest.approx(share + w * (0.51220 - 1 / 3), abs=1e-4)
+    assert needs["face_to_face"]["source"] == "area indicators"
+    assert needs["housing_or_welfare"]["source"].startswith("platform")
+    assert "patient" not in str(after).lower()
