@@ -41,8 +41,8 @@ ICB_RUNS = 3  # runs of the ten-ICB set
 
 
 def _areas(rng: np.random.Generator) -> tuple[Areas, str]:
-    from services.equity_audit.domain.reference import load_reference
     from services.equity_audit.settings import EquitySettings
+    from shared.reference.datasets import load_reference
 
     data_dir = EquitySettings().data_dir
     try:

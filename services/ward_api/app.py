@@ -21,6 +21,9 @@ from services.ward_api.events.endpoints import router as events_router
 from services.ward_api.events.hub import EventHub
 from services.ward_api.exports.endpoints import router as exports_router
 from services.ward_api.geography.endpoints import router as geography_router
+from services.ward_api.inclusion.endpoints import admin_router as inclusion_admin_router
+from services.ward_api.inclusion.endpoints import partners_router
+from services.ward_api.inclusion.endpoints import router as inclusion_router
 from services.ward_api.settings import WardSettings
 from services.ward_api.wards.endpoints import router as wards_router
 from shared.app_factory import build_app
@@ -113,6 +116,9 @@ def create_app(
             events_router,
             exports_router,
             audit_router,
+            inclusion_router,
+            inclusion_admin_router,
+            partners_router,
         ],
         extra_lifespan=peers,
     )

@@ -9,6 +9,7 @@ from services.ward_api.db import Base
 from services.ward_api.events.models import WardEvent
 from services.ward_api.geography.models import Icb, Lsoa, PopulationDenominator, SubIcb
 from services.ward_api.idempotency.models import IdempotencyRecord
+from services.ward_api.inclusion.models import InclusionUnitCost, LsoaInclusion, WardPartner
 from services.ward_api.wards.models import Ward, WardCapacityChange, WardCatchmentArea
 
 __all__ = [
@@ -20,7 +21,9 @@ __all__ = [
     "CapacityPlan",
     "Icb",
     "IdempotencyRecord",
+    "InclusionUnitCost",
     "Lsoa",
+    "LsoaInclusion",
     "Patient",
     "PopulationDenominator",
     "SitrepImport",
@@ -31,4 +34,5 @@ __all__ = [
     "WardCapacityChange",
     "WardCatchmentArea",
     "WardEvent",
+    "WardPartner",
 ]

@@ -17,10 +17,19 @@ import asyncpg
 
 from services.ward_api.domain.capacity import PopulationBasis
 from services.ward_api.domain.geography import ONS_MID_2019, Geography, build_geography
+from services.ward_api.domain.inclusion import deri_quintile
 from services.ward_api.domain.sitrep import ENGLAND_CODE, SitrepRow, load_sitrep
-from services.ward_api.domain.sources import IMD_FILE, LSOA_ICB_FILE, SITREP_FILE
+from services.ward_api.domain.sources import (
+    DIGITAL_EXCLUSION_FILE,
+    HOUSING_FILE,
+    IMD_FILE,
+    LSOA_ICB_FILE,
+    SITREP_FILE,
+)
 from shared.database import driver_free_url
 from shared.reference import LsoaDeprivation, LsoaLink, load_lsoa_files
+from shared.reference.datasets.digital import load_digital_exclusion
+from shared.reference.datasets.housing import load_housing
 from shared.reference.synthetic import (
     DEFAULT_SEED,
     ensure_files,
@@ -42,7 +51,8 @@ def load(database_url: str, data_dir: Path, *, synthetic_dir: Path = SYNTHETIC_D
     lsoa_rows = _lsoa_rows(links, deprivation)
     # The sitrep is NHS England's published history; a synthetic set has none.
     sitrep = load_sitrep(source) if (source / SITREP_FILE).is_file() else []
-    asyncio.run(_load(driver_free_url(database_url), geography, lsoa_rows, sitrep))
+    inclusion = inclusion_rows(Path(data_dir))
+    asyncio.run(_load(driver_free_url(database_url), geography, lsoa_rows, sitrep, inclusion))
     periods = sorted({r.period for r in sitrep})
     history = (
         f"sitrep {periods[0]}–{periods[-1]} ({len(sitrep)} rows)" if sitrep else "no sitrep history"
@@ -50,7 +60,7 @@ def load(database_url: str, data_dir: Path, *, synthetic_dir: Path = SYNTHETIC_D
     label = "" if seed is None else f"SYNTHETIC reference data (seed {seed}) from {source}: "
     return (
         f"{label}{len(geography.icbs)} ICBs, {len(geography.sub_icbs)} sub-ICBs, "
-        f"{len(lsoa_rows)} LSOAs, {history}"
+        f"{len(lsoa_rows)} LSOAs, {history}, {len(inclusion)} LSOA inclusion rows"
     )
 
 
@@ -58,6 +68,30 @@ def _write(directory: Path) -> None:
     """The synthetic LSOA files every service shares, marked SYNTHETIC."""
     write_synthetic_lsoa_files(directory, seed=DEFAULT_SEED)
     write_marker(directory, DEFAULT_SEED)
+
+
+def inclusion_rows(data_dir: Path) -> list[tuple[str, float, int, float]]:
+    """(lsoa, DERI score, DERI quintile, poor-housing proportion), when both files are present.
+
+    Parsed by equity_audit's validated readers (one parser per file). DERI quintile 1 holds
+    the fifth of England's LSOAs with the highest scores (most at risk), ties by LSOA code.
+    """
+    paths = (data_dir / DIGITAL_EXCLUSION_FILE, data_dir / HOUSING_FILE)
+    if not all(p.is_file() for p in paths):
+        return []
+    digital = load_digital_exclusion(paths[0]).rows
+    housing = load_housing(paths[1]).rows
+    ranked = sorted(digital.values(), key=lambda r: (-r.deri_score, r.lsoa11cd))
+    return [
+        (
+            r.lsoa11cd,
+            r.deri_score,
+            deri_quintile(rank, len(ranked)),
+            housing[r.lsoa11cd].poor_condition_prop,
+        )
+        for rank, r in enumerate(ranked, start=1)
+        if r.lsoa11cd in housing
+    ]
 
 
 def _lsoa_rows(
@@ -92,6 +126,7 @@ async def _load(
     geography: Geography,
     lsoa_rows: list[tuple[str, str, str, int, int]],
     sitrep: Sequence[SitrepRow],
+    inclusion: Sequence[tuple[str, float, int, float]] = (),
 ) -> None:
     regions = {r.icb_code: (r.region, r.region_code) for r in sitrep if not r.is_england}
     conn = await asyncpg.connect(dsn)
@@ -132,6 +167,15 @@ async def _load(
             )
             await _copy_upsert(
                 conn, "sitrep_month", SITREP_COLUMNS, sitrep_records(sitrep), SITREP_UPSERT
+            )
+            await _copy_upsert(
+                conn,
+                "lsoa_inclusion",
+                ("lsoa11cd", "deri_score", "deri_quintile", "housing_poor_prop"),
+                inclusion,
+                "ON CONFLICT (lsoa11cd) DO UPDATE SET deri_score = EXCLUDED.deri_score, "
+                "deri_quintile = EXCLUDED.deri_quintile, "
+                "housing_poor_prop = EXCLUDED.housing_poor_prop",
             )
     finally:
         await conn.close()

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
+import orjson
 import pytest
 
 from shared.auth import Role, TokenCodec
@@ -75,7 +76,27 @@ def test_the_first_pass_ran_cleanly(demo: Simulation) -> None:
         "equity_E54000036.html",
         "equity_E54000052.html",
         "equity_england.html",
+        "inclusion_plan.json",
     ]
+
+
+def test_the_demo_costs_an_inclusion_plan_for_its_icbs(demo: Simulation) -> None:
+    """Issue #15: beds cost and inclusion cost side by side for each of the demo's ICBs."""
+    assert demo.stats.inclusion_plans == 1
+    out = demo.config.out_dir
+    assert out is not None
+    plan = orjson.loads((out / "inclusion_plan.json").read_bytes())
+    areas = {a["code"]: a for a in plan["inclusion"]["areas"]}
+    assert set(areas) == {"E54000008", "E54000036", "E54000052"}
+    given = {a["code"]: a["beds_given"] for a in plan["areas"]}
+    for code, area in areas.items():
+        assert area["expected"]["beds"] == given[code]
+        assert {n["need"] for n in area["needs"]} == {
+            "device_or_connectivity",
+            "face_to_face",
+            "housing_or_welfare",
+            "voluntary_sector",
+        }
 
 
 def test_admissions_exist_in_ward_api(demo: Simulation, platform: Platform, auth) -> None:

@@ -378,3 +378,24 @@ async def test_person_cuts_and_digital_access(scenario):
     html = (await audit(format="html")).text
     assert '<h2 id="digital">Digital access by IMD quintile</h2>' in html
     assert "<td>1 (most deprived)</td><td>40</td><td>20</td><td>50.0</td>" in html
+
+
+async def test_what_inclusion_would_cost_here(scenario, ward_client, auth):
+    """Issue #15: the audit shows ward_api's costing of 10 new beds in the ICB, unchanged."""
+    area, _, audit = scenario
+    body = (await audit()).json()
+    section = body["inclusion"]
+    assert section["available"] is True, section
+    assert section["beds"] == 10
+    direct = await ward_client.get(
+        "/v1/inclusion/need", params={"icb": area.icb_code, "beds": 10}, headers=auth(Role.service)
+    )
+    assert direct.status_code == 200, direct.text
+    (own,) = direct.json()["areas"]
+    assert section["inclusion_cost_gbp"] == own["inclusion_cost_gbp"]
+    assert section["beds_cost_gbp"] == own["beds_cost_gbp"] == "179000"
+    assert [n["need"] for n in section["needs"]] == [n["need"] for n in own["needs"]]
+    assert "nhs_number" not in str(section) and "patient_id" not in str(section)
+    html = (await audit(format="html")).text
+    assert '<h2 id="inclusion">What inclusion would cost here</h2>' in html
+    assert f"£{own['inclusion_cost_gbp']} more" in html

@@ -11,8 +11,8 @@ import pytest
 from sqlalchemy.engine import make_url
 from typer.testing import CliRunner
 
-from services.equity_audit.domain.reference.housing import HOUSING_LAYOUT
 from shared.auth import Role
+from shared.reference.datasets.housing import HOUSING_LAYOUT
 from tests.conftest import _drop_database, fresh_database
 
 
@@ -165,7 +165,7 @@ async def test_import_refuses_an_unreadable_file(
 async def test_reimporting_the_active_file_is_unchanged(
     equity_client, reference_loaded, reference_dir, auth
 ):
-    from services.equity_audit.domain.reference.descriptors import IMD2019
+    from shared.reference.datasets.descriptors import IMD2019
     from tests.support.data import require_data
 
     path = require_data(IMD2019.file_name or "", directory=Path(reference_dir)) / (

@@ -98,3 +98,10 @@ async def test_report_renders_in_headless_chromium(report, tmp_path):
     data = screenshot.read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n"
     assert len(data) > 20_000  # a blank 1200x2000 page compresses to a few kB
+
+
+def test_report_says_when_inclusion_cannot_be_costed(report):
+    """The stub ward_api does not answer /v1/inclusion/need: the section says so, no 500."""
+    html, _ = report
+    assert '<h2 id="inclusion">What inclusion would cost here</h2>' in html
+    assert "Not available: ward_api could not cost inclusion" in html

@@ -28,6 +28,12 @@ NOW = datetime.now(UTC).isoformat()
 BODIES: dict[str, dict] = {
     "PATCH /v1/wards/{ward_id}": {"name": "Renamed"},
     "POST /v1/wards/{ward_id}/capacity": {"beds": 9, "reason": "winter"},
+    "POST /v1/wards/{ward_id}/partners": {
+        "organisation": "Carers Centre",
+        "service": "carer support",
+        "hours_per_week": 4,
+        "contact_role": "coordinator",
+    },
     "POST /v1/admissions/{admission_id}/discharge": {"outcome": "completed"},
     "POST /v1/alerts/{alert_id}/resolve": {"resolution": "seen, stable"},
     "POST /v1/admissions/{admission_id}/readings": {

@@ -244,6 +244,18 @@ class DemoClient:
         )
         return _expect(response, "capacity", 200)
 
+    async def inclusion_plan(self, icb_codes: list[str], new_beds: int) -> dict[str, Any]:
+        """A stored capacity plan over the ICBs with inclusion costed beside beds (issue #15)."""
+        response = await self.ward.post(
+            "/v1/capacity/plans",
+            json={"new_beds": new_beds, "icb_codes": icb_codes, "include_inclusion": True},
+            headers={
+                **self.tokens.header(Role.commissioner, icbs=tuple(icb_codes)),
+                "Idempotency-Key": uuid.uuid4().hex,
+            },
+        )
+        return _expect(response, "inclusion plan", 201)
+
     # ---- monitoring_ingest -------------------------------------------------------------
 
     async def register_vendor(self, name: str, format_name: str) -> Vendor:

@@ -24,6 +24,25 @@ def where_to_look(config: DemoConfig, wards: Sequence[WardSim]) -> list[str]:
             f'  curl -s -H "Authorization: Bearer $({mint} --role commissioner --icb {icb})"'
             f' "{urls.ward_api}/v1/capacity?level=icb&code={icb}"'
         )
+    lines.append("Costed inclusion plan (beds and inclusion side by side, per ICB):")
+    scope = " ".join(f"--icb {icb}" for icb in icbs)
+    body = (
+        '{"new_beds": '
+        + str(10 * len(icbs))
+        + ', "include_inclusion": true, "icb_codes": ['
+        + ", ".join(f'"{icb}"' for icb in icbs)
+        + "]}"
+    )
+    lines.append(
+        f'  curl -s -H "Authorization: Bearer $({mint} --role commissioner {scope})"'
+        f" -H 'Content-Type: application/json' -d '{body}'"
+        f' "{urls.ward_api}/v1/capacity/plans"'
+    )
+    if icbs:
+        lines.append(
+            f'  curl -s -H "Authorization: Bearer $({mint} --role commissioner --icb {icbs[0]})"'
+            f' "{urls.ward_api}/v1/inclusion/need?icb={icbs[0]}&beds=10"'
+        )
     lines.append("Equity audit (HTML; England needs --icb '*'):")
     for icb in icbs:
         lines.append(

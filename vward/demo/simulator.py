@@ -26,6 +26,8 @@ from collections.abc import Awaitable, Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any
 
+import orjson
+
 from vward.demo import guide, wards
 from vward.demo.areas import load_icbs
 from vward.demo.client import ApiError, DemoClient, Vendor
@@ -362,6 +364,24 @@ class Simulation:
 
     # ---- equity -------------------------------------------------------------------------
 
+    async def cost_inclusion(self) -> None:
+        """A costed inclusion plan for the demo's ICBs (10 new beds each); saved if asked."""
+        codes = list(dict.fromkeys(w.icb.code for w in self.wards))
+        if not codes:
+            return
+        plan = await self._safe(
+            "inclusion plan", self.client.inclusion_plan(codes, new_beds=10 * len(codes))
+        )
+        if plan is None:
+            return
+        self.stats.inclusion_plans += 1
+        out = self.config.out_dir
+        if out is not None:
+            out.mkdir(parents=True, exist_ok=True)
+            (out / "inclusion_plan.json").write_bytes(
+                orjson.dumps(plan, option=orjson.OPT_INDENT_2)
+            )
+
     async def refresh_equity(self) -> None:
         """Pull ward_api's aggregates into equity_audit; save the HTML reports if asked."""
         if await self._safe("refresh snapshot", self.client.refresh_snapshot()) is None:
@@ -404,6 +424,7 @@ class Simulation:
             await self._paced(config.round_seconds)
         self.stats.phase = "refreshing the equity snapshot"
         await self.refresh_equity()
+        await self.cost_inclusion()
         if on_first_pass is not None:
             on_first_pass(self)
         if not config.trickle:

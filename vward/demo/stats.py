@@ -38,6 +38,7 @@ class DemoStats:
     alerts_acknowledged: int = 0
     alerts_resolved: int = 0
     snapshots: int = 0
+    inclusion_plans: int = 0
     errors: Counter[str] = field(default_factory=Counter)
     last_error: str | None = None
 
@@ -102,6 +103,7 @@ class DemoStats:
         outcomes = ", ".join(f"{k} {n}" for k, n in sorted(self.discharges.items())) or "-"
         table.add_row("discharges", f"{sum(self.discharges.values())}: {outcomes}")
         table.add_row("equity", f"{self.snapshots} uptake snapshot(s) refreshed")
+        table.add_row("inclusion", f"{self.inclusion_plans} costed inclusion plan(s)")
         if self.errors:
             table.add_row("errors", Text(f"{sum(self.errors.values())}: {self.last_error}", "red"))
         return table

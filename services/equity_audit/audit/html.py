@@ -81,6 +81,18 @@ th:first-child, td:first-child { text-align: left; }
 {% if a.need.flagged %}<p>Below need (99.8% limit): {{ a.need.flagged | join(", ") }}.</p>{% else %}<p>No ICB falls below the 99.8% limit.</p>{% endif %}
 {% if a.need.watch %}<p>Below the 95% limit only: {{ a.need.watch | join(", ") }}.</p>{% endif %}
 
+<h2 id="inclusion">What inclusion would cost here</h2>
+{% set i = a.inclusion %}
+{% if i and i.available %}
+<p>For every {{ i.beds }} new beds: {{ i.expected_admissions }} admissions a year ({{ i.expected_working }}). Beds cost £{{ i.beds_cost_gbp }}; what their patients need to be included costs £{{ i.inclusion_cost_gbp }} more (£{{ i.inclusion_cost_lower_gbp }}–£{{ i.inclusion_cost_upper_gbp }}), £{{ i.inclusion_cost_per_bed_gbp }} a bed.</p>
+<table>
+<thead><tr><th>Need</th><th>Share of admissions</th><th>95% limits</th><th>Admissions</th><th>Cost £</th><th>Source</th></tr></thead>
+<tbody>{% for n in i.needs %}<tr><td>{{ n.need | replace("_", " ") }}</td><td>{{ n.share }}</td><td>{{ n.share_lower }}–{{ n.share_upper }}</td><td>{{ n.admissions }}</td><td>{{ n.cost_gbp }}</td><td>{{ n.source }}</td></tr>{% endfor %}</tbody>
+</table>
+<p>Core20 share of the population {{ i.core20.population_share }}; of expected admissions without inclusion {{ i.core20.admissions_share_without_inclusion }}, with it {{ i.core20.admissions_share_with_inclusion }}. Voluntary-sector hours needed a week: {{ i.voluntary.hours_needed_per_week }}; recorded partners offer {{ i.voluntary.partner_hours_per_week }}.</p>
+<p class="small">{{ i.attribution }}</p>
+{% elif i %}<p>Not available: {{ i.reason }}.</p>{% endif %}
+
 <h2 id="data">Data, vintages and caveats</h2>
 <table>
 <thead><tr><th>Dataset</th><th>Vintage</th><th>Publisher</th><th>Licence</th></tr></thead>

@@ -67,6 +67,11 @@ class AuditReport(BaseModel):
     need_rule: str
     need: dict[str, Any] = Field(description="The need funnel across ICBs in scope.")
     cut_gradient: dict[str, Any] | None = Field(None, exclude_if=lambda v: v is None)
+    inclusion: dict[str, Any] | None = Field(
+        None,
+        exclude_if=lambda v: v is None,
+        description="What inclusion would cost here (from ward_api), or why it is not shown.",
+    )
     datasets: list[AuditDataset]
     caveats: list[str]
     attribution: list[str]

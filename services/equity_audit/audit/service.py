@@ -13,6 +13,7 @@ from services.equity_audit.audit import repository
 from services.equity_audit.audit.csv_out import render_csv
 from services.equity_audit.audit.frame import Areas
 from services.equity_audit.audit.html import render_html
+from services.equity_audit.audit.inclusion import inclusion_section
 from services.equity_audit.audit.report import CAVEATS, build_audit
 from services.equity_audit.clients.ward_api import WardApiClient
 from services.equity_audit.domain.disclosure import DEFAULT_POLICY
@@ -165,6 +166,7 @@ async def run_audit(
             " figures from published counts and hidden with them",
         },
         **built,
+        "inclusion": await inclusion_section(client, scope),
         "datasets": [
             {
                 "kind": d["kind"],

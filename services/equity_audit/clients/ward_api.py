@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -66,4 +66,18 @@ class WardApiClient(ServiceClient):
                 response.status_code,
                 None,
                 f"aggregates do not match the contract: {exc}",
+            ) from exc
+
+    async def inclusion_need(self, *, icb: str, beds: int) -> dict[str, Any]:
+        """ward_api's costed inclusion need for `beds` new beds in an ICB (issue #15)."""
+        response = await self.request(
+            "GET", "/v1/inclusion/need", params={"icb": icb, "beds": str(beds)}
+        )
+        try:
+            body = response.json()
+            (area,) = body["areas"]
+            return {**area, "attribution": body["attribution"]}
+        except (ValueError, KeyError, TypeError) as exc:
+            raise PeerError(
+                self.peer, response.status_code, None, f"inclusion need: {exc}"
             ) from exc

@@ -21,7 +21,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.equity_audit.datasets import repository
 from services.equity_audit.datasets.schemas import DatasetList, DatasetOut, ImportResult
-from services.equity_audit.domain.reference import (
+from shared.database import driver_connection
+from shared.problems import Conflict, Unprocessable
+from shared.reference.datasets import (
     DatasetDescriptor,
     Geography,
     ImportReport,
@@ -38,14 +40,12 @@ from services.equity_audit.domain.reference import (
     national_quintiles,
     synthetic_descriptor,
 )
-from services.equity_audit.domain.reference.descriptors import (
+from shared.reference.datasets.descriptors import (
     DIGITAL_EXCLUSION,
     HOUSING,
     IMD2019,
     LSOA11_TO_ICB,
 )
-from shared.database import driver_connection
-from shared.problems import Conflict, Unprocessable
 
 Kind = Literal["imd", "icb_lookup", "housing", "digital_exclusion"]
 KINDS: tuple[Kind, ...] = ("imd", "icb_lookup", "housing", "digital_exclusion")

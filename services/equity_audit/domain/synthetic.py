@@ -13,6 +13,15 @@ import random
 from collections.abc import Sequence
 from pathlib import Path
 
+from shared.reference.datasets.catalogue import REFERENCE_FILES
+from shared.reference.datasets.descriptors import (
+    DIGITAL_EXCLUSION,
+    HOUSING,
+    DatasetDescriptor,
+    synthetic_descriptor,
+)
+from shared.reference.datasets.digital import DIGITAL_EXCLUSION_LAYOUT, IUC2018_GROUPS
+from shared.reference.datasets.housing import HOUSING_LAYOUT, LSOA11_COUNT
 from shared.reference.synthetic import (
     DEFAULT_SEED,
     SyntheticLsoa,
@@ -23,16 +32,6 @@ from shared.reference.synthetic import (
     write_marker,
     write_synthetic_lsoa_files,
 )
-
-from .reference.catalogue import REFERENCE_FILES
-from .reference.descriptors import (
-    DIGITAL_EXCLUSION,
-    HOUSING,
-    DatasetDescriptor,
-    synthetic_descriptor,
-)
-from .reference.digital import DIGITAL_EXCLUSION_LAYOUT, IUC2018_GROUPS
-from .reference.housing import HOUSING_LAYOUT, LSOA11_COUNT
 
 __all__ = ["DEFAULT_SEED", "ensure_reference_data", "write_synthetic_reference"]
 

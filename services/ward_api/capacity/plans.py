@@ -25,6 +25,7 @@ from services.ward_api.capacity.ward_plans import ward_areas
 from services.ward_api.clients.equity_audit import EquityAuditClient, NeedWeightsResponse
 from services.ward_api.domain.planning import NeedWeights, PlanningArea, plan_beds, plan_budget
 from services.ward_api.geography import repository as geography
+from services.ward_api.inclusion import service as inclusion
 from shared.auth import Principal
 from shared.http_client import PeerError, PeerUnavailable
 from shared.problems import NotFound, ProblemError, ServiceUnavailable, Unprocessable
@@ -120,8 +121,25 @@ async def create_plan(
     weights, used = (None, None)
     if request.need_weighting:
         weights, used = await _weights(equity, [a.code for a in planning])
-    budget = unspent = None
-    if request.budget_gbp is not None:
+    budget = unspent = included = None
+    if request.budget_gbp is not None and request.budget_includes_inclusion:
+        split, included = await inclusion.plan_budget(
+            session,
+            at=at,
+            cost_per_bed=cost_per_bed,
+            areas=_planned(planning, icb_code, extra),
+            planning=planning,
+            budget=request.budget_gbp,
+            weights=weights,
+            allow_above_band=request.allow_above_band,
+        )
+        plan, budget, unspent = split.budget.plan, split.budget.budget, split.budget.unspent
+        notes.append(
+            "the budget pays for beds and, in full, for the inclusion their admissions need "
+            "(see inclusion), so each area's expected Core20 share of admissions is its Core20 "
+            "share of population"
+        )
+    elif request.budget_gbp is not None:
         budget_plan = plan_budget(
             planning,
             request.budget_gbp,
@@ -179,10 +197,36 @@ async def create_plan(
             for s in plan.areas
         ],
     )
+    if included is not None:
+        out.inclusion = included
+    elif request.include_inclusion:
+        out.inclusion = await inclusion.for_plan(
+            session,
+            at=at,
+            cost_per_bed=cost_per_bed,
+            areas=_planned(planning, icb_code, extra),
+            beds={s.code: s.beds_given for s in plan.areas},
+        )
     record.result = jsonable_encoder(out)
     session.add(record)
     await session.flush()
     return out
+
+
+def _planned(
+    planning: list[PlanningArea], icb_code: str | None, extra: dict[str, dict[str, Any]]
+) -> list[inclusion.PlannedArea]:
+    """The plan's areas as inclusion costing sees them: ICBs, or wards with their catchment."""
+    return [
+        inclusion.PlannedArea(
+            code=a.code,
+            name=a.name,
+            icb_code=icb_code or a.code,
+            sub_icb_codes=extra.get(a.code, {}).get("catchment"),
+            ward_id=uuid.UUID(a.code) if icb_code else None,
+        )
+        for a in planning
+    ]
 
 
 def plan_icb_codes(result: dict[str, Any]) -> set[str]:

@@ -77,6 +77,11 @@ CREATE_PLAN = problem_responses(
         "need-weights-unavailable",
         "equity_audit could not be reached for need weights; retry, or plan without need_weighting",
     ),
+    problem(
+        422,
+        "inclusion-data-missing",
+        "no digital-exclusion reference data is loaded, so inclusion need cannot be estimated",
+    ),
 )
 
 GET_PLAN = problem_responses(

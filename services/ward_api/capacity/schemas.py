@@ -11,6 +11,7 @@ from typing import Any, Literal, Self
 from pydantic import BaseModel, Field, model_validator
 
 from services.ward_api.domain.capacity import BandStatus, PopulationBasis
+from services.ward_api.inclusion.schemas import InclusionReport
 
 
 class Level(StrEnum):
@@ -118,11 +119,24 @@ class PlanRequest(BaseModel):
     icb_codes: list[str] | None = Field(
         None, description="Plan for these ICBs only (default: every ICB the caller may see)"
     )
+    include_inclusion: bool = Field(
+        False,
+        description="Also cost what the beds given would need for inclusion over a year "
+        "(devices, face-to-face observation, housing, voluntary sector): see /v1/inclusion/need",
+    )
+    budget_includes_inclusion: bool = Field(
+        False,
+        description="With budget_gbp: share it between beds and the inclusion their admissions "
+        "need, so that each area's expected Core20 share of admissions is not below its "
+        "Core20 share of population (implies include_inclusion)",
+    )
 
     @model_validator(mode="after")
     def _one_amount(self) -> Self:
         if (self.new_beds is None) == (self.budget_gbp is None):
             raise ValueError("give exactly one of new_beds or budget_gbp")
+        if self.budget_includes_inclusion and self.budget_gbp is None:
+            raise ValueError("budget_includes_inclusion needs budget_gbp")
         return self
 
     def level_problem(self) -> str | None:
@@ -183,3 +197,6 @@ class PlanOut(BaseModel):
     capacity_source: str
     notes: list[str] = Field(default_factory=list)
     areas: list[PlanAreaOut]
+    inclusion: InclusionReport | None = Field(
+        None, description="include_inclusion: beds cost and inclusion cost per area"
+    )

@@ -7,16 +7,16 @@ from pathlib import Path
 
 import pytest
 
-from services.equity_audit.domain.reference import (
-    REFERENCE_FILES,
-    SYNTHETIC_MARKER,
-    is_synthetic_dir,
-    load_reference,
-)
 from services.equity_audit.domain.synthetic import (
     DEFAULT_SEED,
     ensure_reference_data,
     write_synthetic_reference,
+)
+from shared.reference.datasets import (
+    REFERENCE_FILES,
+    SYNTHETIC_MARKER,
+    is_synthetic_dir,
+    load_reference,
 )
 from tests.support.data import data_dir, require_data
 

@@ -15,9 +15,9 @@ from pathlib import Path
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from services.equity_audit.domain.reference import load_icb_lookup, load_imd2019
 from services.ward_api.domain.geography import load_geography
 from shared.reference import IMD_COLUMNS, IMD_FILE, LOOKUP_COLUMNS, LSOA_ICB_FILE, DataFileError
+from shared.reference.datasets import load_icb_lookup, load_imd2019
 
 _CODE_CHARS = st.sampled_from("0123456789ABCDEFQXYZ٤a ")
 _NUMBER_CHARS = st.sampled_from("0123456789.-+e٤ ")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from services.equity_audit.domain.reference import (
+from shared.reference.datasets import (
     DigitalExclusionRow,
     HousingMeasure,
     HousingRow,

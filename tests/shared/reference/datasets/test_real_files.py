@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from services.equity_audit.domain.reference import (
+from shared.reference.datasets import (
     LoadedDataset,
     ReferenceData,
     load_digital_exclusion,

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from services.equity_audit.domain.reference import (
+from shared.reference import IMD_COLUMNS, LOOKUP_COLUMNS
+from shared.reference.datasets import (
     SYNTHETIC_MARKER,
     load_digital_exclusion,
     load_housing,
@@ -15,7 +16,6 @@ from services.equity_audit.domain.reference import (
     load_imd2019,
     load_reference,
 )
-from shared.reference import IMD_COLUMNS, LOOKUP_COLUMNS
 
 from .conftest import WriteCsv
 

@@ -1,4 +1,5 @@
-"""Reference data for the equity audit: loaders that validate, typed rows, derived quintiles.
+"""Reference datasets (IMD, LSOA lookup, housing, digital exclusion, census, IoD): loaders
+that validate, typed rows, derived quintiles; each service loads what it needs from them.
 
 Loaders never raise on bad rows: each returns a ``LoadedDataset`` whose ``report`` lists the
 rows accepted, rejected (line number and reason) and skipped. Exceptions are kept for a file

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from services.equity_audit.domain.reference import (
+from shared.reference.datasets import (
     ChangeIndicator,
     Geography,
     build_mapping,
