@@ -81,7 +81,7 @@ def _sii() -> list[tuple[str, str]]:
 
 
 def _reference() -> list[tuple[str, str]]:
-    from services.equity_audit.domain import reference
+    from shared.reference import datasets as reference
     from shared.settings import DataSettings
 
     directory = DataSettings().data_dir
