@@ -33,6 +33,8 @@ FAST = {
     "binding_backoff_base_seconds": 0.05,
     "binding_backoff_max_seconds": 0.3,
     "binding_lease_seconds": 20.0,
+    # Retries are what these tests watch: the breaker (tested on its own below) stays shut.
+    "binding_breaker_threshold": 1000,
     "log_level": "WARNING",
 }
 
