@@ -25,12 +25,15 @@ import tempfile
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 
 from services.equity_audit.audit.frame import Areas, Uptake
 from services.equity_audit.audit.report import build_audit
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 LSOAS = 32_844
 ADMISSIONS = 1_000_000
@@ -150,113 +153,150 @@ def _uptake_records(rng: np.random.Generator, areas: Areas, rows: int) -> list[t
 
 
 async def _measure_with_database(url: str) -> list[tuple[str, str]]:
-    from services.equity_audit.audit import repository, service
-    from services.equity_audit.clients.ward_api import WardApiClient
-    from services.equity_audit.reference_data import load_async
-    from services.equity_audit.settings import EquitySettings
-    from services.equity_audit.snapshots.repository import rebuild_totals
-    from shared.auth import Principal, Role
-    from shared.database import create_engine, create_sessionmaker, driver_connection
+    """Figures for the database reads and whole audits on a loaded reference and snapshot."""
+    from shared.database import create_engine, create_sessionmaker
 
-    synthetic_dir = Path(tempfile.mkdtemp(prefix="vward-bench-synthetic-"))
-    try:
-        loaded = await load_async(url, EquitySettings().data_dir, synthetic_dir=synthetic_dir)
-    finally:
-        shutil.rmtree(synthetic_dir, ignore_errors=True)
+    loaded = await _load_reference(url)
     engine = create_engine(url, pool_size=2, application_name="bench")
     sessions = create_sessionmaker(engine)
     figures: list[tuple[str, str]] = [("DB reference loaded", loaded)]
     try:
-        async with sessions() as session:
-            started = time.perf_counter()
-            areas = await repository.load_areas(session)
-            figures.append(("DB read: reference areas (once per version)", _took(started, areas)))
-            records = _uptake_records(np.random.default_rng(7), areas, 250_000)
-            conn = await driver_connection(session)
-            # A snapshot as a refresh writes it: its rows, then the per-LSOA totals.
-            await conn.execute(
-                """INSERT INTO equity.snapshots (id, period_from, period_to, row_count)
-                   OVERRIDING SYSTEM VALUE VALUES (1, '2025-01-01', '2026-01-01', $1)""",
-                len(records),
-            )
-            await conn.copy_records_to_table(
-                "uptake", schema_name="equity", columns=list(UPTAKE_COLUMNS), records=records
-            )
-            # 250,000 tuples left alive would make every cyclic GC pass in the timed reads slow.
-            del records
-            gc.collect()
-            started = time.perf_counter()
-            await rebuild_totals(conn, snapshot_id=1)
-            rebuilt = time.perf_counter() - started
-            await session.commit()
-            await conn.execute("ANALYZE equity.uptake")
-            await conn.execute("ANALYZE equity.uptake_totals")
-        figures.append(("refresh: per-LSOA totals rebuilt", f"{rebuilt:.3f} s (once per refresh)"))
-
-        async def read(cut: str, from_month: str | None) -> Any:
-            async with sessions() as session:
-                uptake, _ = await repository.load_uptake(
-                    session, areas, cut=cut, from_month=from_month, to_month=None, snapshot_id=1
-                )
-                return uptake
-
-        for label, cut, from_month in (
-            ("per LSOA (totals)", "imd_quintile", None),
-            ("per LSOA, part year (raw rows)", "imd_quintile", "2025-02"),
-            ("per LSOA x age band (raw rows)", "age_band", None),
-        ):
-            seconds, uptake = await _median(functools.partial(read, cut, from_month))
-            figures.append((f"DB read: uptake {label}", f"{seconds:.3f} s ({len(uptake):,} rows)"))
-
-        settings = EquitySettings(
-            database_url=url, sii_repetitions=REPETITIONS, snapshot_max_age_seconds=86_400
-        )
-        cache = service.AreaCache()
-        national = Principal(subject="bench", role=Role.admin)
-        client = cast(WardApiClient, None)  # the snapshot is fresh: ward_api is not called
-
-        async def audit(icb: str | None) -> dict[str, Any]:
-            async with sessions() as session:
-                return await service.run_audit(
-                    session, client=client, settings=settings, cache=cache, principal=national,
-                    icb=icb, cut="imd_quintile", from_month=None, to_month=None,
-                )  # fmt: skip
-
-        started = time.perf_counter()
-        await audit(None)
-        figures.append(
-            ("audit: England, first request (areas read)", f"{time.perf_counter() - started:.3f} s")
-        )
-        england, result = await _median(lambda: audit(None))
-        admissions = result["total"]["admissions"]
-        figures.append(
-            (
-                f"audit: England end-to-end, median of {RUNS}",
-                f"{england:.3f} s = {england / TARGET_SECONDS:.2f} x the 1 s target"
-                f" ({admissions:,} admissions published)",
-            )
-        )
-        icbs = sorted(areas.icb_names)
-        one, _ = await _median(lambda: audit(icbs[0]))
-
-        async def ten() -> None:
-            for icb in icbs[:10]:
-                await audit(icb)
-
-        tens, _ = await _median(ten, runs=ICB_RUNS)
-        figures += [
-            ("audit: per ICB (10 ICB audits / 10)", f"{tens / 10:.3f} s"),
-            ("growth: 1 ICB audit", f"{one:.3f} s"),
-            ("growth: 10 ICB audits", f"{tens:.3f} s ({tens / one:.1f} x 1 ICB)"),
-            (
-                f"growth: England audit ({len(icbs)} ICBs)",
-                f"{england:.3f} s ({england / one:.1f} x 1 ICB)",
-            ),
-        ]
+        areas = await _write_snapshot(sessions, figures)
+        await _time_uptake_reads(sessions, areas, figures)
+        await _time_audits(url, sessions, areas, figures)
         figures.append(("load average at end (1/5/15 min)", _load()))
     finally:
         await engine.dispose()
     return figures
+
+
+async def _load_reference(url: str) -> str:
+    """Load the reference data (with a throwaway synthetic directory); what was loaded."""
+    from services.equity_audit.reference_data import load_async
+    from services.equity_audit.settings import EquitySettings
+
+    synthetic_dir = Path(tempfile.mkdtemp(prefix="vward-bench-synthetic-"))
+    try:
+        return await load_async(url, EquitySettings().data_dir, synthetic_dir=synthetic_dir)
+    finally:
+        shutil.rmtree(synthetic_dir, ignore_errors=True)
+
+
+async def _write_snapshot(
+    sessions: async_sessionmaker[AsyncSession], figures: list[tuple[str, str]]
+) -> Areas:
+    """Read the areas and write a 250,000-row snapshot with its totals, timing both."""
+    from services.equity_audit.audit import repository
+    from services.equity_audit.snapshots.repository import rebuild_totals
+    from shared.database import driver_connection
+
+    async with sessions() as session:
+        started = time.perf_counter()
+        areas: Areas = await repository.load_areas(session)
+        figures.append(("DB read: reference areas (once per version)", _took(started, areas)))
+        records = _uptake_records(np.random.default_rng(7), areas, 250_000)
+        conn = await driver_connection(session)
+        # A snapshot as a refresh writes it: its rows, then the per-LSOA totals.
+        await conn.execute(
+            """INSERT INTO equity.snapshots (id, period_from, period_to, row_count)
+               OVERRIDING SYSTEM VALUE VALUES (1, '2025-01-01', '2026-01-01', $1)""",
+            len(records),
+        )
+        await conn.copy_records_to_table(
+            "uptake", schema_name="equity", columns=list(UPTAKE_COLUMNS), records=records
+        )
+        # 250,000 tuples left alive would make every cyclic GC pass in the timed reads slow.
+        del records
+        gc.collect()
+        started = time.perf_counter()
+        await rebuild_totals(conn, snapshot_id=1)
+        rebuilt = time.perf_counter() - started
+        await session.commit()
+        await conn.execute("ANALYZE equity.uptake")
+        await conn.execute("ANALYZE equity.uptake_totals")
+    figures.append(("refresh: per-LSOA totals rebuilt", f"{rebuilt:.3f} s (once per refresh)"))
+    return areas
+
+
+async def _time_uptake_reads(
+    sessions: async_sessionmaker[AsyncSession], areas: Areas, figures: list[tuple[str, str]]
+) -> None:
+    """Median time of the snapshot's uptake reads, from the totals and from raw rows."""
+    from services.equity_audit.audit import repository
+
+    async def read(cut: str, from_month: str | None) -> Any:
+        async with sessions() as session:
+            uptake, _ = await repository.load_uptake(
+                session, areas, cut=cut, from_month=from_month, to_month=None, snapshot_id=1
+            )
+            return uptake
+
+    for label, cut, from_month in (
+        ("per LSOA (totals)", "imd_quintile", None),
+        ("per LSOA, part year (raw rows)", "imd_quintile", "2025-02"),
+        ("per LSOA x age band (raw rows)", "age_band", None),
+    ):
+        seconds, uptake = await _median(functools.partial(read, cut, from_month))
+        figures.append((f"DB read: uptake {label}", f"{seconds:.3f} s ({len(uptake):,} rows)"))
+
+
+async def _time_audits(
+    url: str,
+    sessions: async_sessionmaker[AsyncSession],
+    areas: Areas,
+    figures: list[tuple[str, str]],
+) -> None:
+    """Median time of whole audits: England, one ICB and ten ICBs."""
+    from services.equity_audit.audit import service
+    from services.equity_audit.clients.ward_api import WardApiClient
+    from services.equity_audit.settings import EquitySettings
+    from shared.auth import Principal, Role
+
+    settings = EquitySettings(
+        database_url=url, sii_repetitions=REPETITIONS, snapshot_max_age_seconds=86_400
+    )
+    cache = service.AreaCache()
+    national = Principal(subject="bench", role=Role.admin)
+    client = cast(WardApiClient, None)  # the snapshot is fresh: ward_api is not called
+
+    async def audit(icb: str | None) -> dict[str, Any]:
+        async with sessions() as session:
+            return await service.run_audit(
+                session, client=client, settings=settings, cache=cache, principal=national,
+                icb=icb, cut="imd_quintile", from_month=None, to_month=None,
+            )  # fmt: skip
+
+    started = time.perf_counter()
+    await audit(None)
+    figures.append(
+        ("audit: England, first request (areas read)", f"{time.perf_counter() - started:.3f} s")
+    )
+    england, result = await _median(lambda: audit(None))
+    admissions = result["total"]["admissions"]
+    figures.append(
+        (
+            f"audit: England end-to-end, median of {RUNS}",
+            f"{england:.3f} s = {england / TARGET_SECONDS:.2f} x the 1 s target"
+            f" ({admissions:,} admissions published)",
+        )
+    )
+    icbs = sorted(areas.icb_names)
+    one, _ = await _median(lambda: audit(icbs[0]))
+
+    async def ten() -> None:
+        for icb in icbs[:10]:
+            await audit(icb)
+
+    tens, _ = await _median(ten, runs=ICB_RUNS)
+    figures += [
+        ("audit: per ICB (10 ICB audits / 10)", f"{tens / 10:.3f} s"),
+        ("growth: 1 ICB audit", f"{one:.3f} s"),
+        ("growth: 10 ICB audits", f"{tens:.3f} s ({tens / one:.1f} x 1 ICB)"),
+        (
+            f"growth: England audit ({len(icbs)} ICBs)",
+            f"{england:.3f} s ({england / one:.1f} x 1 ICB)",
+        ),
+    ]
 
 
 async def _median(run: Callable[[], Awaitable[Any]], runs: int = RUNS) -> tuple[float, Any]:

@@ -133,8 +133,8 @@ async def _scalar(url: str, sql: str) -> object:
 
 
 async def _measure(url: str, ward_url: str, ingest_url: str, pid: int) -> list[tuple[str, str]]:
+    """Event latency to STREAMS open SSE streams, via a reading and via a direct alert."""
     admin, service = _bearer(Role.admin), _bearer(Role.service, icbs=["*"], wards=["*"])
-    anyone = _bearer(Role.clinician, wards=["*"])
     limits = httpx.Limits(max_connections=STREAMS + 50, max_keepalive_connections=STREAMS + 50)
     timeout = httpx.Timeout(30.0, read=None)
     async with (
@@ -145,50 +145,10 @@ async def _measure(url: str, ward_url: str, ingest_url: str, pid: int) -> list[t
         r = await ingest.post("/v1/admin/vendors", json={"name": "bench-events"}, headers=admin)
         r.raise_for_status()
         creds = r.json()["issued_key"]
-        wards, admissions = [], []  # admissions: (ward index, admission id, device)
-        for w in range(WARDS):
-            body = {"name": f"events {w}", "icb_code": "E54000008", "provider_ods_code": "RBL",
-                    "provider_name": "Bench Trust", "pathways": ["frailty"],
-                    "beds": ADMISSIONS}  # fmt: skip
-            r = await ward.post("/v1/wards", json=body, headers=admin)
-            r.raise_for_status()
-            wards.append(r.json()["id"])
-        for n in range(WARDS * ADMISSIONS):
-            w = n % WARDS
-            body = {"nhs_number": _nhs(n), "date_of_birth": "1950-01-01", "sex": "female",
-                    "ethnic_category": "A", "lsoa11cd": "E01012345", "own_device": True,
-                    "broadband": True, "housing_concern": False}  # fmt: skip
-            r = await ward.post("/v1/patients", json=body, headers=anyone)
-            r.raise_for_status()
-            device = f"EVBENCH-{n:04d}"
-            body = {"patient_id": r.json()["id"], "ward_id": wards[w], "pathway": "frailty",
-                    "referral_source": "gp",
-                    "device": {"vendor_id": creds["vendor_id"], "device_id": device}}  # fmt: skip
-            r = await ward.post(
-                "/v1/admissions", json=body, headers={**anyone, "Idempotency-Key": uuid.uuid4().hex}
-            )
-            r.raise_for_status()
-            admissions.append((w, r.json()["id"], device))
-        deadline = time.monotonic() + 30
-        while await _scalar(url, "SELECT count(*) FROM ward.admission WHERE binding_status "
-                                 "= 'bound'") != len(admissions):  # fmt: skip
-            if time.monotonic() > deadline:
-                raise TimeoutError("devices not bound within 30 s")
-            await asyncio.sleep(0.2)
-
-        arrivals = _Arrivals()
-        by_ward: dict[int, set[int]] = defaultdict(set)
-        tasks = []
-        for n in range(STREAMS):
-            w = n % WARDS
-            headers = _bearer(Role.clinician, subject=f"bench-{n}", wards=[wards[w]])
-            response = await stack.enter_async_context(
-                ward.stream("GET", f"/v1/wards/{wards[w]}/events", headers=headers)
-            )
-            response.raise_for_status()
-            by_ward[w].add(n)
-            tasks.append(asyncio.create_task(arrivals.follow(n, response)))
-        stack.callback(lambda: [t.cancel() for t in tasks])
+        wards = await _create_wards(ward, admin)
+        admissions = await _admit_all(ward, wards, creds["vendor_id"])
+        await _await_bound(url, len(admissions))
+        arrivals, by_ward = await _open_streams(ward, stack, wards)
         await asyncio.sleep(1.0)
         connections = await _scalar(
             url, "SELECT count(*) FROM pg_stat_activity WHERE application_name LIKE 'ward_api%'"
@@ -224,6 +184,74 @@ async def _measure(url: str, ward_url: str, ingest_url: str, pid: int) -> list[t
         (f"ward_api resident memory, {STREAMS} streams", rss),
         ("load average (1, 5, 15 min)", " ".join(f"{x:.1f}" for x in os.getloadavg())),
     ]  # fmt: skip
+
+
+async def _create_wards(ward: httpx.AsyncClient, admin: dict[str, str]) -> list[str]:
+    """Create WARDS wards of ADMISSIONS beds each; their ids."""
+    wards = []
+    for w in range(WARDS):
+        body = {"name": f"events {w}", "icb_code": "E54000008", "provider_ods_code": "RBL",
+                "provider_name": "Bench Trust", "pathways": ["frailty"],
+                "beds": ADMISSIONS}  # fmt: skip
+        r = await ward.post("/v1/wards", json=body, headers=admin)
+        r.raise_for_status()
+        wards.append(r.json()["id"])
+    return wards
+
+
+async def _admit_all(
+    ward: httpx.AsyncClient, wards: list[str], vendor_id: str
+) -> list[tuple[int, str, str]]:
+    """Admit ADMISSIONS patients to each ward, each with a device; (ward index, id, device)."""
+    anyone = _bearer(Role.clinician, wards=["*"])
+    admissions = []
+    for n in range(WARDS * ADMISSIONS):
+        w = n % WARDS
+        body = {"nhs_number": _nhs(n), "date_of_birth": "1950-01-01", "sex": "female",
+                "ethnic_category": "A", "lsoa11cd": "E01012345", "own_device": True,
+                "broadband": True, "housing_concern": False}  # fmt: skip
+        r = await ward.post("/v1/patients", json=body, headers=anyone)
+        r.raise_for_status()
+        device = f"EVBENCH-{n:04d}"
+        body = {"patient_id": r.json()["id"], "ward_id": wards[w], "pathway": "frailty",
+                "referral_source": "gp",
+                "device": {"vendor_id": vendor_id, "device_id": device}}  # fmt: skip
+        r = await ward.post(
+            "/v1/admissions", json=body, headers={**anyone, "Idempotency-Key": uuid.uuid4().hex}
+        )
+        r.raise_for_status()
+        admissions.append((w, r.json()["id"], device))
+    return admissions
+
+
+async def _await_bound(url: str, count: int) -> None:
+    """Wait up to 30 s for `count` admissions' devices to be bound."""
+    deadline = time.monotonic() + 30
+    while await _scalar(url, "SELECT count(*) FROM ward.admission WHERE binding_status "
+                             "= 'bound'") != count:  # fmt: skip
+        if time.monotonic() > deadline:
+            raise TimeoutError("devices not bound within 30 s")
+        await asyncio.sleep(0.2)
+
+
+async def _open_streams(
+    ward: httpx.AsyncClient, stack: contextlib.AsyncExitStack, wards: list[str]
+) -> tuple[_Arrivals, dict[int, set[int]]]:
+    """Open STREAMS event streams spread over the wards; what arrives, and streams per ward."""
+    arrivals = _Arrivals()
+    by_ward: dict[int, set[int]] = defaultdict(set)
+    tasks = []
+    for n in range(STREAMS):
+        w = n % WARDS
+        headers = _bearer(Role.clinician, subject=f"bench-{n}", wards=[wards[w]])
+        response = await stack.enter_async_context(
+            ward.stream("GET", f"/v1/wards/{wards[w]}/events", headers=headers)
+        )
+        response.raise_for_status()
+        by_ward[w].add(n)
+        tasks.append(asyncio.create_task(arrivals.follow(n, response)))
+    stack.callback(lambda: [t.cancel() for t in tasks])
+    return arrivals, by_ward
 
 
 def run() -> list[tuple[str, str]]:

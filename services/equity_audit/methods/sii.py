@@ -119,57 +119,16 @@ def slope_index_of_inequality(
     rows = sorted(_validated(quantiles, value_type), key=lambda q: q.quantile)
     levels = _checks.confidence_levels(confidence)
     scale = _checks.finite(multiplier, "multiplier")
-    if not isinstance(transform, bool):
-        raise MethodInputError(None, "transform", "must be true or false")
-    if transform and value_type == "normal":
-        raise MethodInputError(None, "transform", "only rates and proportions can be transformed")
-    if scale == 0:
-        raise MethodInputError(None, "multiplier", "must not be zero")
-    if isinstance(repetitions, bool) or not isinstance(repetitions, int):
-        raise MethodInputError(None, "repetitions", "must be a whole number")
-    if repetitions < MIN_REPETITIONS:
-        raise MethodInputError(None, "repetitions", f"must be at least {MIN_REPETITIONS}")
+    _check_options(value_type, transform, scale, repetitions)
 
     # Overflow (huge values, SEs or multipliers) yields inf or NaN, refused below, not a warning.
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        population = np.array([q.population for q in rows])
-        total = population.sum()
-        if not np.isfinite(total):
-            raise MethodInputError(None, "population", "the quantiles' total is too large")
-        values = np.array([q.value for q in rows])
-        share = population / total
-        rank = np.cumsum(share) - share / 2
-        sqrt_share = np.sqrt(share)
-        design = np.column_stack([sqrt_share, rank * sqrt_share])
-        # Rows of `solve` map sqrt(share)-weighted values to (intercept, slope) by least squares.
-        solve = np.linalg.solve(design.T @ design, design.T)
-
-        centre, se = _sampling_scale(rows, values, value_type)
-        rng = np.random.default_rng(seed)
-        draws = centre + se * rng.standard_normal((repetitions, len(rows)))
-        if transform:
-            # Fit and simulate on the log / logit scale; back-transform the fitted ends.
-            a, b = solve @ (centre * sqrt_share)
-            low_end, high_end = _back_transform(np.array([a, a + b]), value_type)
-            sim_slope = _fit_rows(draws * sqrt_share, solve.T)[:, 1]
-            middle = a + b / 2
-            sim_low = _back_transform(middle - sim_slope / 2, value_type)
-            sim_high = _back_transform(middle + sim_slope / 2, value_type)
-            intercept = float(low_end * abs(scale))
-            sii = float(scale * (high_end - low_end))
-            sim_sii = scale * (sim_high - sim_low)
-        else:
-            a, b = solve @ (values * sqrt_share)
-            low_end, high_end = a, a + b
-            params = _fit_rows(_back_transform(draws, value_type) * sqrt_share, solve.T)
-            sim_low, sim_high = params[:, 0], params[:, 0] + params[:, 1]
-            intercept = float(a)
-            sii = float(scale * b)
-            sim_sii = scale * params[:, 1]
-        forward = _ratio(high_end, low_end)
-        reverse = _ratio(low_end, high_end)
-        sim_forward = sim_high / sim_low
-        sim_reverse = sim_low / sim_high
+        fit = _fit(rows, value_type, transform, scale, repetitions, seed)
+        sii, intercept, sim_sii = fit.sii, fit.intercept, fit.sim_sii
+        forward = _ratio(fit.high_end, fit.low_end)
+        reverse = _ratio(fit.low_end, fit.high_end)
+        sim_forward = fit.sim_high / fit.sim_low
+        sim_reverse = fit.sim_low / fit.sim_high
     sii_limits = _percentile_limits(sim_sii, levels)
     _checks.finite_results(
         "quantiles",
@@ -200,6 +159,112 @@ def slope_index_of_inequality(
         intercept=intercept,
         transform=transform,
         rii_reason=rii_reason or reverse_reason,
+    )
+
+
+def _check_options(
+    value_type: ValueType, transform: object, scale: float, repetitions: object
+) -> None:
+    """Refuse a transform, multiplier or repetition count the method cannot use."""
+    if not isinstance(transform, bool):
+        raise MethodInputError(None, "transform", "must be true or false")
+    if transform and value_type == "normal":
+        raise MethodInputError(None, "transform", "only rates and proportions can be transformed")
+    if scale == 0:
+        raise MethodInputError(None, "multiplier", "must not be zero")
+    if isinstance(repetitions, bool) or not isinstance(repetitions, int):
+        raise MethodInputError(None, "repetitions", "must be a whole number")
+    if repetitions < MIN_REPETITIONS:
+        raise MethodInputError(None, "repetitions", f"must be at least {MIN_REPETITIONS}")
+
+
+@dataclass(frozen=True, slots=True)
+class _Fit:
+    """The fitted line's ends, intercept and SII, and their simulated counterparts."""
+
+    intercept: float
+    sii: float
+    low_end: float
+    high_end: float
+    sim_sii: NDArray[np.float64]
+    sim_low: NDArray[np.float64]
+    sim_high: NDArray[np.float64]
+
+
+def _fit(
+    rows: list[QuantileValue],
+    value_type: ValueType,
+    transform: bool,
+    scale: float,
+    repetitions: int,
+    seed: int,
+) -> _Fit:
+    """Fit the line through the quantiles by their mid-rank, and simulate it."""
+    population = np.array([q.population for q in rows])
+    total = population.sum()
+    if not np.isfinite(total):
+        raise MethodInputError(None, "population", "the quantiles' total is too large")
+    values = np.array([q.value for q in rows])
+    share = population / total
+    rank = np.cumsum(share) - share / 2
+    sqrt_share = np.sqrt(share)
+    design = np.column_stack([sqrt_share, rank * sqrt_share])
+    # Rows of `solve` map sqrt(share)-weighted values to (intercept, slope) by least squares.
+    solve = np.linalg.solve(design.T @ design, design.T)
+
+    centre, se = _sampling_scale(rows, values, value_type)
+    rng = np.random.default_rng(seed)
+    draws = centre + se * rng.standard_normal((repetitions, len(rows)))
+    if transform:
+        return _fit_transformed(solve, sqrt_share, centre, draws, value_type, scale)
+    return _fit_direct(solve, sqrt_share, values, draws, value_type, scale)
+
+
+def _fit_transformed(
+    solve: NDArray[np.float64],
+    sqrt_share: NDArray[np.float64],
+    centre: NDArray[np.float64],
+    draws: NDArray[np.float64],
+    value_type: ValueType,
+    scale: float,
+) -> _Fit:
+    """Fit and simulate on the log / logit scale; back-transform the fitted ends."""
+    a, b = solve @ (centre * sqrt_share)
+    low_end, high_end = _back_transform(np.array([a, a + b]), value_type)
+    sim_slope = _fit_rows(draws * sqrt_share, solve.T)[:, 1]
+    middle = a + b / 2
+    sim_low = _back_transform(middle - sim_slope / 2, value_type)
+    sim_high = _back_transform(middle + sim_slope / 2, value_type)
+    return _Fit(
+        intercept=float(low_end * abs(scale)),
+        sii=float(scale * (high_end - low_end)),
+        low_end=low_end,
+        high_end=high_end,
+        sim_sii=scale * (sim_high - sim_low),
+        sim_low=sim_low,
+        sim_high=sim_high,
+    )
+
+
+def _fit_direct(
+    solve: NDArray[np.float64],
+    sqrt_share: NDArray[np.float64],
+    values: NDArray[np.float64],
+    draws: NDArray[np.float64],
+    value_type: ValueType,
+    scale: float,
+) -> _Fit:
+    """Fit the values themselves; simulate on their own scale."""
+    a, b = solve @ (values * sqrt_share)
+    params = _fit_rows(_back_transform(draws, value_type) * sqrt_share, solve.T)
+    return _Fit(
+        intercept=float(a),
+        sii=float(scale * b),
+        low_end=a,
+        high_end=a + b,
+        sim_sii=scale * params[:, 1],
+        sim_low=params[:, 0],
+        sim_high=params[:, 0] + params[:, 1],
     )
 
 

@@ -87,31 +87,12 @@ async def raise_alerts(
     """Insert the candidates the de-duplication rules let through; returns their ids."""
     if not candidates:
         return []
-    admissions = sorted({c.admission_id for c in candidates})
     since = now - timedelta(minutes=settings.alert_suppress_minutes)
-    news2_rank: dict[uuid.UUID, int] = {}
-    rules_alerted: set[uuid.UUID] = set()
-    for admission_id, kind, threshold_id in await conn.fetch(_RECENT, admissions, since):
-        if kind in NEWS2_RANK:
-            news2_rank[admission_id] = max(news2_rank.get(admission_id, 0), NEWS2_RANK[kind])
-        elif threshold_id is not None:
-            rules_alerted.add(threshold_id)
-    keyed = [c.dedup_key for c in candidates if c.dedup_key is not None]
-    raised_keys = {row[0] for row in await conn.fetch(_RAISED_KEYS, keyed)} if keyed else set()
+    raised = await _Raised.load(conn, candidates, since)
     rows = []
     for c in candidates:
-        if c.dedup_key is not None:
-            if c.dedup_key in raised_keys:
-                continue
-            raised_keys.add(c.dedup_key)
-        if c.kind in NEWS2_RANK:
-            if news2_rank.get(c.admission_id, 0) >= NEWS2_RANK[c.kind]:
-                continue
-            news2_rank[c.admission_id] = NEWS2_RANK[c.kind]
-        elif c.threshold_id is not None:
-            if c.threshold_id in rules_alerted:
-                continue
-            rules_alerted.add(c.threshold_id)
+        if not raised.lets_through(c):
+            continue
         rows.append(
             (uuid.uuid4(), c.admission_id, c.ward_id, c.kind, c.news2_score, c.risk, c.detail,
              now, c.threshold_id, c.dedup_key, list(c.reading_keys))
@@ -119,6 +100,55 @@ async def raise_alerts(
     if rows:
         await conn.executemany(_INSERT_ALERT, rows)
     return [row[0] for row in rows]
+
+
+class _Raised:
+    """What is already raised: the de-duplication state candidates are checked against."""
+
+    __slots__ = ("dedup_keys", "news2_rank", "rules_alerted")
+
+    def __init__(
+        self,
+        news2_rank: dict[uuid.UUID, int],
+        rules_alerted: set[uuid.UUID],
+        dedup_keys: set[str],
+    ) -> None:
+        self.news2_rank = news2_rank  # highest NEWS2 rank raised per admission
+        self.rules_alerted = rules_alerted  # threshold rules alerted on
+        self.dedup_keys = dedup_keys  # dedup keys already raised
+
+    @classmethod
+    async def load(
+        cls, conn: asyncpg.Connection, candidates: Sequence[AlertCandidate], since: datetime
+    ) -> _Raised:
+        """The alerts raised since `since` for the candidates' admissions, and their keys."""
+        admissions = sorted({c.admission_id for c in candidates})
+        news2_rank: dict[uuid.UUID, int] = {}
+        rules_alerted: set[uuid.UUID] = set()
+        for admission_id, kind, threshold_id in await conn.fetch(_RECENT, admissions, since):
+            if kind in NEWS2_RANK:
+                news2_rank[admission_id] = max(news2_rank.get(admission_id, 0), NEWS2_RANK[kind])
+            elif threshold_id is not None:
+                rules_alerted.add(threshold_id)
+        keyed = [c.dedup_key for c in candidates if c.dedup_key is not None]
+        raised_keys = {row[0] for row in await conn.fetch(_RAISED_KEYS, keyed)} if keyed else set()
+        return cls(news2_rank, rules_alerted, raised_keys)
+
+    def lets_through(self, c: AlertCandidate) -> bool:
+        """Whether the candidate is raised; if so, it counts as raised from now on."""
+        if c.dedup_key is not None:
+            if c.dedup_key in self.dedup_keys:
+                return False
+            self.dedup_keys.add(c.dedup_key)
+        if c.kind in NEWS2_RANK:
+            if self.news2_rank.get(c.admission_id, 0) >= NEWS2_RANK[c.kind]:
+                return False
+            self.news2_rank[c.admission_id] = NEWS2_RANK[c.kind]
+        elif c.threshold_id is not None:
+            if c.threshold_id in self.rules_alerted:
+                return False
+            self.rules_alerted.add(c.threshold_id)
+        return True
 
 
 async def mark_withdrawn(

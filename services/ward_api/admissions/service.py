@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime, timedelta
+from typing import NoReturn
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -248,56 +249,14 @@ async def admit(
 ) -> AdmissionOut:
     """Admit into a free bed, or raise WardFull after putting the patient on the wait-list."""
     ward = await ward_in_scope(session, principal, data.ward_id, lock=True)
-    if ward.status != "open":
-        raise Conflict(f"ward is {ward.status}", slug="ward-not-open", status_=ward.status)
-    if str(data.pathway) not in ward.pathways:
-        raise Unprocessable(
-            f"ward does not serve the {data.pathway} pathway",
-            slug="pathway-not-served",
-            pathways=ward.pathways,
-        )
+    _check_ward_accepts(ward, data)
     patient = await session.get(Patient, data.patient_id)
     if patient is None:
         raise NotFound(f"no patient {data.patient_id}", slug="patient-not-found")
-    current = await repository.open_admission(session, patient.id)
-    if current is not None:
-        if current.ward_id == ward.id or await _may_see_ward(session, principal, current.ward_id):
-            raise Conflict(
-                "the patient is already on a virtual ward",
-                slug="already-admitted",
-                admission_id=str(current.id),
-                ward_id=str(current.ward_id),
-            )
-        # Another ward's admission: say so, but name none of it (issue #9 §4).
-        raise Conflict("the patient is already on another virtual ward", slug="already-admitted")
+    await _refuse_if_admitted(session, principal, ward, patient)
     now = datetime.now(UTC)
-    given = _not_future(data.admitted_at, now, field="admitted_at", slug="admission-in-future")
-    admitted_at = given or now
-    referred_at = (
-        _not_future(data.referred_at, now, field="referred_at", slug="referral-in-future")
-        or admitted_at
-    )
-    if admitted_at < referred_at:
-        raise Unprocessable(
-            "admitted_at is before referred_at",
-            slug="admission-before-referral",
-            admitted_at=admitted_at.isoformat(),
-            referred_at=referred_at.isoformat(),
-        )
-    earlier = await repository.stay_ending_after(session, patient.id, admitted_at)
-    if earlier is not None:
-        assert earlier.discharged_at is not None
-        if earlier.ward_id == ward.id or await _may_see_ward(session, principal, earlier.ward_id):
-            raise Conflict(
-                "the patient was on a virtual ward after admitted_at; stays cannot overlap",
-                slug="overlapping-stay",
-                admission_id=str(earlier.id),
-                discharged_at=earlier.discharged_at.isoformat(),
-            )
-        raise Conflict(
-            "the patient was on another virtual ward after admitted_at; stays cannot overlap",
-            slug="overlapping-stay",
-        )
+    admitted_at, referred_at = _admission_times(data, now)
+    await _refuse_overlapping_stay(session, principal, ward, patient, admitted_at)
     device = data.device
     fields = {
         "pathway": str(data.pathway),
@@ -318,28 +277,7 @@ async def admit(
         **fields,
     )
     if admission is None:
-        entry = await repository.waiting_entry(session, ward.id, patient.id)
-        if entry is None:
-            lsoa = await geography.get_lsoa(session, patient.lsoa11cd)
-            entry = WaitlistEntry(
-                id=uuid.uuid4(),
-                ward_id=ward.id,
-                patient_id=patient.id,
-                imd_decile=lsoa.imd_decile if lsoa else None,
-                created_by=principal.subject,
-                status="waiting",
-                **fields,
-            )
-            session.add(entry)
-            await session.flush()
-        ordered = _ordered(await repository.waiting(session, ward.id))
-        position = next(i for i, e in enumerate(ordered, 1) if e.id == entry.id)
-        await audit.record(
-            session, principal, "waitlist", "waitlist_entry",
-            entity_id=entry.id, patient_id=patient.id, ward_id=ward.id,
-            detail={"position": position},
-        )  # fmt: skip
-        raise WardFull(entry, position, ward.beds)
+        await _wait_list(session, principal, ward, patient, fields)
     waiting = await repository.waiting_entry(session, ward.id, patient.id)
     if waiting is not None:
         waiting.status, waiting.admission_id = "admitted", admission.id
@@ -361,6 +299,111 @@ async def admit(
     )  # fmt: skip
     await events.record_admitted(session, admission)
     return await _out_with_binding(session, admission)
+
+
+def _check_ward_accepts(ward: Ward, data: AdmissionRequest) -> None:
+    """Refuse a ward that is not open or does not serve the requested pathway."""
+    if ward.status != "open":
+        raise Conflict(f"ward is {ward.status}", slug="ward-not-open", status_=ward.status)
+    if str(data.pathway) not in ward.pathways:
+        raise Unprocessable(
+            f"ward does not serve the {data.pathway} pathway",
+            slug="pathway-not-served",
+            pathways=ward.pathways,
+        )
+
+
+async def _refuse_if_admitted(
+    session: AsyncSession, principal: Principal, ward: Ward, patient: Patient
+) -> None:
+    """Refuse a patient already on a virtual ward, naming it only if the caller may see it."""
+    current = await repository.open_admission(session, patient.id)
+    if current is None:
+        return
+    if current.ward_id == ward.id or await _may_see_ward(session, principal, current.ward_id):
+        raise Conflict(
+            "the patient is already on a virtual ward",
+            slug="already-admitted",
+            admission_id=str(current.id),
+            ward_id=str(current.ward_id),
+        )
+    # Another ward's admission: say so, but name none of it (issue #9 §4).
+    raise Conflict("the patient is already on another virtual ward", slug="already-admitted")
+
+
+def _admission_times(data: AdmissionRequest, now: datetime) -> tuple[datetime, datetime]:
+    """When the patient was admitted and referred (default now and admitted_at), checked."""
+    given = _not_future(data.admitted_at, now, field="admitted_at", slug="admission-in-future")
+    admitted_at = given or now
+    referred_at = (
+        _not_future(data.referred_at, now, field="referred_at", slug="referral-in-future")
+        or admitted_at
+    )
+    if admitted_at < referred_at:
+        raise Unprocessable(
+            "admitted_at is before referred_at",
+            slug="admission-before-referral",
+            admitted_at=admitted_at.isoformat(),
+            referred_at=referred_at.isoformat(),
+        )
+    return admitted_at, referred_at
+
+
+async def _refuse_overlapping_stay(
+    session: AsyncSession,
+    principal: Principal,
+    ward: Ward,
+    patient: Patient,
+    admitted_at: datetime,
+) -> None:
+    """Refuse an admission before the end of an earlier stay, named only if visible."""
+    earlier = await repository.stay_ending_after(session, patient.id, admitted_at)
+    if earlier is None:
+        return
+    assert earlier.discharged_at is not None
+    if earlier.ward_id == ward.id or await _may_see_ward(session, principal, earlier.ward_id):
+        raise Conflict(
+            "the patient was on a virtual ward after admitted_at; stays cannot overlap",
+            slug="overlapping-stay",
+            admission_id=str(earlier.id),
+            discharged_at=earlier.discharged_at.isoformat(),
+        )
+    raise Conflict(
+        "the patient was on another virtual ward after admitted_at; stays cannot overlap",
+        slug="overlapping-stay",
+    )
+
+
+async def _wait_list(
+    session: AsyncSession,
+    principal: Principal,
+    ward: Ward,
+    patient: Patient,
+    fields: dict[str, object],
+) -> NoReturn:
+    """Put the patient on the full ward's wait-list (once) and raise WardFull."""
+    entry = await repository.waiting_entry(session, ward.id, patient.id)
+    if entry is None:
+        lsoa = await geography.get_lsoa(session, patient.lsoa11cd)
+        entry = WaitlistEntry(
+            id=uuid.uuid4(),
+            ward_id=ward.id,
+            patient_id=patient.id,
+            imd_decile=lsoa.imd_decile if lsoa else None,
+            created_by=principal.subject,
+            status="waiting",
+            **fields,
+        )
+        session.add(entry)
+        await session.flush()
+    ordered = _ordered(await repository.waiting(session, ward.id))
+    position = next(i for i, e in enumerate(ordered, 1) if e.id == entry.id)
+    await audit.record(
+        session, principal, "waitlist", "waitlist_entry",
+        entity_id=entry.id, patient_id=patient.id, ward_id=ward.id,
+        detail={"position": position},
+    )  # fmt: skip
+    raise WardFull(entry, position, ward.beds)
 
 
 async def _admit_from_waitlist(

@@ -152,6 +152,20 @@ def parse_bundle(
     if not isinstance(entries, list):
         raise MalformedPayload("Bundle.entry must be an array")
     check_item_count(len(entries), max_items)
+    devices, device_entries = _bundle_devices(entries)
+    outcomes: list[ItemOutcome] = []
+    entry_of: list[int] = []
+    for index, entry in enumerate(entries):
+        if index in device_entries:
+            continue
+        found = _entry(entry, index, n, devices)
+        outcomes.extend(found)
+        entry_of.extend([index] * len(found))
+    return ParsedFhir(outcomes, bundle_type, entry_of, len(entries), frozenset(device_entries))
+
+
+def _bundle_devices(entries: list[Any]) -> tuple[dict[str, str | None], set[int]]:
+    """The serial of each Device entry by fullUrl, and which entries are Devices."""
     # Device entries are what the Observations' references (fullUrl) resolve to.
     devices: dict[str, str | None] = {}
     device_entries: set[int] = set()
@@ -161,28 +175,23 @@ def parse_bundle(
             device_entries.add(index)
             if isinstance(entry.get("fullUrl"), str):
                 devices[entry["fullUrl"]] = device_serial(inner)
-    outcomes: list[ItemOutcome] = []
-    entry_of: list[int] = []
-    for index, entry in enumerate(entries):
-        if index in device_entries:
-            continue
-        pointer = f"/entry/{index}/resource"
-        inner = entry.get("resource") if isinstance(entry, dict) else None
-        found: list[ItemOutcome]
-        if not isinstance(inner, dict):
-            found = [
-                Refusal(
-                    index, f"/entry/{index}", RefusalReason.MISSING_FIELD, "entry has no resource"
-                )
-            ]
-        elif inner.get("resourceType") != "Observation":
-            detail = f"only Observation is ingested, not {inner.get('resourceType')!r}"
-            found = [Refusal(index, pointer, RefusalReason.UNSUPPORTED_RESOURCE, detail)]
-        else:
-            found = _observation(inner, index, pointer, n, devices)
-        outcomes.extend(found)
-        entry_of.extend([index] * len(found))
-    return ParsedFhir(outcomes, bundle_type, entry_of, len(entries), frozenset(device_entries))
+    return devices, device_entries
+
+
+def _entry(
+    entry: object, index: int, n: Normaliser, devices: dict[str, str | None]
+) -> list[ItemOutcome]:
+    """The outcomes of one non-Device Bundle entry."""
+    pointer = f"/entry/{index}/resource"
+    inner = entry.get("resource") if isinstance(entry, dict) else None
+    if not isinstance(inner, dict):
+        return [
+            Refusal(index, f"/entry/{index}", RefusalReason.MISSING_FIELD, "entry has no resource")
+        ]
+    if inner.get("resourceType") != "Observation":
+        detail = f"only Observation is ingested, not {inner.get('resourceType')!r}"
+        return [Refusal(index, pointer, RefusalReason.UNSUPPORTED_RESOURCE, detail)]
+    return _observation(inner, index, pointer, n, devices)
 
 
 def _observation(
@@ -192,46 +201,76 @@ def _observation(
     n: Normaliser,
     bundle_devices: dict[str, str | None] | None = None,
 ) -> list[ItemOutcome]:
-    def refuse(reason: RefusalReason, detail: str, where: str = "") -> list[ItemOutcome]:
-        return [Refusal(item, pointer + where, reason, detail)]
+    """The readings of one Observation, or the one refusal of it."""
+    checked = _checked_observation(raw, item, pointer, n)
+    if isinstance(checked, Refusal):
+        return [checked]
+    observation, observed_at, revision = checked
+    shared = _observation_context(
+        raw, item, pointer, n, bundle_devices, observation, observed_at, revision
+    )
+    if isinstance(shared, Refusal):
+        return [shared]
+    context, code, coding = shared
+    return _readings(context, code, coding, observation)
 
+
+def _checked_observation(
+    raw: dict[str, Any], item: int, pointer: str, n: Normaliser
+) -> tuple[Observation, datetime, Revision] | Refusal:
+    """The validated Observation, its time and revision, or the first rule it breaks."""
     # Times and decimals are read from the raw JSON first: the model rejects a naive time
     # as a regex failure, and coerces a string "72" to a decimal.
     when = _effective_time(raw)
     if isinstance(when[0], RefusalReason):
-        return refuse(when[0], when[1], when[2])
+        return Refusal(item, pointer + when[2], when[0], when[1])
     observed_at, time_pointer = when[0], when[2]
     refusal = n.check_time(item, pointer + time_pointer, observed_at)
     if refusal is not None:
-        return [refusal]
+        return refusal
     problem = raw_quantity_problem(raw)
     if problem is not None:
-        return refuse(*problem)
+        return _refusal(item, pointer, *problem)
     try:
         observation = Observation.model_validate(raw)
     except ValidationError as error:
         first = error.errors()[0]
         where = "/" + "/".join(str(part) for part in first["loc"])
-        return refuse(RefusalReason.MALFORMED, first["msg"], where)
+        return _refusal(item, pointer, RefusalReason.MALFORMED, first["msg"], where)
     if observation.status not in ACCEPTED_STATUSES:
         detail = f"status {observation.status!r} is not one of {sorted(ACCEPTED_STATUSES)}"
-        return refuse(RefusalReason.BAD_STATUS, detail, "/status")
+        return _refusal(item, pointer, RefusalReason.BAD_STATUS, detail, "/status")
+    revision = REVISION_BY_STATUS[observation.status]
     claimed = claimed_profile(observation)
     if claimed is not None:
         problem = profile_problem(observation, claimed, _VITAL_LOINC)
         if problem is not None:
-            return refuse(*problem)
+            return _refusal(item, pointer, *problem)
+    return observation, observed_at, revision
+
+
+def _observation_context(
+    raw: dict[str, Any],
+    item: int,
+    pointer: str,
+    n: Normaliser,
+    bundle_devices: dict[str, str | None] | None,
+    observation: Observation,
+    observed_at: datetime,
+    revision: Revision,
+) -> tuple[_Context, str, list[tuple[str, str]]] | Refusal:
+    """What the Observation's readings share (device, identifier, revision) and its code."""
     device = device_id(raw, bundle_devices)
     if isinstance(device, tuple):
-        return refuse(*device, where="/device")
+        return _refusal(item, pointer, *device, where="/device")
     code, coding = _canonical_code(observation.code.coding or [])
     if code is None:
-        return refuse(RefusalReason.UNKNOWN_CODE, f"no supported code in {coding}", "/code")
+        detail = f"no supported code in {coding}"
+        return _refusal(item, pointer, RefusalReason.UNKNOWN_CODE, detail, "/code")
     identifier = next((i for i in observation.identifier or [] if i.value), None)
-    revision = REVISION_BY_STATUS[observation.status]
     if revision is not Revision.ORIGINAL and identifier is None:
         detail = f"status {observation.status!r} needs the identifier of the reading it revises"
-        return refuse(RefusalReason.MISSING_FIELD, detail, "/identifier")
+        return _refusal(item, pointer, RefusalReason.MISSING_FIELD, detail, "/identifier")
     context = _Context(
         item=item,
         pointer=pointer,
@@ -243,15 +282,19 @@ def _observation(
         revision=revision,
         normaliser=n,
     )
+    return context, code, coding
+
+
+def _readings(
+    context: _Context, code: str, coding: list[tuple[str, str]], observation: Observation
+) -> list[ItemOutcome]:
+    """The readings of a checked Observation, by the shape of its value."""
     if code == Code.BLOOD_PRESSURE_PANEL:
         return context.blood_pressure(observation.component or [])
     if code in CATEGORICAL_CODES:
         return [context.categorical(code, coding, observation)]
     if observation.valueQuantity is None:
-        if observation.dataAbsentReason is not None:
-            absent = observation.dataAbsentReason.text or _first_code(observation.dataAbsentReason)
-            return refuse(RefusalReason.MISSING_FIELD, f"value absent: {absent}", "/valueQuantity")
-        return refuse(RefusalReason.MISSING_FIELD, "valueQuantity is required", "/valueQuantity")
+        return [_absent_quantity(context.item, context.pointer, observation)]
     outcomes = [context.quantity(code, observation.valueQuantity, "/valueQuantity", None)]
     # Pulse-oximetry profiles carry the inhaled oxygen flow/concentration as components.
     for index, component in enumerate(observation.component or []):
@@ -259,6 +302,23 @@ def _observation(
         if component_code in (Code.INHALED_O2_FLOW, Code.INHALED_O2_CONCENTRATION):
             outcomes.append(context.component(component_code, component, index))
     return outcomes
+
+
+def _absent_quantity(item: int, pointer: str, observation: Observation) -> Refusal:
+    """The refusal of a quantity Observation with no valueQuantity."""
+    if observation.dataAbsentReason is not None:
+        absent = observation.dataAbsentReason.text or _first_code(observation.dataAbsentReason)
+        detail = f"value absent: {absent}"
+        return _refusal(item, pointer, RefusalReason.MISSING_FIELD, detail, "/valueQuantity")
+    detail = "valueQuantity is required"
+    return _refusal(item, pointer, RefusalReason.MISSING_FIELD, detail, "/valueQuantity")
+
+
+def _refusal(
+    item: int, pointer: str, reason: RefusalReason, detail: str, where: str = ""
+) -> Refusal:
+    """A refusal of the Observation at pointer, at where inside it."""
+    return Refusal(item, pointer + where, reason, detail)
 
 
 class _Context:

@@ -99,16 +99,13 @@ def parse(
 def _reading(
     index: int, raw: object, batch_device: object, batch_provenance: Provenance, n: Normaliser
 ) -> ItemOutcome:
+    """One native reading, or the first rule it breaks."""
     pointer = f"/readings/{index}"
     if not isinstance(raw, dict):
         return Refusal(index, pointer, RefusalReason.MALFORMED, "reading is not an object")
-    device_id = raw.get("device_id", batch_device)
-    if not isinstance(device_id, str) or not device_id:
-        return Refusal(index, pointer, _MISSING, "device_id is required")
-    why = unstorable(device_id)
-    if why is not None:
-        where = f"{pointer}/device_id" if "device_id" in raw else "/device_id"
-        return Refusal(index, where, RefusalReason.INVALID_VALUE, f"device_id {why}")
+    device_id = _device_id(index, pointer, raw, batch_device)
+    if isinstance(device_id, Refusal):
+        return device_id
     name = raw.get("code")
     code = CODE_BY_NAME.get(name) if isinstance(name, str) else None
     if code is None:
@@ -120,33 +117,73 @@ def _reading(
         return Refusal(index, pointer, *observed_at)
     if "value" not in raw:
         return Refusal(index, pointer, _MISSING, "value is required")
-    provenance = batch_provenance
-    if "provenance" in raw:
-        item_provenance = _provenance(raw["provenance"])
-        if item_provenance is None:
-            detail = f"unknown provenance {raw['provenance']!r}"
-            return Refusal(index, pointer, RefusalReason.INVALID_VALUE, detail)
-        provenance = item_provenance
+    provenance = _item_provenance(index, pointer, raw, batch_provenance)
+    if isinstance(provenance, Refusal):
+        return provenance
+    vendor_id = _vendor_id(index, pointer, raw)
+    if isinstance(vendor_id, Refusal):
+        return vendor_id
+    revision = _revision(index, pointer, raw, vendor_id)
+    if isinstance(revision, Refusal):
+        return revision
+    outcome = _judge(index, pointer, raw, code, device_id, observed_at, provenance, vendor_id, n)
+    if revision is not Revision.ORIGINAL and not isinstance(outcome, Refusal):
+        return replace(outcome, revision=revision)
+    return outcome
+
+
+def _device_id(
+    index: int, pointer: str, raw: dict[str, Any], batch_device: object
+) -> str | Refusal:
+    """The reading's device (its own, else the batch's), or why it has none we can store."""
+    device_id = raw.get("device_id", batch_device)
+    if not isinstance(device_id, str) or not device_id:
+        return Refusal(index, pointer, _MISSING, "device_id is required")
+    why = unstorable(device_id)
+    if why is not None:
+        where = f"{pointer}/device_id" if "device_id" in raw else "/device_id"
+        return Refusal(index, where, RefusalReason.INVALID_VALUE, f"device_id {why}")
+    return device_id
+
+
+def _item_provenance(
+    index: int, pointer: str, raw: dict[str, Any], batch_provenance: Provenance
+) -> Provenance | Refusal:
+    """The reading's provenance (its own, else the batch's), or the refusal of an unknown one."""
+    if "provenance" not in raw:
+        return batch_provenance
+    item_provenance = _provenance(raw["provenance"])
+    if item_provenance is None:
+        detail = f"unknown provenance {raw['provenance']!r}"
+        return Refusal(index, pointer, RefusalReason.INVALID_VALUE, detail)
+    return item_provenance
+
+
+def _vendor_id(index: int, pointer: str, raw: dict[str, Any]) -> str | Refusal | None:
+    """The vendor's reading id as text, or the refusal of one we cannot store."""
     vendor_id = raw.get("id")
     if vendor_id is not None and not isinstance(vendor_id, str):
         vendor_id = str(vendor_id)
     why = unstorable(vendor_id) if vendor_id is not None else None
     if why is not None:
         return Refusal(index, f"{pointer}/id", RefusalReason.INVALID_VALUE, f"id {why}")
-    revision = Revision.ORIGINAL
-    if "status" in raw:
-        found = REVISION_BY_STATUS.get(raw["status"]) if isinstance(raw["status"], str) else None
-        if found is None:
-            detail = f"status {raw['status']!r} is not one of {sorted(REVISION_BY_STATUS)}"
-            return Refusal(index, f"{pointer}/status", RefusalReason.BAD_STATUS, detail)
-        if found is not Revision.ORIGINAL and vendor_id is None:
-            detail = f"status {raw['status']!r} needs the id of the reading it revises"
-            return Refusal(index, f"{pointer}/id", _MISSING, detail)
-        revision = found
-    outcome = _judge(index, pointer, raw, code, device_id, observed_at, provenance, vendor_id, n)
-    if revision is not Revision.ORIGINAL and not isinstance(outcome, Refusal):
-        return replace(outcome, revision=revision)
-    return outcome
+    return vendor_id
+
+
+def _revision(
+    index: int, pointer: str, raw: dict[str, Any], vendor_id: str | None
+) -> Revision | Refusal:
+    """What the reading's status says it does to an earlier one, or why it cannot."""
+    if "status" not in raw:
+        return Revision.ORIGINAL
+    found = REVISION_BY_STATUS.get(raw["status"]) if isinstance(raw["status"], str) else None
+    if found is None:
+        detail = f"status {raw['status']!r} is not one of {sorted(REVISION_BY_STATUS)}"
+        return Refusal(index, f"{pointer}/status", RefusalReason.BAD_STATUS, detail)
+    if found is not Revision.ORIGINAL and vendor_id is None:
+        detail = f"status {raw['status']!r} needs the id of the reading it revises"
+        return Refusal(index, f"{pointer}/id", _MISSING, detail)
+    return found
 
 
 def _judge(

@@ -8,6 +8,8 @@ one in `header.acquisition_provenance.device_id`; a point without it is refused.
 
 from __future__ import annotations
 
+from typing import Any
+
 from services.monitoring_ingest.domain.canonical import Code, Provenance
 from services.monitoring_ingest.domain.normalise import (
     Normaliser,
@@ -78,60 +80,37 @@ def parse(
 
 
 def _data_point(point: object, item: int, pointer: str, n: Normaliser) -> list[ItemOutcome]:
-    def refuse(reason: RefusalReason, detail: str, where: str = "") -> list[ItemOutcome]:
-        return [Refusal(item, pointer + where, reason, detail)]
-
+    """The readings of one Open mHealth data point, or the refusal of it."""
     if not isinstance(point, dict):
-        return refuse(RefusalReason.MALFORMED, "data point is not an object")
+        return [Refusal(item, pointer, RefusalReason.MALFORMED, "data point is not an object")]
     header, body = point.get("header"), point.get("body")
     if not isinstance(header, dict) or not isinstance(body, dict):
-        return refuse(RefusalReason.MISSING_FIELD, "data point needs a header and a body")
-    schema = header.get("schema_id")
-    if not isinstance(schema, dict):
-        return refuse(RefusalReason.MISSING_FIELD, "header.schema_id is required", "/header")
-    if schema.get("namespace") != "omh" or schema.get("name") not in SCHEMAS:
-        detail = f"unsupported schema {schema.get('namespace')}:{schema.get('name')}"
-        return refuse(RefusalReason.UNKNOWN_CODE, detail, "/header/schema_id")
-    provenance_block = header.get("acquisition_provenance")
-    provenance_block = provenance_block if isinstance(provenance_block, dict) else {}
-    device_id = provenance_block.get("device_id")
-    if not isinstance(device_id, str) or not device_id:
-        detail = "acquisition_provenance.device_id (the device serial) is required"
-        return refuse(
-            RefusalReason.MISSING_FIELD, detail, "/header/acquisition_provenance/device_id"
-        )
-    provenance = _PROVENANCE_BY_MODALITY.get(provenance_block.get("modality", "sensed"))
-    if provenance is None:
-        detail = f"unknown modality {provenance_block.get('modality')!r}"
-        return refuse(RefusalReason.INVALID_VALUE, detail, "/header/acquisition_provenance")
+        detail = "data point needs a header and a body"
+        return [Refusal(item, pointer, RefusalReason.MISSING_FIELD, detail)]
+    source = _source(header, item, pointer)
+    if isinstance(source, Refusal):
+        return [source]
+    schema_name, device_id, provenance = source
     effective = _effective_time(body.get("effective_time_frame"))
     if effective is None:
         detail = "effective_time_frame date_time or time_interval is required"
-        return refuse(RefusalReason.MISSING_FIELD, detail, "/body")
+        return [Refusal(item, pointer + "/body", RefusalReason.MISSING_FIELD, detail)]
     observed_at = parse_timestamp(effective)
     if isinstance(observed_at, tuple):
-        return refuse(*observed_at, where="/body/effective_time_frame")
+        reason, detail = observed_at
+        return [Refusal(item, pointer + "/body/effective_time_frame", reason, detail)]
     header_id = header.get("id") if isinstance(header.get("id"), str) else None
-    properties = SCHEMAS[schema["name"]]
+    properties = SCHEMAS[schema_name]
     outcomes: list[ItemOutcome] = []
     for name, code, required in properties:
         where = f"{pointer}/body/{name}"
-        unit_value = body.get(name)
-        if unit_value is None:
-            if required:
-                detail = f"{name} is required"
-                outcomes.append(Refusal(item, where, RefusalReason.MISSING_FIELD, detail))
+        checked = _unit_value(item, where, name, required, body.get(name))
+        if checked is None:
             continue
-        if not isinstance(unit_value, dict):
-            detail = f"{name} is not a unit value"
-            outcomes.append(Refusal(item, where, RefusalReason.MALFORMED, detail))
+        if isinstance(checked, Refusal):
+            outcomes.append(checked)
             continue
-        unit = unit_value.get("unit")
-        ucum = _UCUM_BY_OMH_UNIT.get(unit) if isinstance(unit, str) else None
-        if ucum is None:
-            detail = f"unit {unit!r} is not an Open mHealth unit for {name}"
-            outcomes.append(Refusal(item, where, RefusalReason.UNKNOWN_UNIT, detail))
-            continue
+        value, ucum = checked
         # One data point may yield two readings; each needs its own stable id.
         vendor_id = header_id
         if header_id is not None and len(properties) > 1:
@@ -142,16 +121,60 @@ def _data_point(point: object, item: int, pointer: str, n: Normaliser) -> list[I
                 where,
                 device_id=device_id,
                 code=code,
-                value=unit_value.get("value"),
+                value=value,
                 unit=ucum,
                 observed_at=observed_at,
                 provenance=provenance,
                 vendor_reading_id=vendor_id,
             )
         )
-    if schema["name"] == "blood-pressure" and len(outcomes) == 2:
+    if schema_name == "blood-pressure" and len(outcomes) == 2:
         outcomes = list(refuse_inverted_blood_pressure(outcomes[0], outcomes[1], item, pointer))
     return outcomes
+
+
+def _source(
+    header: dict[str, Any], item: int, pointer: str
+) -> tuple[str, str, Provenance] | Refusal:
+    """The header's schema name, device serial and provenance, or the first one missing."""
+    schema = header.get("schema_id")
+    if not isinstance(schema, dict):
+        detail = "header.schema_id is required"
+        return Refusal(item, pointer + "/header", RefusalReason.MISSING_FIELD, detail)
+    if schema.get("namespace") != "omh" or schema.get("name") not in SCHEMAS:
+        detail = f"unsupported schema {schema.get('namespace')}:{schema.get('name')}"
+        return Refusal(item, pointer + "/header/schema_id", RefusalReason.UNKNOWN_CODE, detail)
+    provenance_block = header.get("acquisition_provenance")
+    provenance_block = provenance_block if isinstance(provenance_block, dict) else {}
+    device_id = provenance_block.get("device_id")
+    if not isinstance(device_id, str) or not device_id:
+        detail = "acquisition_provenance.device_id (the device serial) is required"
+        where = pointer + "/header/acquisition_provenance/device_id"
+        return Refusal(item, where, RefusalReason.MISSING_FIELD, detail)
+    provenance = _PROVENANCE_BY_MODALITY.get(provenance_block.get("modality", "sensed"))
+    if provenance is None:
+        detail = f"unknown modality {provenance_block.get('modality')!r}"
+        where = pointer + "/header/acquisition_provenance"
+        return Refusal(item, where, RefusalReason.INVALID_VALUE, detail)
+    return schema["name"], device_id, provenance
+
+
+def _unit_value(
+    item: int, where: str, name: str, required: bool, unit_value: object
+) -> tuple[object, str] | Refusal | None:
+    """A body property's value and UCUM unit, its refusal, or None if optional and absent."""
+    if unit_value is None:
+        if required:
+            return Refusal(item, where, RefusalReason.MISSING_FIELD, f"{name} is required")
+        return None
+    if not isinstance(unit_value, dict):
+        return Refusal(item, where, RefusalReason.MALFORMED, f"{name} is not a unit value")
+    unit = unit_value.get("unit")
+    ucum = _UCUM_BY_OMH_UNIT.get(unit) if isinstance(unit, str) else None
+    if ucum is None:
+        detail = f"unit {unit!r} is not an Open mHealth unit for {name}"
+        return Refusal(item, where, RefusalReason.UNKNOWN_UNIT, detail)
+    return unit_value.get("value"), ucum
 
 
 def _effective_time(time_frame: object) -> object:
