@@ -29,9 +29,10 @@ test: install ## Run the whole test suite (embedded PostgreSQL unless DATABASE_U
 test-fast: install ## The suite without the slow (multi-process, fault, load) tests
 	$(BIN)/python -m pytest -m "not slow"
 
-lint: install ## ruff lint and format check
+lint: install ## ruff (lint, complexity, format) and mypy
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 format: install ## Apply ruff fixes and formatting
 	$(BIN)/ruff check --fix .
