@@ -105,7 +105,9 @@ def publish_groups(
     known_population = sum(p for p in population if p is not None)
     rows = []
     for i, group in enumerate(groups):
-        cells = {name: protected[name].cells[i] for name in COUNT_FIELDS}
+        cells: dict[str, ProtectedValue | None] = {
+            name: protected[name].cells[i] for name in COUNT_FIELDS
+        }
         rows.append(_row(group.key, group.label, group.population, cells, group, protected, policy))
     totals = {name: protected[name].total for name in COUNT_FIELDS}
     total_group = GroupCounts(
@@ -142,7 +144,7 @@ def _row(
     admissions = cells["admissions"]
     total = protected["admissions"].total
     # Crude rate per 100,000 (exact / Byars limits) from the published count.
-    rate_fields = {"crude_rate_per_100k": None, "crude_rate_method": None}
+    rate_fields: dict[str, object] = {"crude_rate_per_100k": None, "crude_rate_method": None}
     for level in LEVELS:
         rate_fields[f"crude_rate_lower_{_level_key(level)}"] = None
         rate_fields[f"crude_rate_upper_{_level_key(level)}"] = None
@@ -442,7 +444,7 @@ def need_funnel(
         )
     else:
         classified = ()
-    for (need, observed, expected), point in zip(placed, classified, strict=True):
+    for (need, observed_count, expected), point in zip(placed, classified, strict=True):
         flag = {
             FunnelSignificance.BELOW_99_8: "below_need",
             FunnelSignificance.BELOW_95: "watch",
@@ -453,7 +455,7 @@ def need_funnel(
                 "icb_code": need.icb_code,
                 "icb_ods_code": ods,
                 "icb_name": name,
-                "observed_core20_admissions": int(observed),
+                "observed_core20_admissions": int(observed_count),
                 "expected_core20_admissions": _round(expected, 1),
                 "ratio": _round(point.value, 3),
                 "significance": str(point.significance),
