@@ -55,7 +55,9 @@ VALUES = {
 @st.composite
 def rounds(draw: st.DrawFn) -> list[Obs]:
     """1-3 rounds of observations, minutes apart, each a few parameters seconds apart."""
-    base = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=50)
+    base = datetime.now(UTC).replace(microsecond=0) - timedelta(
+        minutes=75
+    )  # the last round is still past
     readings: list[Obs] = []
     at = base
     for _ in range(draw(st.integers(1, 3))):
