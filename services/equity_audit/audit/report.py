@@ -26,7 +26,7 @@ from __future__ import annotations
 from typing import Any
 
 from services.equity_audit.audit.compute import digital_counts, group_counts, icb_need
-from services.equity_audit.audit.frame import QUANTILE_CUTS, Areas, Uptake
+from services.equity_audit.audit.frame import PERSON_CUTS, QUANTILE_CUTS, Areas, Uptake
 from services.equity_audit.audit.publish import (
     NEED_RULE,
     core20,
@@ -36,6 +36,7 @@ from services.equity_audit.audit.publish import (
     need_funnel,
     publish_groups,
 )
+from services.equity_audit.audit.release import linked_release
 from services.equity_audit.domain.disclosure import DEFAULT_POLICY, DisclosurePolicy
 
 CAVEATS = (
@@ -89,11 +90,25 @@ def build_audit(
     `visible_icbs` is the ICB codes the caller may see, None for a national caller (every
     ICB); the funnel places only those, so a scoped audit depends on no other ICB's data.
     """
-    rows, total = publish_groups(group_counts(areas, uptake, cut, icb), policy)
-    if cut == "imd_quintile":
-        quintiles = rows
-    else:
-        quintiles, _ = publish_groups(group_counts(areas, uptake, "imd_quintile", icb), policy)
+    release = linked_release(
+        areas, uptake, person_cut=cut if cut in PERSON_CUTS else None, policy=policy
+    )
+
+    def published(cut: str) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+        groups = group_counts(areas, uptake, cut, icb)
+        series = release.series(icb, cut, [g.key for g in groups])
+        return publish_groups(groups, policy, protected=series)
+
+    rows, total = published(cut)
+    quintiles = rows if cut == "imd_quintile" else published("imd_quintile")[0]
+    need_cells = {
+        code: (
+            release.get("admissions", code, "core20", "core20"),
+            release.get("admissions", code, "icb", code),
+        )
+        for code in areas.icb_names
+        if ("admissions", code, "icb", code) in release.values
+    }
     result: dict[str, Any] = {
         "cut": cut,
         "groups": rows,
@@ -127,6 +142,7 @@ def build_audit(
             scope=icb,
             visible_icbs=visible_icbs,
             policy=policy,
+            protected=need_cells,
         ),
     }
     if cut in QUANTILE_CUTS and cut != "imd_quintile":

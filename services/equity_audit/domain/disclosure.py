@@ -47,6 +47,7 @@ __all__ = [
     "SuppressionReason",
     "derive_rate",
     "find_recoverable",
+    "protect_linked",
     "protect_count",
     "protect_series",
     "protect_table",
@@ -220,6 +221,45 @@ def protect_table(
     return ProtectedTable(cells, row_totals, column_totals, values[-1])
 
 
+def protect_linked(
+    counts: Sequence[int],
+    lines: Sequence[tuple[Sequence[int], int]],
+    policy: DisclosurePolicy = DEFAULT_POLICY,
+    *,
+    fixed: Sequence[ProtectedValue | None] | None = None,
+    unpublished: Sequence[bool] | None = None,
+    margins: Sequence[bool] | None = None,
+) -> list[ProtectedValue]:
+    """Protect a set of linked tables at once: one entry per population, however many
+    tables show it, and one line per known sum (``(members, total)`` as entry indices).
+
+    ``fixed`` entries were protected at a lower level and keep their published value (or
+    hiding) here; secondary suppression then only hides entries that are not fixed.
+    ``unpublished`` entries appear in sums but in no table (e.g. admissions with no ICB):
+    they count as hidden. ``margins`` marks totals, which are hidden after body cells.
+    """
+    raw = [_checked(c) for c in counts]
+    n = len(raw)
+    frozen = [False] * n if fixed is None else [f is not None for f in fixed]
+    never = [False] * n if unpublished is None else list(unpublished)
+    reasons: list[SuppressionReason | None] = [
+        SuppressionReason.PRIMARY if policy.is_small(v) else None for v in raw
+    ]
+    for i in range(n):
+        if fixed is not None and fixed[i] is not None:
+            reasons[i] = fixed[i].reason  # type: ignore[union-attr]
+        elif never[i] and reasons[i] is None:
+            reasons[i] = SuppressionReason.SECONDARY
+    line_objects = [_Line(tuple(members), total) for members, total in lines]
+    reasons = _suppress_reasons(
+        raw, reasons, [False] * n if margins is None else list(margins), line_objects, frozen
+    )
+    values = _publish(raw, reasons, policy)
+    if fixed is not None:
+        values = [f if f is not None else v for f, v in zip(fixed, values, strict=True)]
+    return values
+
+
 def derive_rate(
     numerator: ProtectedValue,
     denominator: ProtectedValue,
@@ -305,34 +345,53 @@ def _suppress(
     reasons: list[SuppressionReason | None] = [
         SuppressionReason.PRIMARY if policy.is_small(v) else None for v in raw
     ]
+    return _suppress_reasons(raw, reasons, is_margin, lines, [False] * len(raw))
+
+
+def _suppress_reasons(
+    raw: Sequence[int],
+    reasons: list[SuppressionReason | None],
+    is_margin: Sequence[bool],
+    lines: Sequence[_Line],
+    frozen: Sequence[bool],
+) -> list[SuppressionReason | None]:
+    """Secondary suppression (rules 1 and 2 above) over entries not ``frozen``."""
 
     def pick(candidates: Sequence[int]) -> int:
         return min(candidates, key=lambda e: (is_margin[e], raw[e] == 0, raw[e], e))
 
+    def open_(entries: Sequence[int]) -> list[int]:
+        return [e for e in entries if reasons[e] is None and not frozen[e]]
+
+    settled: set[int] = set()  # lines with one hidden entry that nothing may join
     while True:
-        exposed = _line_with_one_hidden(reasons, lines)
+        exposed = _line_with_one_hidden(reasons, lines, settled)
         if exposed is not None:
-            reasons[pick([e for e in exposed.entries if reasons[e] is None])] = (
-                SuppressionReason.SECONDARY
-            )
+            candidates = open_(exposed.entries)
+            if candidates:
+                reasons[pick(candidates)] = SuppressionReason.SECONDARY
+            else:  # every other entry is fixed: rule 2 looks further afield
+                settled.add(id(exposed))
             continue
         recoverable = _recoverable([r is not None for r in reasons], lines)
         if not recoverable:
             return reasons
         target = recoverable[0]
         near = [e for line in lines if target in line.entries for e in line.entries]
-        candidates = [e for e in near if reasons[e] is None] or [
-            e for e, r in enumerate(reasons) if r is None
-        ]
+        candidates = open_(near) or open_(range(len(reasons)))
         if not candidates:  # pragma: no cover - everything hidden cannot be recoverable
             return reasons
         reasons[pick(candidates)] = SuppressionReason.SECONDARY
 
 
 def _line_with_one_hidden(
-    reasons: Sequence[SuppressionReason | None], lines: Sequence[_Line]
+    reasons: Sequence[SuppressionReason | None],
+    lines: Sequence[_Line],
+    settled: set[int] | None = None,
 ) -> _Line | None:
     for line in lines:
+        if settled and id(line) in settled:
+            continue
         if sum(reasons[e] is not None for e in line.entries) == 1:
             return line
     return None

@@ -1,0 +1,422 @@
+"""One linked release: every count of every cut, for England and every ICB, protected jointly.
+
+A reader can ask for England or any ICB by any cut, so every audit of one period is one
+release and a cell hidden in one table must stay hidden in every other that shows the same
+population. Method: linked-table secondary suppression (the NHS Digital convention of
+domain/disclosure.py applied to all tables at once), chosen over ONS cell-key perturbation
+because ward_api sends aggregates without the record keys cell-key needs, perturbed tables
+no longer add up (our readers check totals), and the 1-7 / round-to-5 convention is what
+NHS commissioners already read.
+
+* **Entries are populations.** Every published count is a sum of *atoms* (an LSOA class:
+  ICB, sub-ICB, IMD decile, digital and housing quintile; or the unknown-LSOA admissions of
+  a ward ICB). Two cells with the same atoms (an ICB's Core20 group and its IMD quintile 1,
+  its only sub-ICB and the ICB itself, England's `icb` row and the ICB's own total) are one
+  entry, so they are shown or hidden together.
+* **Lines are every sum a reader knows**: each table adds up to its total; England's group
+  is the sum of the ICBs' (plus the admissions without an ICB, never published); deciles
+  add up to quintiles, sub-ICBs to their ICB.
+* **Bottom-up.** Each ICB is protected from its own data alone (all its area cuts jointly),
+  so a commissioner scoped to one ICB learns nothing about another from it; England is then
+  protected with every ICB's choices fixed, hiding England cells as needed. Person cuts
+  (age band, pathway, ...) are protected the same way with every scope's total fixed by
+  the area release, so a total is hidden in every cut or in none.
+
+Every measure (admissions, discharges, escalations, days of stay, ...) is protected on its
+own; rates, shares and means are then derived from the published values only (publish.py).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from services.equity_audit.audit.compute import COUNT_FIELDS, UNKNOWN
+from services.equity_audit.audit.frame import Areas, Uptake
+from services.equity_audit.domain.disclosure import (
+    DEFAULT_POLICY,
+    DisclosurePolicy,
+    ProtectedSeries,
+    ProtectedValue,
+    protect_linked,
+)
+
+__all__ = ["LinkedRelease", "linked_release"]
+
+NO_ICB = ""  # admissions without a known LSOA and without an ICB: in England only
+_QUINTILES = tuple(str(q) for q in range(1, 6))
+_DECILES = tuple(str(d) for d in range(1, 11))
+_CACHE_SIZE = 8
+
+
+@dataclass(slots=True)
+class _Entries:
+    """Populations (by atom set) with their index, and the lines between them."""
+
+    index: dict[tuple[int, ...], int] = field(default_factory=dict)
+    atoms: list[tuple[int, ...]] = field(default_factory=list)
+    margin: list[bool] = field(default_factory=list)
+    lines: list[tuple[tuple[int, ...], int]] = field(default_factory=list)
+
+    def add(self, atoms: tuple[int, ...], *, margin: bool = False) -> int:
+        if atoms not in self.index:
+            self.index[atoms] = len(self.atoms)
+            self.atoms.append(atoms)
+            self.margin.append(margin)
+        return self.index[atoms]
+
+    def line(self, members: Sequence[int], total: int) -> None:
+        # Groups with no areas in the scope are 0 by geography: they add nothing.
+        members = tuple(m for m in members if self.atoms[m])
+        if members == (total,) or not self.atoms[total]:
+            return  # the same population twice (or nobody): nothing to add up
+        self.lines.append((members, total))
+
+
+@dataclass(slots=True)
+class LinkedRelease:
+    """Protected values of every (scope, cut, group) for every measure of one period."""
+
+    values: dict[tuple[str, str | None, str, str], ProtectedValue]
+
+    def get(self, measure: str, scope: str | None, cut: str, group: str) -> ProtectedValue:
+        return self.values[(measure, scope, cut, group)]
+
+    def series(
+        self, scope: str | None, cut: str, groups: Sequence[str]
+    ) -> dict[str, ProtectedSeries]:
+        """Each measure's published groups (in the order given) and total for one table."""
+        return {
+            measure: ProtectedSeries(
+                tuple(self.get(measure, scope, cut, g) for g in groups),
+                self.get(measure, scope, cut, "total"),
+            )
+            for measure in COUNT_FIELDS
+        }
+
+
+class _Geography:
+    """Atom ids of every LSOA and of the unknown-LSOA admissions of each ward ICB."""
+
+    def __init__(self, areas: Areas) -> None:
+        self.icbs = sorted(set(areas.icb_names) | set(areas.icb.tolist()))
+        keys = np.rec.fromarrays(
+            [areas.icb, areas.sub_icb, areas.imd_decile, areas.digital_quintile,
+             areas.housing_quintile]
+        )  # fmt: skip
+        unique, self.atom_of_area = np.unique(keys, return_inverse=True)
+        self.n_known = len(unique)
+        self.icb_of = np.array([str(k[0]) for k in unique])
+        self.sub_of = np.array([str(k[1]) for k in unique])
+        self.decile_of = np.array([int(k[2]) for k in unique])
+        self.digital_of = np.array([int(k[3]) for k in unique])
+        self.housing_of = np.array([int(k[4]) for k in unique])
+        self.wards = [*self.icbs, NO_ICB]
+        self.subs = {icb: sorted(set(self.sub_of[self.icb_of == icb].tolist())) for icb in self.icbs}
+
+    def unknown_atom(self, ward: str) -> int:
+        return self.n_known + self.wards.index(ward)
+
+    def atom_values(self, uptake: Uptake, measure: str) -> np.ndarray:
+        values = getattr(uptake, measure)
+        known = uptake.area >= 0
+        out = np.zeros(self.n_known + len(self.wards))
+        out[: self.n_known] = np.bincount(
+            self.atom_of_area[uptake.area[known]], weights=values[known], minlength=self.n_known
+        )
+        ward_index = {w: i for i, w in enumerate(self.wards)}
+        for ward, value in zip(uptake.icb[~known].tolist(), values[~known].tolist(), strict=True):
+            out[self.n_known + ward_index.get(ward, len(self.wards) - 1)] += value
+        return out
+
+    def area_groups(self, scope: str | None, cut: str) -> dict[str, tuple[int, ...]]:
+        """Atom sets of every group of an area cut in a scope, with unknown and total."""
+        inside = np.ones(self.n_known, bool) if scope is None else self.icb_of == scope
+        wards = self.wards if scope is None else [scope]
+        unknown = [self.unknown_atom(w) for w in wards]
+
+        def atoms(mask: np.ndarray, extra: Sequence[int] = ()) -> tuple[int, ...]:
+            return (*np.flatnonzero(inside & mask).tolist(), *extra)
+
+        groups: dict[str, tuple[int, ...]] = {}
+        if cut in ("imd_quintile", "imd_decile", "core20", "icb", "sub_icb"):
+            if cut == "imd_quintile":
+                for q in _QUINTILES:
+                    groups[q] = atoms((self.decile_of + 1) // 2 == int(q))
+            elif cut == "imd_decile":
+                for d in _DECILES:
+                    groups[d] = atoms(self.decile_of == int(d))
+            elif cut == "core20":
+                groups["core20"] = atoms(self.decile_of <= 2)
+                groups["other"] = atoms(self.decile_of > 2)
+            elif cut == "icb":
+                for icb in self.icbs if scope is None else [scope]:
+                    groups[icb] = atoms(self.icb_of == icb)
+            else:
+                for icb in self.icbs if scope is None else [scope]:
+                    for sub in self.subs[icb]:
+                        groups[sub] = atoms(self.sub_of == sub)
+            groups[UNKNOWN] = tuple(unknown)
+        else:
+            values = self.digital_of if cut == "digital_exclusion_quintile" else self.housing_of
+            for q in _QUINTILES:
+                groups[q] = atoms(values == int(q))
+            groups[UNKNOWN] = atoms(values == 0, unknown)
+        groups["total"] = atoms(np.ones(self.n_known, bool), unknown)
+        return groups
+
+
+AREA_RELEASE_CUTS = (
+    "imd_quintile",
+    "imd_decile",
+    "core20",
+    "digital_exclusion_quintile",
+    "housing_quintile",
+    "icb",
+    "sub_icb",
+)
+_SUMMED_CUTS = ("imd_quintile", "imd_decile", "core20", "digital_exclusion_quintile",
+                "housing_quintile")  # fmt: skip
+
+
+def _scope_entries(geo: _Geography, entries: _Entries, scope: str | None) -> dict[tuple[str, str], int]:
+    """Entries and lines of one scope's area tables; (cut, group) -> entry."""
+    out: dict[tuple[str, str], int] = {}
+    for cut in AREA_RELEASE_CUTS:
+        groups = geo.area_groups(scope, cut)
+        total = entries.add(groups["total"], margin=True)
+        members = []
+        for group, atoms in groups.items():
+            if group == "total":
+                continue
+            out[(cut, group)] = entries.add(atoms, margin=cut == "icb" and group != UNKNOWN)
+            members.append(out[(cut, group)])
+        out[(cut, "total")] = total
+        entries.line(members, total)
+    for q in range(1, 6):
+        entries.line(
+            [out[("imd_decile", str(2 * q - 1))], out[("imd_decile", str(2 * q))]],
+            out[("imd_quintile", str(q))],
+        )
+    entries.line([out[("imd_quintile", q)] for q in _QUINTILES[1:]], out[("core20", "other")])
+    for icb in geo.icbs if scope is None else [scope]:
+        entries.line([out[("sub_icb", s)] for s in geo.subs[icb]], out[("icb", icb)])
+    return out
+
+
+@dataclass(slots=True)
+class _AreaLayout:
+    """Entries and lines of every ICB on its own and of the whole release (measure-free)."""
+
+    own: dict[str, tuple[_Entries, dict[tuple[str, str], int]]]
+    whole: _Entries
+    cells: dict[str | None, dict[tuple[str, str], int]]
+    no_icb: int
+
+
+def _area_layout(geo: _Geography) -> _AreaLayout:
+    whole = _Entries()
+    own: dict[str, tuple[_Entries, dict[tuple[str, str], int]]] = {}
+    cells: dict[str | None, dict[tuple[str, str], int]] = {}
+    for icb in geo.icbs:
+        entries = _Entries()
+        keys = _scope_entries(geo, entries, icb)
+        own[icb] = (entries, keys)
+        cells[icb] = {
+            key: whole.add(entries.atoms[e], margin=entries.margin[e]) for key, e in keys.items()
+        }
+        for members, total in entries.lines:
+            whole.line(
+                [whole.index[entries.atoms[m]] for m in members], whole.index[entries.atoms[total]]
+            )
+    cells[None] = _scope_entries(geo, whole, None)
+    no_icb = whole.add((geo.unknown_atom(NO_ICB),))
+    for cut in _SUMMED_CUTS:
+        for (c, group), england in list(cells[None].items()):
+            if c != cut:
+                continue
+            members = [cells[icb][(cut, group)] for icb in geo.icbs]
+            if group in (UNKNOWN, "total"):
+                members.append(no_icb)
+            whole.line(members, england)
+    return _AreaLayout(own, whole, cells, no_icb)
+
+
+def _protect_area_measure(
+    layout: _AreaLayout, values: np.ndarray, policy: DisclosurePolicy
+) -> dict[tuple[str | None, str, str], ProtectedValue]:
+    """Bottom-up protection of one measure: each ICB on its own, then England."""
+    whole = layout.whole
+    fixed: list[ProtectedValue | None] = [None] * len(whole.atoms)
+    for icb, (entries, keys) in layout.own.items():
+        counts = [int(round(values[list(a)].sum())) for a in entries.atoms]
+        protected = protect_linked(counts, entries.lines, policy, margins=entries.margin)
+        for key, e in keys.items():
+            fixed[layout.cells[icb][key]] = protected[e]
+    counts = [int(round(values[list(a)].sum())) for a in whole.atoms]
+    protected = protect_linked(
+        counts,
+        whole.lines,
+        policy,
+        fixed=fixed,
+        unpublished=[i == layout.no_icb for i in range(len(counts))],
+        margins=whole.margin,
+    )
+    return {
+        (scope, cut, group): protected[e]
+        for scope, keys in layout.cells.items()
+        for (cut, group), e in keys.items()
+    }
+
+
+def _protect_person_measure(
+    geo: _Geography,
+    uptake: Uptake,
+    areas: Areas,
+    measure: str,
+    totals: dict[str | None, ProtectedValue],
+    policy: DisclosurePolicy,
+) -> dict[tuple[str | None, str], ProtectedValue]:
+    """A person cut, bottom-up, with every scope's total fixed by the area release."""
+    values = getattr(uptake, measure)
+    known = uptake.area >= 0
+    ward = np.where(known, areas.icb[np.where(known, uptake.area, 0)], uptake.icb)
+    ward = np.where(np.isin(ward, geo.icbs), ward, NO_ICB)
+    person = uptake.person
+    groups = sorted(set(person.tolist()))
+    sums: dict[tuple[str, str], int] = {}
+    for w, p, v in zip(ward.tolist(), person.tolist(), values.tolist(), strict=True):
+        sums[(w, p)] = sums.get((w, p), 0) + int(v)
+    present = {(w, p) for w, p in zip(ward.tolist(), person.tolist(), strict=True)}
+    out: dict[tuple[str | None, str], ProtectedValue] = {}
+    counts: list[int] = []
+    fixed: list[ProtectedValue | None] = []
+    unpublished: list[bool] = []
+    lines: list[tuple[tuple[int, ...], int]] = []
+    index: dict[tuple[str | None, str], int] = {}
+
+    def add(key: tuple[str | None, str], count: int, *, fix=None, hidden=False) -> int:
+        index[key] = len(counts)
+        counts.append(count)
+        fixed.append(fix)
+        unpublished.append(hidden)
+        return index[key]
+
+    for icb in geo.icbs:
+        own = [g for g in groups if (icb, g) in present]
+        cells = [sums.get((icb, g), 0) for g in own]
+        protected = protect_linked(
+            [*cells, sum(cells)],
+            [(tuple(range(len(cells))), len(cells))],
+            policy,
+            fixed=[None] * len(cells) + [totals[icb]],
+            margins=[False] * len(cells) + [True],
+        )
+        for g, value, count in zip(own, protected, cells, strict=False):
+            out[(icb, g)] = value
+            add((icb, g), count, fix=value)
+        add((icb, "total"), sum(cells), fix=totals[icb])
+        lines.append((tuple(index[(icb, g)] for g in own), index[(icb, "total")]))
+    for g in groups:
+        add((NO_ICB, g), sums.get((NO_ICB, g), 0), hidden=True)
+    england = [add((None, g), sum(sums.get((w, g), 0) for w in geo.wards)) for g in groups]
+    total = add((None, "total"), sum(counts[e] for e in england), fix=totals[None])
+    lines.append((tuple(england), total))
+    for g, e in zip(groups, england, strict=True):
+        members = [index[(icb, g)] for icb in geo.icbs if (icb, g) in index]
+        lines.append((tuple([*members, index[(NO_ICB, g)]]), e))
+    lines.append((tuple(index[(icb, "total")] for icb in geo.icbs) + tuple(index[(NO_ICB, g)] for g in groups), total))
+    protected = protect_linked(
+        counts, lines, policy, fixed=fixed, unpublished=unpublished,
+        margins=[k[1] == "total" for k in index],
+    )  # fmt: skip
+    for g, e in zip(groups, england, strict=True):
+        out[(None, g)] = protected[e]
+    return out
+
+
+_cache: OrderedDict[str, LinkedRelease] = OrderedDict()
+_layouts: OrderedDict[str, tuple[_Geography, _AreaLayout]] = OrderedDict()
+
+
+def _areas_digest(areas: Areas) -> str:
+    h = hashlib.blake2b(digest_size=16)
+    for array in (areas.codes, areas.icb, areas.sub_icb, areas.imd_decile,
+                  areas.digital_quintile, areas.housing_quintile):  # fmt: skip
+        h.update(np.ascontiguousarray(array).tobytes())
+    h.update(repr(sorted(areas.icb_names)).encode())
+    return h.hexdigest()
+
+
+def _layout(areas: Areas) -> tuple[_Geography, _AreaLayout]:
+    """The geography's atoms and the release layout, built once per reference data."""
+    key = _areas_digest(areas)
+    if key not in _layouts:
+        geo = _Geography(areas)
+        _layouts[key] = (geo, _area_layout(geo))
+        while len(_layouts) > 2:
+            _layouts.popitem(last=False)
+    return _layouts[key]
+
+
+def _digest(areas: Areas, uptake: Uptake, policy: DisclosurePolicy, person: bool) -> str:
+    h = hashlib.blake2b(digest_size=16)
+    h.update(repr(policy).encode())
+    h.update(_areas_digest(areas).encode())
+    fields = [uptake.area, uptake.icb, *(getattr(uptake, m) for m in COUNT_FIELDS)]
+    if person:
+        fields.append(uptake.person)
+    for array in fields:
+        h.update(np.ascontiguousarray(array).tobytes())
+    return h.hexdigest()
+
+
+def linked_release(
+    areas: Areas,
+    uptake: Uptake,
+    *,
+    person_cut: str | None = None,
+    policy: DisclosurePolicy = DEFAULT_POLICY,
+) -> LinkedRelease:
+    """The protected release of this period's uptake (cached: one release per data)."""
+    key = _digest(areas, uptake, policy, person_cut is not None) + (person_cut or "")
+    if key in _cache:
+        _cache.move_to_end(key)
+        return _cache[key]
+    area_key = _digest(areas, uptake, policy, False)
+    geo, layout = _layout(areas)
+    if area_key in _cache:
+        values = dict(_cache[area_key].values)
+    else:
+        values = {}
+        for measure in COUNT_FIELDS:
+            for (scope, cut, group), value in _protect_area_measure(
+                layout, geo.atom_values(uptake, measure), policy
+            ).items():
+                values[(measure, scope, cut, group)] = value
+        _remember(area_key, LinkedRelease(dict(values)))
+    if person_cut is not None:
+        for measure in COUNT_FIELDS:
+            totals = {
+                scope: values[(measure, scope, "imd_quintile", "total")]
+                for scope in [None, *geo.icbs]
+            }
+            for (scope, group), value in _protect_person_measure(
+                geo, uptake, areas, measure, totals, policy
+            ).items():
+                values[(measure, scope, person_cut, group)] = value
+            for scope, value in totals.items():
+                values[(measure, scope, person_cut, "total")] = value
+    release = LinkedRelease(values)
+    _remember(key, release)
+    return release
+
+
+def _remember(key: str, release: LinkedRelease) -> None:
+    _cache[key] = release
+    while len(_cache) > _CACHE_SIZE:
+        _cache.popitem(last=False)
