@@ -105,6 +105,10 @@ class Attacker:
         self.areas, self.uptakes, self.policy = areas, uptakes, policy
         self.atom_of_area, self.atoms = _atoms(areas)
         self.icbs = sorted(areas.icb_names)
+        columns = list(zip(*self.atoms, strict=True))
+        self.atom_icb, self.atom_sub = np.array(columns[0]), np.array(columns[1])
+        self.atom_dec, self.atom_dq, self.atom_hq = (np.array(c) for c in columns[2:])
+        self._exprs: dict[tuple, list[int]] = {}
         self.models = {m: Model() for m in MEASURES}
         base = next(iter(uptakes.values()))
         known = base.area >= 0
@@ -126,20 +130,19 @@ class Attacker:
         return self.icbs + [NO_ICB] if scope is None else [scope]
 
     def area_expr(self, model: Model, scope: str | None, cut: str, group: str) -> list[int]:
-        icbs = set(self._scope_icbs(scope))
-        out = [model.index[("unk", w)] for w in icbs if group in ("unknown", "total")]
-        for key in self.atoms:
-            icb, sub, dec, dq, hq = key
-            if icb not in icbs:
-                continue
-            if group == "total" or _in_group(cut, group, icb, sub, dec, dq, hq):
-                out.append(model.index[("atom", key)])
-        return out
+        """Atoms (whose unknowns come first, in the same order in every model) of a cell."""
+        key = (scope, cut, group)
+        if key not in self._exprs:
+            icbs = self._scope_icbs(scope)
+            out = [model.index[("unk", w)] for w in icbs if group in ("unknown", "total")]
+            mask = np.isin(self.atom_icb, icbs)
+            if group != "total":
+                mask &= _in_group(cut, group, self)
+            self._exprs[key] = [*np.flatnonzero(mask).tolist(), *out]
+        return self._exprs[key]
 
     def icb_atoms(self, model: Model, icb: str) -> list[int]:
-        out = [model.index[("unk", icb)]]
-        out += [model.index[("atom", k)] for k in self.atoms if k[0] == icb]
-        return out
+        return self.area_expr(model, icb, "icb", "total")
 
     def _digital(self) -> None:
         """(ICB, IMD quintile, yes/no/unknown) unknowns for own device and broadband."""
@@ -160,11 +163,9 @@ class Attacker:
                         model.var((name, icb, q, od), float(parts[od][area_rows].sum()))
                         for od in _OD
                     ]
-                    atoms = [
-                        model.index[("atom", k)]
-                        for k in self.atoms
-                        if k[0] == icb and (k[2] + 1) // 2 == q
-                    ]
+                    atoms = np.flatnonzero(
+                        (self.atom_icb == icb) & ((self.atom_dec + 1) // 2 == q)
+                    ).tolist()
                     model.eq.append((tuple(keys), tuple(atoms)))
                 rows = ~known & (base.icb == icb)
                 keys = [model.var((name, icb, 0, od), float(parts[od][rows].sum())) for od in _OD]
@@ -199,15 +200,18 @@ class Attacker:
         for measure, model in self.models.items():
             cuts = {k[1] for k in model.index if k[0] == "person"}
             for cut in cuts:
+                uptake = self.uptakes[cut]
                 for icb in [*self.icbs, NO_ICB]:
-                    uptake = self.uptakes[cut]
                     rows = _icb_rows(self.areas, uptake, icb)
                     for group in set(uptake.person[rows].tolist()):
                         key = ("person", cut, icb, group)
                         if key not in model.index:
                             # A group no scope lists for this ICB (only England sees it).
                             model.var(key, float(getattr(uptake, measure)[rows & (uptake.person == group)].sum()))
-                    groups = tuple(v for k, v in model.index.items() if k[:3] == ("person", cut, icb))
+                    groups = tuple(
+                        model.index[("person", cut, icb, g)]
+                        for g in set(uptake.person[rows].tolist())
+                    )
                     model.eq.append((groups, tuple(self.icb_atoms(model, icb))))
 
     # --- reading published audits -----------------------------------------------------------
@@ -330,20 +334,22 @@ class Attacker:
         return float(max(value - half, self.policy.threshold + 1)), float(value + half)
 
 
-def _in_group(cut: str, group: str, icb: str, sub: str, dec: int, dq: int, hq: int) -> bool:
-    if cut == "imd_quintile":
-        return group != "unknown" and (dec + 1) // 2 == int(group)
-    if cut == "imd_decile":
-        return group != "unknown" and dec == int(group)
+def _in_group(cut: str, group: str, a: Attacker) -> np.ndarray:
+    """Which atoms a group of an area cut holds (before restricting to the scope)."""
+    dec = a.atom_dec
+    if cut in ("imd_quintile", "imd_decile"):
+        if group == "unknown":
+            return np.zeros(dec.size, bool)
+        return ((dec + 1) // 2 if cut == "imd_quintile" else dec) == int(group)
     if cut == "core20":
-        return (group == "core20" and dec <= 2) or (group == "other" and dec > 2)
+        return dec <= 2 if group == "core20" else dec > 2 if group == "other" else dec < 0
     if cut in ("digital_exclusion_quintile", "housing_quintile"):
-        q = dq if cut == "digital_exclusion_quintile" else hq
-        return (str(q) == group) if group != "unknown" else q == 0
+        q = a.atom_dq if cut == "digital_exclusion_quintile" else a.atom_hq
+        return q == (0 if group == "unknown" else int(group))
     if cut == "icb":
-        return icb == group
+        return a.atom_icb == group
     if cut == "sub_icb":
-        return sub == group
+        return a.atom_sub == group
     raise AssertionError(cut)
 
 

@@ -131,16 +131,19 @@ def attacked(request) -> Attacker:
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(1200)
 def test_the_attacker_models_what_the_release_publishes(attacked: Attacker) -> None:
     assert attacked.wrong_values() == []
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(1200)
 def test_a_population_hidden_anywhere_is_hidden_everywhere(attacked: Attacker) -> None:
     assert attacked.inconsistencies() == []
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(1200)
 def test_no_small_count_is_narrowed_by_the_whole_release(attacked: Attacker) -> None:
     started = time.perf_counter()
     findings = attacked.attack()

@@ -251,9 +251,13 @@ def protect_linked(
         elif never[i] and reasons[i] is None:
             reasons[i] = SuppressionReason.SECONDARY
     line_objects = [_Line(tuple(members), total) for members, total in lines]
-    reasons = _suppress_reasons(
-        raw, reasons, [False] * n if margins is None else list(margins), line_objects, frozen
-    )
+    is_margin = [False] * n if margins is None else list(margins)
+    while True:
+        reasons = _suppress_reasons(raw, reasons, is_margin, line_objects, frozen)
+        narrowed = _narrowed(raw, reasons, line_objects, policy)
+        added = _complement(raw, reasons, is_margin, line_objects, frozen, narrowed)
+        if not added:
+            break
     values = _publish(raw, reasons, policy)
     if fixed is not None:
         values = [f if f is not None else v for f, v in zip(fixed, values, strict=True)]
@@ -415,7 +419,10 @@ def _recoverable(hidden: Sequence[bool], lines: Sequence[_Line]) -> list[int]:
                 system[row, column[entry]] += 1.0
         if line.total in column:
             system[row, column[line.total]] -= 1.0
-    _, singular, vt = np.linalg.svd(system)
+    system = system[np.any(system != 0, axis=1)]  # lines with no hidden entry say nothing
+    if system.shape[0] == 0:
+        return []
+    _, singular, vt = np.linalg.svd(system, full_matrices=system.shape[0] < system.shape[1])
     rank = int(np.sum(singular > _NULL_SPACE_TOLERANCE))
     null_space = vt[rank:]
     return [
@@ -423,6 +430,118 @@ def _recoverable(hidden: Sequence[bool], lines: Sequence[_Line]) -> list[int]:
         for k, entry in enumerate(unknowns)
         if not np.any(np.abs(null_space[:, k]) > _NULL_SPACE_TOLERANCE)
     ]
+
+
+def published_interval(value: int, policy: DisclosurePolicy) -> tuple[float, float]:
+    """The true counts a published (visible) count can stand for: it rounds to it, not small."""
+    if value == 0:
+        return 0.0, 0.0
+    half = policy.rounding_base // 2
+    low = max(value - half, policy.threshold + 1 if policy.show_zero else policy.threshold + 1)
+    return float(low), float(value + half)
+
+
+def _narrowed(
+    raw: Sequence[int],
+    reasons: Sequence[SuppressionReason | None],
+    lines: Sequence[_Line],
+    policy: DisclosurePolicy,
+) -> list[int]:
+    """Rule 3: small hidden entries an interval attack pins inside the suppression band.
+
+    The attacker knows every line and, for each visible entry, the counts that round to it;
+    a small hidden entry is safe when the attack still allows every value of the band
+    (``band_low`` .. threshold). One capped LP certifies most entries at once (maximise
+    the sum of min(entry, threshold), then minimise the sum of max(entry - band_low, 0));
+    the rest are tried one by one.
+    """
+    from scipy.optimize import linprog
+    from scipy.sparse import coo_matrix, hstack, vstack
+
+    n = len(raw)
+    targets = [e for e in range(n) if reasons[e] is SuppressionReason.PRIMARY]
+    if not targets or not lines:
+        return []
+    band_low = 1.0 if policy.show_zero else 0.0
+    band_high = float(policy.threshold)
+    bounds = [
+        (0.0, None) if reasons[e] is not None else published_interval(policy.round_count(raw[e]), policy)
+        for e in range(n)
+    ]
+    rows, cols, data = [], [], []
+    for r, line in enumerate(lines):
+        for m in line.members:
+            rows.append(r), cols.append(m), data.append(1.0)
+        rows.append(r), cols.append(line.total), data.append(-1.0)
+    a_lines = coo_matrix((data, (rows, cols)), shape=(len(lines), n))
+    m = len(targets)
+    pick = coo_matrix(([1.0] * m, (range(m), targets)), shape=(m, n))
+    eye = coo_matrix(([1.0] * m, (range(m), range(m))), shape=(m, m))
+    a_eq = hstack([a_lines, coo_matrix((len(lines), m))]).tocsr()
+    b_eq = np.zeros(len(lines))
+
+    def solve(maximise: bool, open_: list[int]) -> np.ndarray | None:
+        # maximise: y <= x, y <= band_high, max sum y; else: z >= x - band_low, min sum z.
+        # Only the entries in `open_` carry weight, so earlier certificates are not traded.
+        sign = 1.0 if maximise else -1.0
+        a_ub = hstack([-sign * pick, sign * eye]).tocsr()
+        b_ub = np.full(m, 0.0 if maximise else band_low)
+        weight = np.zeros(m)
+        weight[[position[e] for e in open_]] = 1.0
+        cost = np.concatenate([np.zeros(n), -weight if maximise else weight])
+        extra = [(None, band_high)] * m if maximise else [(0.0, None)] * m
+        result = linprog(
+            cost, A_ub=a_ub, b_ub=b_ub, A_eq=a_eq, b_eq=b_eq, bounds=bounds + extra,
+            method="highs",
+        )  # fmt: skip
+        return result.x[:n] if result.status == 0 else None
+
+    position = {e: k for k, e in enumerate(targets)}
+    unsafe: set[int] = set()
+    for maximise in (True, False):
+        remaining = list(targets)
+        while remaining:
+            x = solve(maximise, remaining)
+            if x is None:  # pragma: no cover - the true counts are always feasible
+                return targets
+            left = [
+                e
+                for e in remaining
+                if not ((x[e] >= band_high - 1e-6) if maximise else (x[e] <= band_low + 1e-6))
+            ]
+            if len(left) == len(remaining):
+                break
+            remaining = left
+        for e in remaining:
+            x = solve(maximise, [e]) if len(remaining) > 1 else None
+            if x is not None and ((x[e] >= band_high - 1e-6) if maximise else (x[e] <= band_low + 1e-6)):
+                continue
+            unsafe.add(e)
+    return sorted(unsafe)
+
+
+def _complement(
+    raw: Sequence[int],
+    reasons: list[SuppressionReason | None],
+    is_margin: Sequence[bool],
+    lines: Sequence[_Line],
+    frozen: Sequence[bool],
+    narrowed: Sequence[int],
+) -> bool:
+    """Hide one more entry near each narrowed one (its lines, then theirs); False if none."""
+    added = False
+    for target in narrowed:
+        reach = {target}
+        for _ in range(4):
+            near = {e for line in lines if reach & set(line.entries) for e in line.entries}
+            candidates = [e for e in near if reasons[e] is None and not frozen[e]]
+            if candidates:
+                best = min(candidates, key=lambda e: (is_margin[e], raw[e] == 0, raw[e], e))
+                reasons[best] = SuppressionReason.SECONDARY
+                added = True
+                break
+            reach = near
+    return added
 
 
 def _publish(
