@@ -320,7 +320,10 @@ def gradient(rows: Sequence[dict[str, Any]], *, repetitions: int, basis: str) ->
 
 
 def digital_access(
-    quintiles: Sequence[DigitalCounts], policy: DisclosurePolicy = DEFAULT_POLICY
+    quintiles: Sequence[DigitalCounts],
+    policy: DisclosurePolicy = DEFAULT_POLICY,
+    *,
+    protected: dict[str, list[tuple[ProtectedValue, ProtectedValue]]] | None = None,
 ) -> dict[str, Any]:
     """Own device and broadband by IMD quintile: protected counts and shares of those recorded.
 
@@ -333,18 +336,23 @@ def digital_access(
     ]
     total: dict[str, Any] = {"group": "total", "label": "Total", "suppressed": []}
     for measure in ("own_device", "broadband"):
-        table = protect_table(
-            [[getattr(q, f"{measure}_yes"), getattr(q, f"{measure}_no")] for q in quintiles],
-            policy,
-        )
-        assert table.row_totals is not None and table.column_totals is not None
-        lines = [
-            *(
-                (cells[0], recorded)
-                for cells, recorded in zip(table.cells, table.row_totals, strict=True)
-            ),
-            (table.column_totals[0], table.grand_total),
-        ]
+        lines: list[tuple[ProtectedValue, ProtectedValue | None]]
+        if protected is not None:
+            # (yes, recorded) per quintile and for the total, from the linked release.
+            lines = list(protected[measure])
+        else:
+            table = protect_table(
+                [[getattr(q, f"{measure}_yes"), getattr(q, f"{measure}_no")] for q in quintiles],
+                policy,
+            )
+            assert table.row_totals is not None and table.column_totals is not None
+            lines = [
+                *(
+                    (cells[0], recorded)
+                    for cells, recorded in zip(table.cells, table.row_totals, strict=True)
+                ),
+                (table.column_totals[0], table.grand_total),
+            ]
         for row, (yes, recorded) in zip([*rows, total], lines, strict=True):
             assert recorded is not None
             row[f"{measure}_recorded"] = _value(recorded)

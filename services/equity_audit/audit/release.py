@@ -339,6 +339,135 @@ def _protect_person_measure(
     return out
 
 
+DIGITAL = ("own_device", "broadband")
+
+
+class _Linked:
+    """Named entries with counts, fixed values, unpublished flags and lines (a small builder)."""
+
+    def __init__(self) -> None:
+        self.index: dict[tuple, int] = {}
+        self.counts: list[int] = []
+        self.fixed: list[ProtectedValue | None] = []
+        self.unpublished: list[bool] = []
+        self.margin: list[bool] = []
+        self.lines: list[tuple[tuple[int, ...], int]] = []
+
+    def add(
+        self, key: tuple, count: int, *, fixed: ProtectedValue | None = None,
+        unpublished: bool = False, margin: bool = False,
+    ) -> int:  # fmt: skip
+        self.index[key] = len(self.counts)
+        self.counts.append(int(count))
+        self.fixed.append(fixed)
+        self.unpublished.append(unpublished)
+        self.margin.append(margin)
+        return self.index[key]
+
+    def line(self, members: Sequence[tuple], total: tuple) -> None:
+        self.lines.append((tuple(self.index[m] for m in members), self.index[total]))
+
+    def protect(self, policy: DisclosurePolicy) -> dict[tuple, ProtectedValue]:
+        values = protect_linked(
+            self.counts, self.lines, policy, fixed=self.fixed, unpublished=self.unpublished,
+            margins=self.margin,
+        )  # fmt: skip
+        return {key: values[i] for key, i in self.index.items()}
+
+
+def _digital_counts(
+    geo: _Geography, areas: Areas, uptake: Uptake, attribute: str
+) -> dict[tuple[str, str, int], int]:
+    """(ward ICB, yes/no/unknown, IMD quintile or 0 for no known LSOA) -> admissions."""
+    yes, no = getattr(uptake, f"{attribute}_yes"), getattr(uptake, f"{attribute}_no")
+    parts = {"yes": yes, "no": no, UNKNOWN: uptake.admissions - yes - no}
+    known = uptake.area >= 0
+    safe_area = np.where(known, uptake.area, 0)
+    ward = np.where(known, areas.icb[safe_area], uptake.icb)
+    ward = np.where(np.isin(ward, geo.icbs), ward, NO_ICB)
+    quintile = np.where(known, (areas.imd_decile[safe_area] + 1) // 2, 0)
+    out: dict[tuple[str, str, int], int] = {}
+    for w in geo.wards:
+        in_ward = ward == w
+        for part, values in parts.items():
+            sums = np.bincount(quintile[in_ward], weights=values[in_ward], minlength=6)
+            for q in range(6):
+                out[(w, part, q)] = int(sums[q])
+    return out
+
+
+def _protect_digital(
+    geo: _Geography,
+    counts: dict[tuple[str, str, int], int],
+    admissions: dict[tuple[str | None, str, str], ProtectedValue],
+    policy: DisclosurePolicy,
+) -> dict[tuple[str | None, str, str], ProtectedValue]:
+    """Yes / recorded by IMD quintile, and the person cut (yes, no, unknown), bottom-up.
+
+    Linked to the published admissions: recorded + not recorded = the quintile's
+    admissions, and the person cut's groups are the table's totals plus the admissions
+    without a known LSOA. Keys: (scope, "yes" | "recorded", quintile | "total") and
+    (scope, "person", group).
+    """
+    quintiles = [str(q) for q in range(1, 6)]
+
+    def layer(linked: _Linked, scope: str | None, count, fixed_of) -> None:
+        s = scope
+        adm = {q: admissions[(s, "imd_quintile", q)] for q in quintiles}
+        for q in quintiles:
+            y, n, u = count("yes", int(q)), count("no", int(q)), count(UNKNOWN, int(q))
+            linked.add((s, "yes", q), y, fixed=fixed_of((s, "yes", q)))
+            linked.add((s, "no", q), n, fixed=fixed_of((s, "no", q)), unpublished=True)
+            linked.add((s, "recorded", q), y + n, fixed=fixed_of((s, "recorded", q)), margin=True)
+            linked.add((s, "unrecorded", q), u, fixed=fixed_of((s, "unrecorded", q)), unpublished=True)
+            linked.add((s, "admissions", q), y + n + u, fixed=adm[q])
+            linked.line([(s, "yes", q), (s, "no", q)], (s, "recorded", q))
+            linked.line([(s, "recorded", q), (s, "unrecorded", q)], (s, "admissions", q))
+        for part, published in (("yes", True), ("no", False), ("recorded", True), ("unrecorded", False)):
+            total = sum(linked.counts[linked.index[(s, part, q)]] for q in quintiles)
+            linked.add((s, part, "total"), total, fixed=fixed_of((s, part, "total")),
+                       unpublished=not published, margin=True)  # fmt: skip
+            linked.line([(s, part, q) for q in quintiles], (s, part, "total"))
+        for part in ("yes", "no", UNKNOWN):
+            linked.add((s, "lsoa_unknown", part), count(part, 0),
+                       fixed=fixed_of((s, "lsoa_unknown", part)), unpublished=True)  # fmt: skip
+        linked.add((s, "admissions", UNKNOWN), sum(count(p, 0) for p in ("yes", "no", UNKNOWN)),
+                   fixed=admissions[(s, "imd_quintile", UNKNOWN)])  # fmt: skip
+        linked.line([(s, "lsoa_unknown", p) for p in ("yes", "no", UNKNOWN)], (s, "admissions", UNKNOWN))
+        for group, table in (("yes", "yes"), ("no", "no"), (UNKNOWN, "unrecorded")):
+            value = linked.counts[linked.index[(s, table, "total")]] + count(group, 0)
+            linked.add((s, "person", group), value, fixed=fixed_of((s, "person", group)))
+            linked.line([(s, table, "total"), (s, "lsoa_unknown", group)], (s, "person", group))
+        grand = sum(linked.counts[linked.index[(s, "person", g)]] for g in ("yes", "no", UNKNOWN))
+        linked.add((s, "admissions", "total"), grand, fixed=admissions[(s, "imd_quintile", "total")])
+        linked.line([(s, "person", g) for g in ("yes", "no", UNKNOWN)], (s, "admissions", "total"))
+
+    out: dict[tuple[str | None, str, str], ProtectedValue] = {}
+    for icb in geo.icbs:
+        own = _Linked()
+        layer(own, icb, lambda part, q, icb=icb: counts[(icb, part, q)], lambda key: None)
+        out.update(own.protect(policy))
+    whole = _Linked()
+    # England: every ICB's entries as fixed, England's own, and the sums between them.
+    for icb in geo.icbs:
+        layer(whole, icb, lambda part, q, icb=icb: counts[(icb, part, q)], out.get)
+    for part in ("yes", "no", UNKNOWN):
+        whole.add((NO_ICB, "lsoa_unknown", part), counts[(NO_ICB, part, 0)], unpublished=True)
+    layer(
+        whole, None, lambda part, q: sum(counts[(w, part, q)] for w in geo.wards), lambda key: None
+    )
+    for key in list(whole.index):
+        scope, *rest = key
+        if scope is None and rest[0] != "admissions":
+            members = [(icb, *rest) for icb in geo.icbs]
+            if rest[0] in ("lsoa_unknown", "person"):
+                members.append((NO_ICB, "lsoa_unknown", rest[1]))
+            whole.line(members, key)
+    england = whole.protect(policy)
+    out.update({k: v for k, v in england.items() if k[0] is None})
+    return out
+
+
 _cache: OrderedDict[str, LinkedRelease] = OrderedDict()
 _layouts: OrderedDict[str, tuple[_Geography, _AreaLayout]] = OrderedDict()
 
@@ -394,10 +523,16 @@ def linked_release(
     else:
         values = {}
         for measure in COUNT_FIELDS:
-            for (scope, cut, group), value in _protect_area_measure(
-                layout, geo.atom_values(uptake, measure), policy
-            ).items():
+            protected = _protect_area_measure(layout, geo.atom_values(uptake, measure), policy)
+            for (scope, cut, group), value in protected.items():
                 values[(measure, scope, cut, group)] = value
+            if measure == "admissions":
+                for attribute in DIGITAL:
+                    digital = _protect_digital(
+                        geo, _digital_counts(geo, areas, uptake, attribute), protected, policy
+                    )
+                    for (scope, part, group), value in digital.items():
+                        values[(attribute, scope, part, group)] = value
         _remember(area_key, LinkedRelease(dict(values)))
     if person_cut is not None:
         for measure in COUNT_FIELDS:
@@ -411,6 +546,13 @@ def linked_release(
                 values[(measure, scope, person_cut, group)] = value
             for scope, value in totals.items():
                 values[(measure, scope, person_cut, "total")] = value
+        if person_cut in DIGITAL:
+            # Admissions by own device / broadband belong to the digital-access family.
+            for scope in [None, *geo.icbs]:
+                for group in ("yes", "no", UNKNOWN):
+                    values[("admissions", scope, person_cut, group)] = values[
+                        (person_cut, scope, "person", group)
+                    ]
     release = LinkedRelease(values)
     _remember(key, release)
     return release

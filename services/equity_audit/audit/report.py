@@ -134,7 +134,20 @@ def build_audit(
                 if r["group"] != "unknown"
             ],
         },
-        "digital_access": digital_access(digital_counts(areas, uptake, icb), policy),
+        "digital_access": digital_access(
+            digital_counts(areas, uptake, icb),
+            policy,
+            protected={
+                measure: [
+                    (
+                        release.get(measure, icb, "yes", group),
+                        release.get(measure, icb, "recorded", group),
+                    )
+                    for group in ("1", "2", "3", "4", "5", "total")
+                ]
+                for measure in ("own_device", "broadband")
+            },
+        ),
         "need_rule": NEED_RULE,
         "need": need_funnel(
             icb_need(areas, uptake),
