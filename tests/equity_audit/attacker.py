@@ -115,7 +115,9 @@ class Attacker:
         for measure, model in self.models.items():
             values = getattr(base, measure)
             true = np.bincount(
-                self.atom_of_area[base.area[known]], weights=values[known], minlength=len(self.atoms)
+                self.atom_of_area[base.area[known]],
+                weights=values[known],
+                minlength=len(self.atoms),
             )
             for i, key in enumerate(self.atoms):
                 model.var(("atom", key), float(true[i]))
@@ -127,7 +129,7 @@ class Attacker:
     # --- expressions ------------------------------------------------------------------------
 
     def _scope_icbs(self, scope: str | None) -> list[str]:
-        return self.icbs + [NO_ICB] if scope is None else [scope]
+        return [*self.icbs, NO_ICB] if scope is None else [scope]
 
     def area_expr(self, model: Model, scope: str | None, cut: str, group: str) -> list[int]:
         """Atoms (whose unknowns come first, in the same order in every model) of a cell."""
@@ -207,7 +209,12 @@ class Attacker:
                         key = ("person", cut, icb, group)
                         if key not in model.index:
                             # A group no scope lists for this ICB (only England sees it).
-                            model.var(key, float(getattr(uptake, measure)[rows & (uptake.person == group)].sum()))
+                            model.var(
+                                key,
+                                float(
+                                    getattr(uptake, measure)[rows & (uptake.person == group)].sum()
+                                ),
+                            )
                     groups = tuple(
                         model.index[("person", cut, icb, g)]
                         for g in set(uptake.person[rows].tolist())
@@ -231,7 +238,9 @@ class Attacker:
                 model.publish(expr, row[measure], f"{where}/{group}/{measure}")
             if cut in AREA_CUTS:
                 for group in _area_groups(self.areas, cut, scope) - listed:
-                    model.publish(self.area_expr(model, scope, cut, group), 0, f"{where}/{group}:absent")
+                    model.publish(
+                        self.area_expr(model, scope, cut, group), 0, f"{where}/{group}:absent"
+                    )
                 if "unknown" not in listed:
                     expr = self.area_expr(model, scope, cut, "unknown")
                     model.publish(expr, 0, f"{where}/unknown:absent")
@@ -246,7 +255,11 @@ class Attacker:
                 yes = [model.index[(name, i, q, "yes")] for i in icbs for q in qs]
                 no = [model.index[(name, i, q, "no")] for i in icbs for q in qs]
                 model.publish(yes, row[name], f"{where}/digital/{row['group']}/{name}")
-                model.publish(yes + no, row[f"{name}_recorded"], f"{where}/digital/{row['group']}/{name}_recorded")
+                model.publish(
+                    yes + no,
+                    row[f"{name}_recorded"],
+                    f"{where}/digital/{row['group']}/{name}_recorded",
+                )
         share = _need_share(self.areas)
         for point in audit["need"]["points"]:
             icb = point["icb_code"]
@@ -254,7 +267,11 @@ class Attacker:
             core = self.area_expr(model, icb, "core20", "core20")
             model.publish(core, point["observed_core20_admissions"], f"need/{icb}/observed")
             total = point["expected_core20_admissions"] / share[icb]
-            model.publish(known, int(round(total / self.policy.rounding_base)) * self.policy.rounding_base, f"need/{icb}/total")
+            model.publish(
+                known,
+                round(total / self.policy.rounding_base) * self.policy.rounding_base,
+                f"need/{icb}/total",
+            )
 
     # --- checks ----------------------------------------------------------------------------
 
@@ -273,7 +290,7 @@ class Attacker:
         for model in self.models.values():
             truth = np.array(model.truth)
             for expr, places in model.cells.items():
-                true = int(round(truth[list(expr)].sum()))
+                true = round(float(truth[list(expr)].sum()))
                 for value, where in places:
                     if value is not None and value != self.policy.round_count(true):
                         out.append(f"{where}: published {value}, true {true}")
@@ -292,7 +309,7 @@ class Attacker:
         targets = []
         for expr, places in model.cells.items():
             value = places[0][0]
-            true = int(round(truth[list(expr)].sum()))
+            true = round(float(truth[list(expr)].sum()))
             if value is None:
                 if self.policy.is_small(true):
                     targets.append((expr, true, places[0][1]))
@@ -310,7 +327,10 @@ class Attacker:
                 eq_rows.append(r), eq_cols.append(c), eq_data.append(1.0)
             for c in right:
                 eq_rows.append(r), eq_cols.append(c), eq_data.append(-1.0)
-        a_ub = csr_matrix((data + [-d for d in data], (rows + [r + len(lo) for r in rows], cols + cols)), shape=(2 * len(lo), n))
+        a_ub = csr_matrix(
+            (data + [-d for d in data], (rows + [r + len(lo) for r in rows], cols + cols)),
+            shape=(2 * len(lo), n),
+        )
         b_ub = np.array(hi + [-v for v in lo])
         a_eq = csr_matrix((eq_data, (eq_rows, eq_cols)), shape=(max(len(model.eq), 1), n))
         b_eq = np.zeros(max(len(model.eq), 1))

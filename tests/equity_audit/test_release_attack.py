@@ -87,8 +87,7 @@ def sparse_uptake(areas: Areas, admissions: int, seed: int) -> dict[str, Uptake]
         "broadband_no": (broadband == 1).astype(np.int64),
     }
     return {
-        cut: Uptake(area=area, icb=icb, person=values, **counts)
-        for cut, values in person.items()
+        cut: Uptake(area=area, icb=icb, person=values, **counts) for cut, values in person.items()
     }
 
 

@@ -116,7 +116,9 @@ class _Geography:
         self.digital_of = np.array([int(k[3]) for k in unique])
         self.housing_of = np.array([int(k[4]) for k in unique])
         self.wards = [*self.icbs, NO_ICB]
-        self.subs = {icb: sorted(set(self.sub_of[self.icb_of == icb].tolist())) for icb in self.icbs}
+        self.subs = {
+            icb: sorted(set(self.sub_of[self.icb_of == icb].tolist())) for icb in self.icbs
+        }
 
     def unknown_atom(self, ward: str) -> int:
         return self.n_known + self.wards.index(ward)
@@ -183,7 +185,9 @@ _SUMMED_CUTS = ("imd_quintile", "imd_decile", "core20", "digital_exclusion_quint
                 "housing_quintile")  # fmt: skip
 
 
-def _scope_entries(geo: _Geography, entries: _Entries, scope: str | None) -> dict[tuple[str, str], int]:
+def _scope_entries(
+    geo: _Geography, entries: _Entries, scope: str | None
+) -> dict[tuple[str, str], int]:
     """Entries and lines of one scope's area tables; (cut, group) -> entry."""
     out: dict[tuple[str, str], int] = {}
     for cut in AREA_RELEASE_CUTS:
@@ -253,11 +257,11 @@ def _protect_area_measure(
     whole = layout.whole
     fixed: list[ProtectedValue | None] = [None] * len(whole.atoms)
     for icb, (entries, keys) in layout.own.items():
-        counts = [int(round(values[list(a)].sum())) for a in entries.atoms]
+        counts = [round(float(values[list(a)].sum())) for a in entries.atoms]
         protected = protect_linked(counts, entries.lines, policy, margins=entries.margin)
         for key, e in keys.items():
             fixed[layout.cells[icb][key]] = protected[e]
-    counts = [int(round(values[list(a)].sum())) for a in whole.atoms]
+    counts = [round(float(values[list(a)].sum())) for a in whole.atoms]
     protected = protect_linked(
         counts,
         whole.lines,
@@ -329,7 +333,13 @@ def _protect_person_measure(
     for g, e in zip(groups, england, strict=True):
         members = [index[(icb, g)] for icb in geo.icbs if (icb, g) in index]
         lines.append((tuple([*members, index[(NO_ICB, g)]]), e))
-    lines.append((tuple(index[(icb, "total")] for icb in geo.icbs) + tuple(index[(NO_ICB, g)] for g in groups), total))
+    lines.append(
+        (
+            tuple(index[(icb, "total")] for icb in geo.icbs)
+            + tuple(index[(NO_ICB, g)] for g in groups),
+            total,
+        )
+    )
     protected = protect_linked(
         counts, lines, policy, fixed=fixed, unpublished=unpublished,
         margins=[k[1] == "total" for k in index],
@@ -419,11 +429,18 @@ def _protect_digital(
             linked.add((s, "yes", q), y, fixed=fixed_of((s, "yes", q)))
             linked.add((s, "no", q), n, fixed=fixed_of((s, "no", q)), unpublished=True)
             linked.add((s, "recorded", q), y + n, fixed=fixed_of((s, "recorded", q)), margin=True)
-            linked.add((s, "unrecorded", q), u, fixed=fixed_of((s, "unrecorded", q)), unpublished=True)
+            linked.add(
+                (s, "unrecorded", q), u, fixed=fixed_of((s, "unrecorded", q)), unpublished=True
+            )
             linked.add((s, "admissions", q), y + n + u, fixed=adm[q])
             linked.line([(s, "yes", q), (s, "no", q)], (s, "recorded", q))
             linked.line([(s, "recorded", q), (s, "unrecorded", q)], (s, "admissions", q))
-        for part, published in (("yes", True), ("no", False), ("recorded", True), ("unrecorded", False)):
+        for part, published in (
+            ("yes", True),
+            ("no", False),
+            ("recorded", True),
+            ("unrecorded", False),
+        ):
             total = sum(linked.counts[linked.index[(s, part, q)]] for q in quintiles)
             linked.add((s, part, "total"), total, fixed=fixed_of((s, part, "total")),
                        unpublished=not published, margin=True)  # fmt: skip
@@ -433,13 +450,17 @@ def _protect_digital(
                        fixed=fixed_of((s, "lsoa_unknown", part)), unpublished=True)  # fmt: skip
         linked.add((s, "admissions", UNKNOWN), sum(count(p, 0) for p in ("yes", "no", UNKNOWN)),
                    fixed=admissions[(s, "imd_quintile", UNKNOWN)])  # fmt: skip
-        linked.line([(s, "lsoa_unknown", p) for p in ("yes", "no", UNKNOWN)], (s, "admissions", UNKNOWN))
+        linked.line(
+            [(s, "lsoa_unknown", p) for p in ("yes", "no", UNKNOWN)], (s, "admissions", UNKNOWN)
+        )
         for group, table in (("yes", "yes"), ("no", "no"), (UNKNOWN, "unrecorded")):
             value = linked.counts[linked.index[(s, table, "total")]] + count(group, 0)
             linked.add((s, "person", group), value, fixed=fixed_of((s, "person", group)))
             linked.line([(s, table, "total"), (s, "lsoa_unknown", group)], (s, "person", group))
         grand = sum(linked.counts[linked.index[(s, "person", g)]] for g in ("yes", "no", UNKNOWN))
-        linked.add((s, "admissions", "total"), grand, fixed=admissions[(s, "imd_quintile", "total")])
+        linked.add(
+            (s, "admissions", "total"), grand, fixed=admissions[(s, "imd_quintile", "total")]
+        )
         linked.line([(s, "person", g) for g in ("yes", "no", UNKNOWN)], (s, "admissions", "total"))
 
     out: dict[tuple[str | None, str, str], ProtectedValue] = {}

@@ -47,8 +47,8 @@ __all__ = [
     "SuppressionReason",
     "derive_rate",
     "find_recoverable",
-    "protect_linked",
     "protect_count",
+    "protect_linked",
     "protect_series",
     "protect_table",
 ]
@@ -437,7 +437,7 @@ def published_interval(value: int, policy: DisclosurePolicy) -> tuple[float, flo
     if value == 0:
         return 0.0, 0.0
     half = policy.rounding_base // 2
-    low = max(value - half, policy.threshold + 1 if policy.show_zero else policy.threshold + 1)
+    low = max(value - half, policy.threshold + 1)  # smaller counts are never shown
     return float(low), float(value + half)
 
 
@@ -456,7 +456,7 @@ def _narrowed(
     the rest are tried one by one.
     """
     from scipy.optimize import linprog
-    from scipy.sparse import coo_matrix, hstack, vstack
+    from scipy.sparse import coo_matrix, hstack
 
     n = len(raw)
     targets = [e for e in range(n) if reasons[e] is SuppressionReason.PRIMARY]
@@ -465,7 +465,9 @@ def _narrowed(
     band_low = 1.0 if policy.show_zero else 0.0
     band_high = float(policy.threshold)
     bounds = [
-        (0.0, None) if reasons[e] is not None else published_interval(policy.round_count(raw[e]), policy)
+        (0.0, None)
+        if reasons[e] is not None
+        else published_interval(policy.round_count(raw[e]), policy)
         for e in range(n)
     ]
     rows, cols, data = [], [], []
@@ -514,7 +516,9 @@ def _narrowed(
             remaining = left
         for e in remaining:
             x = solve(maximise, [e]) if len(remaining) > 1 else None
-            if x is not None and ((x[e] >= band_high - 1e-6) if maximise else (x[e] <= band_low + 1e-6)):
+            if x is not None and (
+                (x[e] >= band_high - 1e-6) if maximise else (x[e] <= band_low + 1e-6)
+            ):
                 continue
             unsafe.add(e)
     return sorted(unsafe)
