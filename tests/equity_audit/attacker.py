@@ -32,7 +32,7 @@ from typing import Any
 
 import numpy as np
 from scipy.optimize import linprog
-from scipy.sparse import csr_matrix
+from scipy.sparse import csr_matrix, hstack, identity, vstack
 
 from services.equity_audit.audit.frame import AREA_CUTS, Areas, Uptake
 from services.equity_audit.domain.disclosure import DEFAULT_POLICY, DisclosurePolicy
@@ -334,18 +334,62 @@ class Attacker:
         b_ub = np.array(hi + [-v for v in lo])
         a_eq = csr_matrix((eq_data, (eq_rows, eq_cols)), shape=(max(len(model.eq), 1), n))
         b_eq = np.zeros(max(len(model.eq), 1))
-        band_low = 1 if self.policy.show_zero else 0
-        findings = []
-        for expr, true, where in targets:
-            objective = np.zeros(n)
-            objective[list(expr)] = 1.0
-            low = linprog(objective, A_ub=a_ub, b_ub=b_ub, A_eq=a_eq, b_eq=b_eq, method="highs")
-            high = linprog(-objective, A_ub=a_ub, b_ub=b_ub, A_eq=a_eq, b_eq=b_eq, method="highs")
-            assert low.status == 0, f"{where}: attacker model infeasible ({low.message})"
-            top = float("inf") if high.status == 3 else -high.fun
-            if low.fun > band_low + 1e-6 or top < self.policy.threshold - 1e-6:
-                findings.append(Finding(where, true, round(low.fun, 3), round(top, 3)))
-        return findings
+        band_low = 1.0 if self.policy.show_zero else 0.0
+        band_high = float(self.policy.threshold)
+        if not targets:
+            return []
+        # Certify many targets at once (a feasible point where each reaches the band's end),
+        # then attack the rest one by one: the same answers as one LP per target, faster.
+        m = len(targets)
+        pick_rows = [k for k, (expr, _, _) in enumerate(targets) for _ in expr]
+        pick_cols = [c for expr, _, _ in targets for c in expr]
+        pick = csr_matrix(([1.0] * len(pick_cols), (pick_rows, pick_cols)), shape=(m, n))
+        eye = identity(m, format="csr")
+        a_eq_all = hstack([a_eq, csr_matrix((a_eq.shape[0], m))]).tocsr()
+        a_ub_base = hstack([a_ub, csr_matrix((a_ub.shape[0], m))]).tocsr()
+
+        def joint(maximise: bool, open_: list[int]) -> np.ndarray:
+            sign = 1.0 if maximise else -1.0
+            a = vstack([a_ub_base, hstack([-sign * pick, sign * eye])]).tocsr()
+            b = np.concatenate([b_ub, np.full(m, 0.0 if maximise else band_low)])
+            weight = np.zeros(m)
+            weight[open_] = 1.0
+            cost = np.concatenate([np.zeros(n), -weight if maximise else weight])
+            extra = [(None, band_high)] * m if maximise else [(0.0, None)] * m
+            result = linprog(
+                cost, A_ub=a, b_ub=b, A_eq=a_eq_all, b_eq=b_eq,
+                bounds=[(0, None)] * n + extra, method="highs",
+            )  # fmt: skip
+            assert result.status == 0, f"attacker model infeasible ({result.message})"
+            return pick @ result.x[:n]
+
+        def reaches(value: float, maximise: bool) -> bool:
+            return value >= band_high - 1e-6 if maximise else value <= band_low + 1e-6
+
+        narrowed: dict[int, list[float]] = {}
+        for maximise in (True, False):
+            remaining = list(range(m))
+            while remaining:
+                sums = joint(maximise, remaining)
+                left = [k for k in remaining if not reaches(sums[k], maximise)]
+                if len(left) == len(remaining):
+                    break
+                remaining = left
+            for k in remaining:
+                objective = np.zeros(n)
+                objective[list(targets[k][0])] = -1.0 if maximise else 1.0
+                result = linprog(
+                    objective, A_ub=a_ub, b_ub=b_ub, A_eq=a_eq, b_eq=b_eq, method="highs"
+                )
+                if result.status == 3:
+                    continue  # unbounded above
+                best = -result.fun if maximise else result.fun
+                if not reaches(best, maximise):
+                    narrowed.setdefault(k, [band_low, band_high])[0 if not maximise else 1] = best
+        return [
+            Finding(targets[k][2], targets[k][1], round(lo, 3), round(hi, 3))
+            for k, (lo, hi) in sorted(narrowed.items())
+        ]
 
     def _interval(self, value: int) -> tuple[float, float]:
         if value == 0:
