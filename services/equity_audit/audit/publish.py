@@ -2,8 +2,10 @@
 statistics, always computed from the *published* (rounded) counts.
 
 Rules (domain/disclosure.py, NHS Digital convention): counts 1–7 are hidden, other counts
-rounded to the nearest 5, secondary suppression within each column and its total; a rate,
-proportion or mean is hidden when a count it is built from is hidden.
+rounded to the nearest 5; the counts come from the linked release (audit/release.py), which
+protects every table of every scope jointly. A rate, proportion, share or mean is computed
+from published values only (mean length of stay = published days / published discharges)
+and hidden when a count it is built from is hidden.
 """
 
 from __future__ import annotations

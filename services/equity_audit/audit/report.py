@@ -59,8 +59,9 @@ CAVEATS = (
     " narrow, because readings cluster within patients.",
     "Disclosure control (NHS Digital convention): counts 1-7 are shown as *, other counts are"
     " rounded to the nearest 5, further cells are hidden so that no hidden count can be worked"
-    " out from totals, and every rate, share and interval is computed from the published"
-    " (rounded) counts and hidden with them.",
+    " out, or narrowed, from totals or from any other table of England or any ICB (one linked"
+    " release; a population hidden in one table is hidden in all), and every rate, share,"
+    " mean and interval is computed from the published (rounded) counts and hidden with them.",
     "SII and RII follow PHEindicatormethods (Low & Low 2004): x runs from 0 (most deprived) to"
     " 1 (least deprived); a negative SII means higher rates in more deprived areas. As the"
     " package recommends for rates (phe_sii transform = TRUE), the line is fitted to the log"

@@ -24,6 +24,18 @@ total). Secondary suppression repeats two rules until neither fires:
    null-space test), which catches patterns rule 1 misses, such as two blocks of hidden
    cells joined by a single hidden cell.
 
+``protect_linked`` applies the same rules to many linked tables at once (one entry per
+population, one line per known sum; see audit/release.py), may hold entries fixed from a
+lower level, and adds a third rule:
+
+3. **protection interval**: for every count hidden as small (1..threshold), an attacker
+   who knows every line and, for each visible entry, the counts that round to it (v - 2 ..
+   v + 2, and never 1..threshold), must still find every value of the band feasible: the
+   LP minimum is at most 1 (0 when zeros are hidden) and the maximum at least the
+   threshold. Otherwise one more entry near it is hidden, and rules 1-3 run again. The LP
+   (scipy HiGHS) runs over the reals, so it is a sound over-approximation of an integer
+   attacker; one capped LP certifies most entries at once, the rest are tried singly.
+
 Each hidden value records why it was hidden (primary, secondary or derived) for review,
 but ``render`` publishes one symbol for all three: distinct markers would tell a reader
 which hidden cells lie in 1..7, narrowing what the others can be.
@@ -432,7 +444,7 @@ def _recoverable(hidden: Sequence[bool], lines: Sequence[_Line]) -> list[int]:
     ]
 
 
-def published_interval(value: int, policy: DisclosurePolicy) -> tuple[float, float]:
+def _published_interval(value: int, policy: DisclosurePolicy) -> tuple[float, float]:
     """The true counts a published (visible) count can stand for: it rounds to it, not small."""
     if value == 0:
         return 0.0, 0.0
@@ -467,7 +479,7 @@ def _narrowed(
     bounds = [
         (0.0, None)
         if reasons[e] is not None
-        else published_interval(policy.round_count(raw[e]), policy)
+        else _published_interval(policy.round_count(raw[e]), policy)
         for e in range(n)
     ]
     rows, cols, data = [], [], []
