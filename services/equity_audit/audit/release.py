@@ -29,6 +29,7 @@ own; rates, shares and means are then derived from the published values only (pu
 from __future__ import annotations
 
 import hashlib
+import threading
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -490,6 +491,7 @@ def _protect_digital(
 
 
 _cache: OrderedDict[str, LinkedRelease] = OrderedDict()
+_lock = threading.Lock()  # audits are built in worker threads
 _layouts: OrderedDict[str, tuple[_Geography, _AreaLayout]] = OrderedDict()
 
 
@@ -533,14 +535,16 @@ def linked_release(
     policy: DisclosurePolicy = DEFAULT_POLICY,
 ) -> LinkedRelease:
     """The protected release of this period's uptake (cached: one release per data)."""
-    key = _digest(areas, uptake, policy, person_cut is not None) + (person_cut or "")
-    if key in _cache:
-        _cache.move_to_end(key)
-        return _cache[key]
     area_key = _digest(areas, uptake, policy, False)
-    geo, layout = _layout(areas)
-    if area_key in _cache:
-        values = dict(_cache[area_key].values)
+    key = area_key if person_cut is None else _digest(areas, uptake, policy, True) + person_cut
+    with _lock:
+        if key in _cache:
+            _cache.move_to_end(key)
+            return _cache[key]
+        cached = _cache.get(area_key)
+        geo, layout = _layout(areas)
+    if cached is not None:
+        values = dict(cached.values)
     else:
         values = {}
         for measure in COUNT_FIELDS:
@@ -580,6 +584,7 @@ def linked_release(
 
 
 def _remember(key: str, release: LinkedRelease) -> None:
-    _cache[key] = release
-    while len(_cache) > _CACHE_SIZE:
-        _cache.popitem(last=False)
+    with _lock:
+        _cache[key] = release
+        while len(_cache) > _CACHE_SIZE:
+            _cache.popitem(last=False)
