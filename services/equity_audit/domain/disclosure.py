@@ -264,8 +264,10 @@ def protect_linked(
             reasons[i] = SuppressionReason.SECONDARY
     line_objects = [_Line(tuple(members), total) for members, total in lines]
     is_margin = [False] * n if margins is None else list(margins)
+    # An entry no table shows needs no partner unless it is small itself.
+    exempt = [never[i] and not policy.is_small(raw[i]) for i in range(n)]
     while True:
-        reasons = _suppress_reasons(raw, reasons, is_margin, line_objects, frozen)
+        reasons = _suppress_reasons(raw, reasons, is_margin, line_objects, frozen, exempt)
         narrowed = _narrowed(raw, reasons, line_objects, policy)
         added = _complement(raw, reasons, is_margin, line_objects, frozen, narrowed)
         if not added:
@@ -370,8 +372,14 @@ def _suppress_reasons(
     is_margin: Sequence[bool],
     lines: Sequence[_Line],
     frozen: Sequence[bool],
+    exempt: Sequence[bool] | None = None,
 ) -> list[SuppressionReason | None]:
-    """Secondary suppression (rules 1 and 2 above) over entries not ``frozen``."""
+    """Secondary suppression (rules 1 and 2 above) over entries not ``frozen``.
+
+    ``exempt`` hidden entries (unpublished, not small) may be worked out: they only add
+    unknowns to the lines they are in.
+    """
+    exempt = exempt or [False] * len(raw)
 
     def pick(candidates: Sequence[int]) -> int:
         return min(candidates, key=lambda e: (is_margin[e], raw[e] == 0, raw[e], e))
@@ -381,7 +389,7 @@ def _suppress_reasons(
 
     settled: set[int] = set()  # lines with one hidden entry that nothing may join
     while True:
-        exposed = _line_with_one_hidden(reasons, lines, settled)
+        exposed = _line_with_one_hidden(reasons, lines, settled, exempt)
         if exposed is not None:
             candidates = open_(exposed.entries)
             if candidates:
@@ -389,7 +397,9 @@ def _suppress_reasons(
             else:  # every other entry is fixed: rule 2 looks further afield
                 settled.add(id(exposed))
             continue
-        recoverable = _recoverable([r is not None for r in reasons], lines)
+        recoverable = [
+            e for e in _recoverable([r is not None for r in reasons], lines) if not exempt[e]
+        ]
         if not recoverable:
             return reasons
         target = recoverable[0]
@@ -404,11 +414,13 @@ def _line_with_one_hidden(
     reasons: Sequence[SuppressionReason | None],
     lines: Sequence[_Line],
     settled: set[int] | None = None,
+    exempt: Sequence[bool] | None = None,
 ) -> _Line | None:
     for line in lines:
         if settled and id(line) in settled:
             continue
-        if sum(reasons[e] is not None for e in line.entries) == 1:
+        hidden = [e for e in line.entries if reasons[e] is not None]
+        if len(hidden) == 1 and not (exempt and exempt[hidden[0]]):
             return line
     return None
 
