@@ -395,15 +395,17 @@ def _digital_counts(
     known = uptake.area >= 0
     safe_area = np.where(known, uptake.area, 0)
     ward = np.where(known, areas.icb[safe_area], uptake.icb)
-    ward = np.where(np.isin(ward, geo.icbs), ward, NO_ICB)
+    names, inverse = np.unique(ward, return_inverse=True)
+    lookup = np.array([geo.wards.index(w) if w in geo.icbs else len(geo.wards) - 1 for w in names])
     quintile = np.where(known, (areas.imd_decile[safe_area] + 1) // 2, 0)
+    key = lookup[inverse] * 6 + quintile
+    size = len(geo.wards) * 6
     out: dict[tuple[str, str, int], int] = {}
-    for w in geo.wards:
-        in_ward = ward == w
-        for part, values in parts.items():
-            sums = np.bincount(quintile[in_ward], weights=values[in_ward], minlength=6)
+    for part, values in parts.items():
+        sums = np.bincount(key, weights=values, minlength=size)
+        for w_index, w in enumerate(geo.wards):
             for q in range(6):
-                out[(w, part, q)] = int(sums[q])
+                out[(w, part, q)] = int(sums[w_index * 6 + q])
     return out
 
 

@@ -397,6 +397,9 @@ def _suppress_reasons(
             else:  # every other entry is fixed: rule 2 looks further afield
                 settled.add(id(exposed))
             continue
+        guarded = [r is not None and not exempt[e] for e, r in enumerate(reasons)]
+        if not any(guarded):
+            return reasons  # nothing hidden that needs protecting
         recoverable = [
             e for e in _recoverable([r is not None for r in reasons], lines) if not exempt[e]
         ]
