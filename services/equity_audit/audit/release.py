@@ -43,6 +43,7 @@ from services.equity_audit.domain.disclosure import (
     DisclosurePolicy,
     ProtectedSeries,
     ProtectedValue,
+    SuppressionReason,
     protect_linked,
 )
 
@@ -251,42 +252,20 @@ def _area_layout(geo: _Geography) -> _AreaLayout:
     return _AreaLayout(own, whole, cells, no_icb)
 
 
-def _protect_area_measure(
-    layout: _AreaLayout, values: np.ndarray, policy: DisclosurePolicy
-) -> dict[tuple[str | None, str, str], ProtectedValue]:
-    """Bottom-up protection of one measure: each ICB on its own, then England."""
-    whole = layout.whole
-    fixed: list[ProtectedValue | None] = [None] * len(whole.atoms)
-    for icb, (entries, keys) in layout.own.items():
-        counts = [round(float(values[list(a)].sum())) for a in entries.atoms]
-        protected = protect_linked(counts, entries.lines, policy, margins=entries.margin)
-        for key, e in keys.items():
-            fixed[layout.cells[icb][key]] = protected[e]
-    counts = [round(float(values[list(a)].sum())) for a in whole.atoms]
-    protected = protect_linked(
-        counts,
-        whole.lines,
-        policy,
-        fixed=fixed,
-        unpublished=[i == layout.no_icb for i in range(len(counts))],
-        margins=whole.margin,
-    )
-    return {
-        (scope, cut, group): protected[e]
-        for scope, keys in layout.cells.items()
-        for (cut, group), e in keys.items()
-    }
-
-
 def _protect_person_measure(
     geo: _Geography,
+    layout: _AreaLayout,
     uptake: Uptake,
     areas: Areas,
     measure: str,
-    totals: dict[str | None, ProtectedValue],
+    area_values: dict[tuple[str | None, str, str], ProtectedValue],
     policy: DisclosurePolicy,
 ) -> dict[tuple[str | None, str], ProtectedValue]:
-    """A person cut, bottom-up, with every scope's total fixed by the area release."""
+    """A person cut, bottom-up, on top of the area tables as published (held fixed).
+
+    The area tables take part in the attack (rule 3) with their published values, so a
+    person group cannot be narrowed through, say, a hidden ICB total and its quintiles.
+    """
     values = getattr(uptake, measure)
     known = uptake.area >= 0
     ward = np.where(known, areas.icb[np.where(known, uptake.area, 0)], uptake.icb)
@@ -297,56 +276,52 @@ def _protect_person_measure(
     for w, p, v in zip(ward.tolist(), person.tolist(), values.tolist(), strict=True):
         sums[(w, p)] = sums.get((w, p), 0) + int(v)
     present = {(w, p) for w, p in zip(ward.tolist(), person.tolist(), strict=True)}
+    atom_values = geo.atom_values(uptake, measure)
+
+    def area_entries(linked: _Linked, entries: _Entries, cells) -> None:
+        published = {
+            e: area_values[(scope, cut, group)]
+            for scope, keys in cells
+            for (cut, group), e in keys.items()
+        }
+        for e, atoms in enumerate(entries.atoms):
+            linked.add(
+                ("a", e), round(float(atom_values[list(atoms)].sum())),
+                fixed=published.get(e, ProtectedValue(None, SuppressionReason.SECONDARY)),
+                unpublished=e not in published, margin=entries.margin[e],
+                known=True,  # other tables (England's above all) may pin a hidden count
+            )  # fmt: skip
+        linked.lines += list(entries.lines)
+
     out: dict[tuple[str | None, str], ProtectedValue] = {}
-    counts: list[int] = []
-    fixed: list[ProtectedValue | None] = []
-    unpublished: list[bool] = []
-    lines: list[tuple[tuple[int, ...], int]] = []
-    index: dict[tuple[str | None, str], int] = {}
-
-    def add(key: tuple[str | None, str], count: int, *, fix=None, hidden=False) -> int:
-        index[key] = len(counts)
-        counts.append(count)
-        fixed.append(fix)
-        unpublished.append(hidden)
-        return index[key]
-
     for icb in geo.icbs:
-        own = [g for g in groups if (icb, g) in present]
-        cells = [sums.get((icb, g), 0) for g in own]
-        protected = protect_linked(
-            [*cells, sum(cells)],
-            [(tuple(range(len(cells))), len(cells))],
-            policy,
-            fixed=[None] * len(cells) + [totals[icb]],
-            margins=[False] * len(cells) + [True],
-        )
-        for g, value, count in zip(own, protected, cells, strict=False):
-            out[(icb, g)] = value
-            add((icb, g), count, fix=value)
-        add((icb, "total"), sum(cells), fix=totals[icb])
-        lines.append((tuple(index[(icb, g)] for g in own), index[(icb, "total")]))
+        entries, keys = layout.own[icb]
+        own = _Linked()
+        area_entries(own, entries, [(icb, keys)])
+        mine = [g for g in groups if (icb, g) in present]
+        for g in mine:
+            own.add(("p", icb, g), sums.get((icb, g), 0))
+        own.line([("p", icb, g) for g in mine], ("a", keys[("imd_quintile", "total")]))
+        protected = own.protect(policy)
+        out.update({(icb, g): protected[("p", icb, g)] for g in mine})
+    linked = _Linked()
+    area_entries(linked, layout.whole, list(layout.cells.items()))
+    for icb in geo.icbs:
+        mine = [g for g in groups if (icb, g) in present]
+        for g in mine:
+            linked.add(("p", icb, g), sums.get((icb, g), 0), fixed=out[(icb, g)])
+        total = ("a", layout.cells[icb][("imd_quintile", "total")])
+        linked.line([("p", icb, g) for g in mine], total)
     for g in groups:
-        add((NO_ICB, g), sums.get((NO_ICB, g), 0), hidden=True)
-    england = [add((None, g), sum(sums.get((w, g), 0) for w in geo.wards)) for g in groups]
-    total = add((None, "total"), sum(counts[e] for e in england), fix=totals[None])
-    lines.append((tuple(england), total))
-    for g, e in zip(groups, england, strict=True):
-        members = [index[(icb, g)] for icb in geo.icbs if (icb, g) in index]
-        lines.append((tuple([*members, index[(NO_ICB, g)]]), e))
-    lines.append(
-        (
-            tuple(index[(icb, "total")] for icb in geo.icbs)
-            + tuple(index[(NO_ICB, g)] for g in groups),
-            total,
-        )
+        linked.add(("p", NO_ICB, g), sums.get((NO_ICB, g), 0), unpublished=True)
+        linked.add(("p", None, g), sum(sums.get((w, g), 0) for w in geo.wards))
+        members = [("p", icb, g) for icb in geo.icbs if (icb, g) in present]
+        linked.line([*members, ("p", NO_ICB, g)], ("p", None, g))
+    linked.line(
+        [("p", None, g) for g in groups], ("a", layout.cells[None][("imd_quintile", "total")])
     )
-    protected = protect_linked(
-        counts, lines, policy, fixed=fixed, unpublished=unpublished,
-        margins=[k[1] == "total" for k in index],
-    )  # fmt: skip
-    for g, e in zip(groups, england, strict=True):
-        out[(None, g)] = protected[e]
+    protected = linked.protect(policy)
+    out.update({(None, g): protected[("p", None, g)] for g in groups})
     return out
 
 
@@ -362,17 +337,19 @@ class _Linked:
         self.fixed: list[ProtectedValue | None] = []
         self.unpublished: list[bool] = []
         self.margin: list[bool] = []
+        self.known: list[bool] = []
         self.lines: list[tuple[tuple[int, ...], int]] = []
 
     def add(
         self, key: tuple, count: int, *, fixed: ProtectedValue | None = None,
-        unpublished: bool = False, margin: bool = False,
+        unpublished: bool = False, margin: bool = False, known: bool = False,
     ) -> int:  # fmt: skip
         self.index[key] = len(self.counts)
         self.counts.append(int(count))
         self.fixed.append(fixed)
         self.unpublished.append(unpublished)
         self.margin.append(margin)
+        self.known.append(known)
         return self.index[key]
 
     def line(self, members: Sequence[tuple], total: tuple) -> None:
@@ -381,7 +358,7 @@ class _Linked:
     def protect(self, policy: DisclosurePolicy) -> dict[tuple, ProtectedValue]:
         values = protect_linked(
             self.counts, self.lines, policy, fixed=self.fixed, unpublished=self.unpublished,
-            margins=self.margin,
+            margins=self.margin, known=self.known,
         )  # fmt: skip
         return {key: values[i] for key, i in self.index.items()}
 
@@ -409,87 +386,109 @@ def _digital_counts(
     return out
 
 
-def _protect_digital(
-    geo: _Geography,
-    counts: dict[tuple[str, str, int], int],
-    admissions: dict[tuple[str | None, str, str], ProtectedValue],
-    policy: DisclosurePolicy,
-) -> dict[tuple[str | None, str, str], ProtectedValue]:
-    """Yes / recorded by IMD quintile, and the person cut (yes, no, unknown), bottom-up.
+_QUINTILE_KEYS = tuple(str(q) for q in range(1, 6))
+DigitalCounts = dict[str, dict[tuple[str, str, int], int]]
 
-    Linked to the published admissions: recorded + not recorded = the quintile's
-    admissions, and the person cut's groups are the table's totals plus the admissions
-    without a known LSOA. Keys: (scope, "yes" | "recorded", quintile | "total") and
-    (scope, "person", group).
+
+def _digital_layer(linked: _Linked, attribute: str, s: str | None, count, fixed_of, adm) -> None:
+    """One scope's digital-access entries for an attribute, tied to its admissions entries.
+
+    Recorded + not recorded = the quintile's admissions, and the person cut's groups are the
+    table's totals plus the admissions without a known LSOA. ``adm(group)`` is the key of
+    the scope's admissions entry of an IMD quintile (or unknown, total).
     """
-    quintiles = [str(q) for q in range(1, 6)]
 
-    def layer(linked: _Linked, scope: str | None, count, fixed_of) -> None:
-        s = scope
-        adm = {q: admissions[(s, "imd_quintile", q)] for q in quintiles}
-        for q in quintiles:
-            y, n, u = count("yes", int(q)), count("no", int(q)), count(UNKNOWN, int(q))
-            linked.add((s, "yes", q), y, fixed=fixed_of((s, "yes", q)))
-            linked.add((s, "no", q), n, fixed=fixed_of((s, "no", q)), unpublished=True)
-            linked.add((s, "recorded", q), y + n, fixed=fixed_of((s, "recorded", q)), margin=True)
-            linked.add(
-                (s, "unrecorded", q), u, fixed=fixed_of((s, "unrecorded", q)), unpublished=True
-            )
-            linked.add((s, "admissions", q), y + n + u, fixed=adm[q])
-            linked.line([(s, "yes", q), (s, "no", q)], (s, "recorded", q))
-            linked.line([(s, "recorded", q), (s, "unrecorded", q)], (s, "admissions", q))
-        for part, published in (
-            ("yes", True),
-            ("no", False),
-            ("recorded", True),
-            ("unrecorded", False),
-        ):
-            total = sum(linked.counts[linked.index[(s, part, q)]] for q in quintiles)
-            linked.add((s, part, "total"), total, fixed=fixed_of((s, part, "total")),
-                       unpublished=not published, margin=True)  # fmt: skip
-            linked.line([(s, part, q) for q in quintiles], (s, part, "total"))
-        for part in ("yes", "no", UNKNOWN):
-            linked.add((s, "lsoa_unknown", part), count(part, 0),
-                       fixed=fixed_of((s, "lsoa_unknown", part)), unpublished=True)  # fmt: skip
-        linked.add((s, "admissions", UNKNOWN), sum(count(p, 0) for p in ("yes", "no", UNKNOWN)),
-                   fixed=admissions[(s, "imd_quintile", UNKNOWN)])  # fmt: skip
-        linked.line(
-            [(s, "lsoa_unknown", p) for p in ("yes", "no", UNKNOWN)], (s, "admissions", UNKNOWN)
-        )
-        for group, table in (("yes", "yes"), ("no", "no"), (UNKNOWN, "unrecorded")):
-            value = linked.counts[linked.index[(s, table, "total")]] + count(group, 0)
-            linked.add((s, "person", group), value, fixed=fixed_of((s, "person", group)))
-            linked.line([(s, table, "total"), (s, "lsoa_unknown", group)], (s, "person", group))
-        grand = sum(linked.counts[linked.index[(s, "person", g)]] for g in ("yes", "no", UNKNOWN))
-        linked.add(
-            (s, "admissions", "total"), grand, fixed=admissions[(s, "imd_quintile", "total")]
-        )
-        linked.line([(s, "person", g) for g in ("yes", "no", UNKNOWN)], (s, "admissions", "total"))
+    def key(*rest: object) -> tuple:
+        return (attribute, s, *rest)
 
-    out: dict[tuple[str | None, str, str], ProtectedValue] = {}
-    for icb in geo.icbs:
-        own = _Linked()
-        layer(own, icb, lambda part, q, icb=icb: counts[(icb, part, q)], lambda key: None)
-        out.update(own.protect(policy))
-    whole = _Linked()
-    # England: every ICB's entries as fixed, England's own, and the sums between them.
-    for icb in geo.icbs:
-        layer(whole, icb, lambda part, q, icb=icb: counts[(icb, part, q)], out.get)
+    for q in _QUINTILE_KEYS:
+        y, n, u = count("yes", int(q)), count("no", int(q)), count(UNKNOWN, int(q))
+        linked.add(key("yes", q), y, fixed=fixed_of(key("yes", q)))
+        linked.add(key("no", q), n, fixed=fixed_of(key("no", q)), unpublished=True)
+        linked.add(key("recorded", q), y + n, fixed=fixed_of(key("recorded", q)), margin=True)
+        linked.add(key("unrecorded", q), u, fixed=fixed_of(key("unrecorded", q)), unpublished=True)
+        linked.line([key("yes", q), key("no", q)], key("recorded", q))
+        linked.line([key("recorded", q), key("unrecorded", q)], adm(q))
+    for part, shown in (("yes", True), ("no", False), ("recorded", True), ("unrecorded", False)):
+        total = sum(linked.counts[linked.index[key(part, q)]] for q in _QUINTILE_KEYS)
+        linked.add(key(part, "total"), total, fixed=fixed_of(key(part, "total")),
+                   unpublished=not shown, margin=True)  # fmt: skip
+        linked.line([key(part, q) for q in _QUINTILE_KEYS], key(part, "total"))
     for part in ("yes", "no", UNKNOWN):
-        whole.add((NO_ICB, "lsoa_unknown", part), counts[(NO_ICB, part, 0)], unpublished=True)
-    layer(
-        whole, None, lambda part, q: sum(counts[(w, part, q)] for w in geo.wards), lambda key: None
-    )
-    for key in list(whole.index):
-        scope, *rest = key
-        if scope is None and rest[0] != "admissions":
-            members = [(icb, *rest) for icb in geo.icbs]
+        linked.add(key("lsoa_unknown", part), count(part, 0),
+                   fixed=fixed_of(key("lsoa_unknown", part)), unpublished=True)  # fmt: skip
+    linked.line([key("lsoa_unknown", p) for p in ("yes", "no", UNKNOWN)], adm(UNKNOWN))
+    for group, table in (("yes", "yes"), ("no", "no"), (UNKNOWN, "unrecorded")):
+        value = linked.counts[linked.index[key(table, "total")]] + count(group, 0)
+        linked.add(key("person", group), value, fixed=fixed_of(key("person", group)))
+        linked.line([key(table, "total"), key("lsoa_unknown", group)], key("person", group))
+    linked.line([key("person", g) for g in ("yes", "no", UNKNOWN)], adm("total"))
+
+
+def _protect_area_measure(
+    layout: _AreaLayout,
+    values: np.ndarray,
+    policy: DisclosurePolicy,
+    digital: DigitalCounts | None = None,
+) -> tuple[dict[tuple[str | None, str, str], ProtectedValue], dict[tuple, ProtectedValue]]:
+    """Bottom-up protection of one measure: each ICB on its own, then England.
+
+    For admissions, ``digital`` (own device, broadband) is protected in the same linked set,
+    since its cells add up to the quintile admissions. Returns the area cells by (scope,
+    cut, group) and the digital ones by (attribute, scope, part, group).
+    """
+    whole = layout.whole
+    fixed: dict[tuple, ProtectedValue] = {}
+    digital = digital or {}
+    for icb, (entries, keys) in layout.own.items():
+        own = _Linked()
+        for e, atoms in enumerate(entries.atoms):
+            own.add(("a", e), round(float(values[list(atoms)].sum())), margin=entries.margin[e])
+        own.lines += [(members, total) for members, total in entries.lines]
+        for attribute, counts in digital.items():
+            _digital_layer(
+                own, attribute, icb, lambda part, q, icb=icb, c=counts: c[(icb, part, q)],
+                lambda key: None, lambda g, keys=keys: ("a", keys[("imd_quintile", g)]),
+            )  # fmt: skip
+        protected = own.protect(policy)
+        for key, e in keys.items():
+            fixed[("a", layout.cells[icb][key])] = protected[("a", e)]
+        fixed.update({k: v for k, v in protected.items() if k[0] != "a"})
+    linked = _Linked()
+    for e, atoms in enumerate(whole.atoms):
+        linked.add(
+            ("a", e), round(float(values[list(atoms)].sum())), fixed=fixed.get(("a", e)),
+            unpublished=e == layout.no_icb, margin=whole.margin[e],
+        )  # fmt: skip
+    linked.lines += list(whole.lines)
+    wards = [*layout.own, NO_ICB]
+    for attribute, counts in digital.items():
+        for icb in layout.own:
+            _digital_layer(
+                linked, attribute, icb, lambda part, q, icb=icb, c=counts: c[(icb, part, q)],
+                fixed.get, lambda g, icb=icb: ("a", layout.cells[icb][("imd_quintile", g)]),
+            )  # fmt: skip
+        for part in ("yes", "no", UNKNOWN):
+            linked.add((attribute, NO_ICB, "lsoa_unknown", part), counts[(NO_ICB, part, 0)],
+                       unpublished=True)  # fmt: skip
+        _digital_layer(
+            linked, attribute, None,
+            lambda part, q, c=counts: sum(c[(w, part, q)] for w in wards), lambda key: None,
+            lambda g: ("a", layout.cells[None][("imd_quintile", g)]),
+        )  # fmt: skip
+        for key in [k for k in linked.index if k[0] == attribute and k[1] is None]:
+            rest = key[2:]
+            members = [(attribute, icb, *rest) for icb in layout.own]
             if rest[0] in ("lsoa_unknown", "person"):
-                members.append((NO_ICB, "lsoa_unknown", rest[1]))
-            whole.line(members, key)
-    england = whole.protect(policy)
-    out.update({k: v for k, v in england.items() if k[0] is None})
-    return out
+                members.append((attribute, NO_ICB, "lsoa_unknown", rest[1]))
+            linked.line(members, key)
+    protected = linked.protect(policy)
+    area = {
+        (scope, cut, group): protected[("a", e)]
+        for scope, keys in layout.cells.items()
+        for (cut, group), e in keys.items()
+    }
+    return area, {k: v for k, v in protected.items() if k[0] != "a"}
 
 
 _cache: OrderedDict[str, LinkedRelease] = OrderedDict()
@@ -550,16 +549,17 @@ def linked_release(
     else:
         values = {}
         for measure in COUNT_FIELDS:
-            protected = _protect_area_measure(layout, geo.atom_values(uptake, measure), policy)
+            digital = (
+                {a: _digital_counts(geo, areas, uptake, a) for a in DIGITAL}
+                if measure == "admissions"
+                else None
+            )
+            protected, digital_values = _protect_area_measure(
+                layout, geo.atom_values(uptake, measure), policy, digital
+            )
             for (scope, cut, group), value in protected.items():
                 values[(measure, scope, cut, group)] = value
-            if measure == "admissions":
-                for attribute in DIGITAL:
-                    digital = _protect_digital(
-                        geo, _digital_counts(geo, areas, uptake, attribute), protected, policy
-                    )
-                    for (scope, part, group), value in digital.items():
-                        values[(attribute, scope, part, group)] = value
+            values.update(digital_values)
         _remember(area_key, LinkedRelease(dict(values)))
     if person_cut is not None:
         for measure in COUNT_FIELDS:
@@ -567,8 +567,13 @@ def linked_release(
                 scope: values[(measure, scope, "imd_quintile", "total")]
                 for scope in [None, *geo.icbs]
             }
+            area_values = {
+                (scope, cut, group): v
+                for (m, scope, cut, group), v in values.items()
+                if m == measure and cut in AREA_RELEASE_CUTS
+            }
             for (scope, group), value in _protect_person_measure(
-                geo, uptake, areas, measure, totals, policy
+                geo, layout, uptake, areas, measure, area_values, policy
             ).items():
                 values[(measure, scope, person_cut, group)] = value
             for scope, value in totals.items():

@@ -241,6 +241,7 @@ def protect_linked(
     fixed: Sequence[ProtectedValue | None] | None = None,
     unpublished: Sequence[bool] | None = None,
     margins: Sequence[bool] | None = None,
+    known: Sequence[bool] | None = None,
 ) -> list[ProtectedValue]:
     """Protect a set of linked tables at once: one entry per population, however many
     tables show it, and one line per known sum (``(members, total)`` as entry indices).
@@ -249,6 +250,9 @@ def protect_linked(
     hiding) here; secondary suppression then only hides entries that are not fixed.
     ``unpublished`` entries appear in sums but in no table (e.g. admissions with no ICB):
     they count as hidden. ``margins`` marks totals, which are hidden after body cells.
+    ``known`` hidden entries are assumed known to the attacker of rule 3 (a small one to lie
+    in the band, any other exactly): use it for fixed entries that tables outside this set
+    may pin down.
     """
     raw = [_checked(c) for c in counts]
     n = len(raw)
@@ -268,7 +272,7 @@ def protect_linked(
     exempt = [never[i] and not policy.is_small(raw[i]) for i in range(n)]
     while True:
         reasons = _suppress_reasons(raw, reasons, is_margin, line_objects, frozen, exempt)
-        narrowed = _narrowed(raw, reasons, line_objects, policy)
+        narrowed = _narrowed(raw, reasons, line_objects, policy, known)
         added = _complement(raw, reasons, is_margin, line_objects, frozen, narrowed)
         if not added:
             break
@@ -473,6 +477,7 @@ def _narrowed(
     reasons: Sequence[SuppressionReason | None],
     lines: Sequence[_Line],
     policy: DisclosurePolicy,
+    known: Sequence[bool] | None = None,
 ) -> list[int]:
     """Rule 3: small hidden entries an interval attack pins inside the suppression band.
 
@@ -486,17 +491,26 @@ def _narrowed(
     from scipy.sparse import coo_matrix, hstack
 
     n = len(raw)
-    targets = [e for e in range(n) if reasons[e] is SuppressionReason.PRIMARY]
+    targets = [
+        e
+        for e in range(n)
+        if reasons[e] is SuppressionReason.PRIMARY and not (known is not None and known[e])
+    ]
     if not targets or not lines:
         return []
     band_low = 1.0 if policy.show_zero else 0.0
     band_high = float(policy.threshold)
-    bounds = [
-        (0.0, None)
-        if reasons[e] is not None
-        else _published_interval(policy.round_count(raw[e]), policy)
-        for e in range(n)
-    ]
+
+    def bound(e: int) -> tuple[float, float | None]:
+        if reasons[e] is None:
+            return _published_interval(policy.round_count(raw[e]), policy)
+        if known is not None and known[e]:
+            small = reasons[e] is SuppressionReason.PRIMARY
+            return (band_low, band_high) if small else (float(raw[e]), float(raw[e]))
+        return 0.0, None
+
+    bounds = [bound(e) for e in range(n)]
+
     rows, cols, data = [], [], []
     for r, line in enumerate(lines):
         for m in line.members:
