@@ -18,9 +18,20 @@ NHS commissioners already read.
   add up to quintiles, sub-ICBs to their ICB.
 * **Bottom-up.** Each ICB is protected from its own data alone (all its area cuts jointly),
   so a commissioner scoped to one ICB learns nothing about another from it; England is then
-  protected with every ICB's choices fixed, hiding England cells as needed. Person cuts
-  (age band, pathway, ...) are protected the same way with every scope's total fixed by
-  the area release, so a total is hidden in every cut or in none.
+  protected with every ICB's choices fixed, hiding England cells as needed.
+* **Digital access** (own device, broadband by IMD quintile, and those person cuts) is in
+  the same linked set as the admissions: recorded + not recorded = the quintile's
+  admissions; the person cut's groups = the table's totals + the unknown-LSOA admissions.
+* **Other person cuts** (age band, pathway, ...) are protected on top of the published area
+  tables, bottom-up, with every scope's total as published there (hidden in every cut or in
+  none); rule 3 then assumes a hidden area count is known exactly (a small one: to lie in
+  1..7), since England's tables may pin it down.
+* Rule 3 (disclosure.py) is the protection rule the attack in
+  tests/equity_audit/test_release_attack.py checks: no small hidden count can be narrowed
+  inside 1..7 by an LP over every published table.
+
+Figures are cached per (reference data, uptake): the first audit of a snapshot and period
+builds the release (about a second for England's 42 ICBs), later ones look it up.
 
 Every measure (admissions, discharges, escalations, days of stay, ...) is protected on its
 own; rates, shares and means are then derived from the published values only (publish.py).
