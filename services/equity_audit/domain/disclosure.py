@@ -393,13 +393,21 @@ def _suppress_reasons(
 
     settled: set[int] = set()  # lines with one hidden entry that nothing may join
     while True:
-        exposed = _line_with_one_hidden(reasons, lines, settled, exempt)
-        if exposed is not None:
-            candidates = open_(exposed.entries)
+        # Rule 1, one pass over every line (a line fixed earlier in the pass is re-counted).
+        changed = False
+        for line in lines:
+            if id(line) in settled:
+                continue
+            hidden = [e for e in line.entries if reasons[e] is not None]
+            if len(hidden) != 1 or exempt[hidden[0]]:
+                continue
+            candidates = open_(line.entries)
             if candidates:
                 reasons[pick(candidates)] = SuppressionReason.SECONDARY
+                changed = True
             else:  # every other entry is fixed: rule 2 looks further afield
-                settled.add(id(exposed))
+                settled.add(id(line))
+        if changed:
             continue
         guarded = [r is not None and not exempt[e] for e, r in enumerate(reasons)]
         if not any(guarded):
@@ -409,12 +417,16 @@ def _suppress_reasons(
         ]
         if not recoverable:
             return reasons
-        target = recoverable[0]
-        near = [e for line in lines if target in line.entries for e in line.entries]
-        candidates = open_(near) or open_(range(len(reasons)))
-        if not candidates:  # pragma: no cover - everything hidden cannot be recoverable
+        # Rule 2: one more hidden entry next to each recoverable one, then check again.
+        added = False
+        for target in recoverable:
+            near = [e for line in lines if target in line.entries for e in line.entries]
+            candidates = open_(near) or open_(range(len(reasons)))
+            if candidates:
+                reasons[pick(candidates)] = SuppressionReason.SECONDARY
+                added = True
+        if not added:  # pragma: no cover - everything hidden cannot be recoverable
             return reasons
-        reasons[pick(candidates)] = SuppressionReason.SECONDARY
 
 
 def _line_with_one_hidden(
@@ -453,14 +465,12 @@ def _recoverable(hidden: Sequence[bool], lines: Sequence[_Line]) -> list[int]:
     system = system[np.any(system != 0, axis=1)]  # lines with no hidden entry say nothing
     if system.shape[0] == 0:
         return []
-    _, singular, vt = np.linalg.svd(system, full_matrices=system.shape[0] < system.shape[1])
+    # e_k is fixed by the lines iff it lies in their row space: its projection there has
+    # norm 1 (the reduced SVD is enough, and much cheaper than the full null space).
+    _, singular, vt = np.linalg.svd(system, full_matrices=False)
     rank = int(np.sum(singular > _NULL_SPACE_TOLERANCE))
-    null_space = vt[rank:]
-    return [
-        entry
-        for k, entry in enumerate(unknowns)
-        if not np.any(np.abs(null_space[:, k]) > _NULL_SPACE_TOLERANCE)
-    ]
+    projection = np.sum(vt[:rank] ** 2, axis=0)
+    return [entry for k, entry in enumerate(unknowns) if projection[k] > 1 - 1e-9]
 
 
 def _published_interval(value: int, policy: DisclosurePolicy) -> tuple[float, float]:
