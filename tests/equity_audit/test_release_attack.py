@@ -17,9 +17,9 @@ import pytest
 
 from services.equity_audit.audit.frame import AREA_CUTS, Areas, Uptake
 from services.equity_audit.audit.report import build_audit
+from services.equity_audit.domain.reference import load_reference
 from services.equity_audit.domain.synthetic import write_synthetic_reference
 from services.equity_audit.settings import EquitySettings
-from shared.reference.datasets import load_reference
 from tests.equity_audit.attacker import Attacker
 
 PERSON_CUTS = ("pathway", "own_device", "broadband", "age_band")

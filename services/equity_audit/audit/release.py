@@ -44,7 +44,6 @@ import threading
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 
@@ -257,10 +256,10 @@ def _area_layout(geo: _Geography) -> _AreaLayout:
         for (c, group), england in list(cells[None].items()):
             if c != cut:
                 continue
-            parts = [cells[icb][(cut, group)] for icb in geo.icbs]
+            members = [cells[icb][(cut, group)] for icb in geo.icbs]
             if group in (UNKNOWN, "total"):
-                parts.append(no_icb)
-            whole.line(parts, england)
+                members.append(no_icb)
+            whole.line(members, england)
     return _AreaLayout(own, whole, cells, no_icb)
 
 
@@ -488,12 +487,12 @@ def _protect_area_measure(
             lambda part, q, c=counts: sum(c[(w, part, q)] for w in wards), lambda key: None,
             lambda g: ("a", layout.cells[None][("imd_quintile", g)]),
         )  # fmt: skip
-        for england_key in [k for k in linked.index if k[0] == attribute and k[1] is None]:
-            rest = england_key[2:]
-            members: list[tuple[Any, ...]] = [(attribute, icb, *rest) for icb in layout.own]
+        for key in [k for k in linked.index if k[0] == attribute and k[1] is None]:
+            rest = key[2:]
+            members = [(attribute, icb, *rest) for icb in layout.own]
             if rest[0] in ("lsoa_unknown", "person"):
                 members.append((attribute, NO_ICB, "lsoa_unknown", rest[1]))
-            linked.line(members, england_key)
+            linked.line(members, key)
     protected = linked.protect(policy)
     area = {
         (scope, cut, group): protected[("a", e)]

@@ -524,12 +524,8 @@ def _narrowed(
     rows, cols, data = [], [], []
     for r, line in enumerate(lines):
         for m in line.members:
-            rows.append(r)
-            cols.append(m)
-            data.append(1.0)
-        rows.append(r)
-        cols.append(line.total)
-        data.append(-1.0)
+            rows.append(r), cols.append(m), data.append(1.0)
+        rows.append(r), cols.append(line.total), data.append(-1.0)
     a_lines = coo_matrix((data, (rows, cols)), shape=(len(lines), n))
     m = len(targets)
     pick = coo_matrix(([1.0] * m, (range(m), targets)), shape=(m, n))
