@@ -326,16 +326,14 @@ async def test_a_small_cell_and_its_secondary_partner_are_hidden(scenario):
     _, _, audit = scenario
     body = (await audit(cut="imd_decile")).json()
     admissions = {g["group"]: g["admissions"] for g in body["groups"]}
-    # 3 (decile 10) is hidden. The quintile table is published too (quintile 5 = 12 -> 10),
-    # so decile 9 (9 -> 10) goes with it: otherwise 10 - 10 pins decile 10 to 0..4. Decile
-    # 8 (8) is hidden so that 3 cannot be found from the total, and decile 7 (9) with it,
-    # since quintile 4 = deciles 7 + 8. Everything else is rounded to 5.
+    # 3 (decile 10) is hidden; 8 (decile 8), the smallest other cell, is hidden with it so
+    # that 3 cannot be found from the total. Everything else is rounded to 5.
     assert admissions == {
         "1": 30, "2": 10, "3": 15, "4": 10, "5": 10,
-        "6": 10, "7": None, "8": None, "9": None, "10": None,
+        "6": 10, "7": 10, "8": None, "9": 10, "10": None,
     }  # fmt: skip
     assert body["total"]["admissions"] == 115
-    for key in ("7", "8", "9", "10"):
+    for key in ("8", "10"):
         group = _group(body, key)
         assert "admissions" in group["suppressed"]
         assert group["crude_rate_per_100k"] is None

@@ -2,10 +2,8 @@
 statistics, always computed from the *published* (rounded) counts.
 
 Rules (domain/disclosure.py, NHS Digital convention): counts 1–7 are hidden, other counts
-rounded to the nearest 5; the counts come from the linked release (audit/release.py), which
-protects every table of every scope jointly. A rate, proportion, share or mean is computed
-from published values only (mean length of stay = published days / published discharges)
-and hidden when a count it is built from is hidden.
+rounded to the nearest 5, secondary suppression within each column and its total; a rate,
+proportion or mean is hidden when a count it is built from is hidden.
 """
 
 from __future__ import annotations
@@ -26,7 +24,6 @@ from services.equity_audit.audit.compute import (
 from services.equity_audit.domain.disclosure import (
     DEFAULT_POLICY,
     DisclosurePolicy,
-    ProtectedSeries,
     ProtectedValue,
     protect_count,
     protect_series,
@@ -98,21 +95,12 @@ def _level_key(level: float) -> str:
 
 
 def publish_groups(
-    groups: Sequence[GroupCounts],
-    policy: DisclosurePolicy = DEFAULT_POLICY,
-    *,
-    protected: dict[str, ProtectedSeries] | None = None,
+    groups: Sequence[GroupCounts], policy: DisclosurePolicy = DEFAULT_POLICY
 ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    """Protected rows (one per group) and the protected total row.
-
-    `protected` is the table as the linked release (audit/release.py) publishes it; without
-    it the table is protected on its own, which is safe only when nothing else is published.
-    """
-    if protected is None:
-        protected = {
-            name: protect_series([getattr(g, name) for g in groups], policy)
-            for name in COUNT_FIELDS
-        }
+    """Protected rows (one per group) and the protected total row."""
+    protected = {
+        name: protect_series([getattr(g, name) for g in groups], policy) for name in COUNT_FIELDS
+    }
     population = [g.population for g in groups]
     known_population = sum(p for p in population if p is not None)
     rows = []
@@ -178,15 +166,13 @@ def _row(
     elif admissions is not None:
         suppressed.append("share_of_admissions_pct")
     row["share_of_admissions_pct"] = share
-    # Mean length of stay of discharged admissions: published days / published discharges,
-    # so that it gives away no more than the two rounded counts would.
-    discharged, days = cells["discharged"], cells["los_days_sum"]
+    # Mean length of stay of discharged admissions.
+    discharged = cells["discharged"]
     mean_los = None
-    if discharged is not None and days is not None:
-        if discharged.suppressed or days.suppressed:
-            suppressed.append("mean_length_of_stay_days")
-        elif discharged.value:
-            mean_los = _round(_num(days) / _num(discharged), 1)
+    if discharged is not None and not discharged.suppressed and raw.discharged > 0:
+        mean_los = _round(raw.los_days_sum / raw.discharged, 1)
+    elif discharged is not None and discharged.suppressed:
+        suppressed.append("mean_length_of_stay_days")
     row["mean_length_of_stay_days"] = mean_los
     # Escalation to hospital among discharged admissions, and monitoring completeness.
     row.update(_proportion("escalation", cells["escalated"], discharged, suppressed))
@@ -324,10 +310,7 @@ def gradient(rows: Sequence[dict[str, Any]], *, repetitions: int, basis: str) ->
 
 
 def digital_access(
-    quintiles: Sequence[DigitalCounts],
-    policy: DisclosurePolicy = DEFAULT_POLICY,
-    *,
-    protected: dict[str, list[tuple[ProtectedValue, ProtectedValue]]] | None = None,
+    quintiles: Sequence[DigitalCounts], policy: DisclosurePolicy = DEFAULT_POLICY
 ) -> dict[str, Any]:
     """Own device and broadband by IMD quintile: protected counts and shares of those recorded.
 
@@ -340,23 +323,18 @@ def digital_access(
     ]
     total: dict[str, Any] = {"group": "total", "label": "Total", "suppressed": []}
     for measure in ("own_device", "broadband"):
-        lines: list[tuple[ProtectedValue, ProtectedValue | None]]
-        if protected is not None:
-            # (yes, recorded) per quintile and for the total, from the linked release.
-            lines = list(protected[measure])
-        else:
-            table = protect_table(
-                [[getattr(q, f"{measure}_yes"), getattr(q, f"{measure}_no")] for q in quintiles],
-                policy,
-            )
-            assert table.row_totals is not None and table.column_totals is not None
-            lines = [
-                *(
-                    (cells[0], recorded)
-                    for cells, recorded in zip(table.cells, table.row_totals, strict=True)
-                ),
-                (table.column_totals[0], table.grand_total),
-            ]
+        table = protect_table(
+            [[getattr(q, f"{measure}_yes"), getattr(q, f"{measure}_no")] for q in quintiles],
+            policy,
+        )
+        assert table.row_totals is not None and table.column_totals is not None
+        lines = [
+            *(
+                (cells[0], recorded)
+                for cells, recorded in zip(table.cells, table.row_totals, strict=True)
+            ),
+            (table.column_totals[0], table.grand_total),
+        ]
         for row, (yes, recorded) in zip([*rows, total], lines, strict=True):
             assert recorded is not None
             row[f"{measure}_recorded"] = _value(recorded)
@@ -435,7 +413,6 @@ def need_funnel(
     scope: str | None,
     visible_icbs: frozenset[str] | None = None,
     policy: DisclosurePolicy = DEFAULT_POLICY,
-    protected: dict[str, tuple[ProtectedValue, ProtectedValue]] | None = None,
 ) -> dict[str, Any]:
     """ICBs' Core20 admissions against need, with funnel limits; published counts only.
 
@@ -451,12 +428,8 @@ def need_funnel(
     for need in needs:
         if visible_icbs is not None and need.icb_code not in visible_icbs:
             continue
-        if protected is not None and need.icb_code in protected:
-            # The same populations as the ICB's Core20 and `icb` rows: published as there.
-            observed, total = protected[need.icb_code]
-        else:
-            observed = protect_count(need.core20_admissions, policy)
-            total = protect_count(need.admissions, policy)
+        observed = protect_count(need.core20_admissions, policy)
+        total = protect_count(need.admissions, policy)
         if need.need_share <= 0:
             without_core20.append(need.icb_code)
             continue

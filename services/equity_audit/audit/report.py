@@ -26,7 +26,7 @@ from __future__ import annotations
 from typing import Any
 
 from services.equity_audit.audit.compute import digital_counts, group_counts, icb_need
-from services.equity_audit.audit.frame import PERSON_CUTS, QUANTILE_CUTS, Areas, Uptake
+from services.equity_audit.audit.frame import QUANTILE_CUTS, Areas, Uptake
 from services.equity_audit.audit.publish import (
     NEED_RULE,
     core20,
@@ -36,7 +36,6 @@ from services.equity_audit.audit.publish import (
     need_funnel,
     publish_groups,
 )
-from services.equity_audit.audit.release import linked_release
 from services.equity_audit.domain.disclosure import DEFAULT_POLICY, DisclosurePolicy
 
 CAVEATS = (
@@ -59,9 +58,8 @@ CAVEATS = (
     " narrow, because readings cluster within patients.",
     "Disclosure control (NHS Digital convention): counts 1-7 are shown as *, other counts are"
     " rounded to the nearest 5, further cells are hidden so that no hidden count can be worked"
-    " out, or narrowed, from totals or from any other table of England or any ICB (one linked"
-    " release; a population hidden in one table is hidden in all), and every rate, share,"
-    " mean and interval is computed from the published (rounded) counts and hidden with them.",
+    " out from totals, and every rate, share and interval is computed from the published"
+    " (rounded) counts and hidden with them.",
     "SII and RII follow PHEindicatormethods (Low & Low 2004): x runs from 0 (most deprived) to"
     " 1 (least deprived); a negative SII means higher rates in more deprived areas. As the"
     " package recommends for rates (phe_sii transform = TRUE), the line is fitted to the log"
@@ -91,25 +89,11 @@ def build_audit(
     `visible_icbs` is the ICB codes the caller may see, None for a national caller (every
     ICB); the funnel places only those, so a scoped audit depends on no other ICB's data.
     """
-    release = linked_release(
-        areas, uptake, person_cut=cut if cut in PERSON_CUTS else None, policy=policy
-    )
-
-    def published(cut: str) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-        groups = group_counts(areas, uptake, cut, icb)
-        series = release.series(icb, cut, [g.key for g in groups])
-        return publish_groups(groups, policy, protected=series)
-
-    rows, total = published(cut)
-    quintiles = rows if cut == "imd_quintile" else published("imd_quintile")[0]
-    need_cells = {
-        code: (
-            release.get("admissions", code, "core20", "core20"),
-            release.get("admissions", code, "icb", code),
-        )
-        for code in areas.icb_names
-        if ("admissions", code, "icb", code) in release.values
-    }
+    rows, total = publish_groups(group_counts(areas, uptake, cut, icb), policy)
+    if cut == "imd_quintile":
+        quintiles = rows
+    else:
+        quintiles, _ = publish_groups(group_counts(areas, uptake, "imd_quintile", icb), policy)
     result: dict[str, Any] = {
         "cut": cut,
         "groups": rows,
@@ -135,20 +119,7 @@ def build_audit(
                 if r["group"] != "unknown"
             ],
         },
-        "digital_access": digital_access(
-            digital_counts(areas, uptake, icb),
-            policy,
-            protected={
-                measure: [
-                    (
-                        release.get(measure, icb, "yes", group),
-                        release.get(measure, icb, "recorded", group),
-                    )
-                    for group in ("1", "2", "3", "4", "5", "total")
-                ]
-                for measure in ("own_device", "broadband")
-            },
-        ),
+        "digital_access": digital_access(digital_counts(areas, uptake, icb), policy),
         "need_rule": NEED_RULE,
         "need": need_funnel(
             icb_need(areas, uptake),
@@ -156,7 +127,6 @@ def build_audit(
             scope=icb,
             visible_icbs=visible_icbs,
             policy=policy,
-            protected=need_cells,
         ),
     }
     if cut in QUANTILE_CUTS and cut != "imd_quintile":

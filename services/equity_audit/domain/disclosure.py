@@ -24,18 +24,6 @@ total). Secondary suppression repeats two rules until neither fires:
    null-space test), which catches patterns rule 1 misses, such as two blocks of hidden
    cells joined by a single hidden cell.
 
-``protect_linked`` applies the same rules to many linked tables at once (one entry per
-population, one line per known sum; see audit/release.py), may hold entries fixed from a
-lower level, and adds a third rule:
-
-3. **protection interval**: for every count hidden as small (1..threshold), an attacker
-   who knows every line and, for each visible entry, the counts that round to it (v - 2 ..
-   v + 2, and never 1..threshold), must still find every value of the band feasible: the
-   LP minimum is at most 1 (0 when zeros are hidden) and the maximum at least the
-   threshold. Otherwise one more entry near it is hidden, and rules 1-3 run again. The LP
-   (scipy HiGHS) runs over the reals, so it is a sound over-approximation of an integer
-   attacker; one capped LP certifies most entries at once, the rest are tried singly.
-
 Each hidden value records why it was hidden (primary, secondary or derived) for review,
 but ``render`` publishes one symbol for all three: distinct markers would tell a reader
 which hidden cells lie in 1..7, narrowing what the others can be.
@@ -60,7 +48,6 @@ __all__ = [
     "derive_rate",
     "find_recoverable",
     "protect_count",
-    "protect_linked",
     "protect_series",
     "protect_table",
 ]
@@ -233,55 +220,6 @@ def protect_table(
     return ProtectedTable(cells, row_totals, column_totals, values[-1])
 
 
-def protect_linked(
-    counts: Sequence[int],
-    lines: Sequence[tuple[Sequence[int], int]],
-    policy: DisclosurePolicy = DEFAULT_POLICY,
-    *,
-    fixed: Sequence[ProtectedValue | None] | None = None,
-    unpublished: Sequence[bool] | None = None,
-    margins: Sequence[bool] | None = None,
-    known: Sequence[bool] | None = None,
-) -> list[ProtectedValue]:
-    """Protect a set of linked tables at once: one entry per population, however many
-    tables show it, and one line per known sum (``(members, total)`` as entry indices).
-
-    ``fixed`` entries were protected at a lower level and keep their published value (or
-    hiding) here; secondary suppression then only hides entries that are not fixed.
-    ``unpublished`` entries appear in sums but in no table (e.g. admissions with no ICB):
-    they count as hidden. ``margins`` marks totals, which are hidden after body cells.
-    ``known`` hidden entries are assumed known to the attacker of rule 3 (a small one to lie
-    in the band, any other exactly): use it for fixed entries that tables outside this set
-    may pin down.
-    """
-    raw = [_checked(c) for c in counts]
-    n = len(raw)
-    frozen = [False] * n if fixed is None else [f is not None for f in fixed]
-    never = [False] * n if unpublished is None else list(unpublished)
-    reasons: list[SuppressionReason | None] = [
-        SuppressionReason.PRIMARY if policy.is_small(v) else None for v in raw
-    ]
-    for i in range(n):
-        if fixed is not None and fixed[i] is not None:
-            reasons[i] = fixed[i].reason  # type: ignore[union-attr]
-        elif never[i] and reasons[i] is None:
-            reasons[i] = SuppressionReason.SECONDARY
-    line_objects = [_Line(tuple(members), total) for members, total in lines]
-    is_margin = [False] * n if margins is None else list(margins)
-    # An entry no table shows needs no partner unless it is small itself.
-    exempt = [never[i] and not policy.is_small(raw[i]) for i in range(n)]
-    while True:
-        reasons = _suppress_reasons(raw, reasons, is_margin, line_objects, frozen, exempt)
-        narrowed = _narrowed(raw, reasons, line_objects, policy, known)
-        added = _complement(raw, reasons, is_margin, line_objects, frozen, narrowed)
-        if not added:
-            break
-    values = _publish(raw, reasons, policy)
-    if fixed is not None:
-        values = [f if f is not None else v for f, v in zip(fixed, values, strict=True)]
-    return values
-
-
 def derive_rate(
     numerator: ProtectedValue,
     denominator: ProtectedValue,
@@ -367,79 +305,35 @@ def _suppress(
     reasons: list[SuppressionReason | None] = [
         SuppressionReason.PRIMARY if policy.is_small(v) else None for v in raw
     ]
-    return _suppress_reasons(raw, reasons, is_margin, lines, [False] * len(raw))
-
-
-def _suppress_reasons(
-    raw: Sequence[int],
-    reasons: list[SuppressionReason | None],
-    is_margin: Sequence[bool],
-    lines: Sequence[_Line],
-    frozen: Sequence[bool],
-    exempt: Sequence[bool] | None = None,
-) -> list[SuppressionReason | None]:
-    """Secondary suppression (rules 1 and 2 above) over entries not ``frozen``.
-
-    ``exempt`` hidden entries (unpublished, not small) may be worked out: they only add
-    unknowns to the lines they are in.
-    """
-    exempt = exempt or [False] * len(raw)
 
     def pick(candidates: Sequence[int]) -> int:
         return min(candidates, key=lambda e: (is_margin[e], raw[e] == 0, raw[e], e))
 
-    def open_(entries: Sequence[int]) -> list[int]:
-        return [e for e in entries if reasons[e] is None and not frozen[e]]
-
-    settled: set[int] = set()  # lines with one hidden entry that nothing may join
     while True:
-        # Rule 1, one pass over every line (a line fixed earlier in the pass is re-counted).
-        changed = False
-        for line in lines:
-            if id(line) in settled:
-                continue
-            hidden = [e for e in line.entries if reasons[e] is not None]
-            if len(hidden) != 1 or exempt[hidden[0]]:
-                continue
-            candidates = open_(line.entries)
-            if candidates:
-                reasons[pick(candidates)] = SuppressionReason.SECONDARY
-                changed = True
-            else:  # every other entry is fixed: rule 2 looks further afield
-                settled.add(id(line))
-        if changed:
+        exposed = _line_with_one_hidden(reasons, lines)
+        if exposed is not None:
+            reasons[pick([e for e in exposed.entries if reasons[e] is None])] = (
+                SuppressionReason.SECONDARY
+            )
             continue
-        guarded = [r is not None and not exempt[e] for e, r in enumerate(reasons)]
-        if not any(guarded):
-            return reasons  # nothing hidden that needs protecting
-        recoverable = [
-            e for e in _recoverable([r is not None for r in reasons], lines) if not exempt[e]
-        ]
+        recoverable = _recoverable([r is not None for r in reasons], lines)
         if not recoverable:
             return reasons
-        # Rule 2: one more hidden entry next to each recoverable one, then check again.
-        added = False
-        for target in recoverable:
-            near = [e for line in lines if target in line.entries for e in line.entries]
-            candidates = open_(near) or open_(range(len(reasons)))
-            if candidates:
-                reasons[pick(candidates)] = SuppressionReason.SECONDARY
-                added = True
-        if not added:  # pragma: no cover - everything hidden cannot be recoverable
+        target = recoverable[0]
+        near = [e for line in lines if target in line.entries for e in line.entries]
+        candidates = [e for e in near if reasons[e] is None] or [
+            e for e, r in enumerate(reasons) if r is None
+        ]
+        if not candidates:  # pragma: no cover - everything hidden cannot be recoverable
             return reasons
+        reasons[pick(candidates)] = SuppressionReason.SECONDARY
 
 
 def _line_with_one_hidden(
-    reasons: Sequence[SuppressionReason | None],
-    lines: Sequence[_Line],
-    settled: set[int] | None = None,
-    exempt: Sequence[bool] | None = None,
+    reasons: Sequence[SuppressionReason | None], lines: Sequence[_Line]
 ) -> _Line | None:
     for line in lines:
-        if settled and id(line) in settled:
-            continue
-        hidden = [e for e in line.entries if reasons[e] is not None]
-        if len(hidden) == 1 and not (exempt and exempt[hidden[0]]):
+        if sum(reasons[e] is not None for e in line.entries) == 1:
             return line
     return None
 
@@ -462,141 +356,14 @@ def _recoverable(hidden: Sequence[bool], lines: Sequence[_Line]) -> list[int]:
                 system[row, column[entry]] += 1.0
         if line.total in column:
             system[row, column[line.total]] -= 1.0
-    system = system[np.any(system != 0, axis=1)]  # lines with no hidden entry say nothing
-    if system.shape[0] == 0:
-        return []
-    # e_k is fixed by the lines iff it lies in their row space: its projection there has
-    # norm 1 (the reduced SVD is enough, and much cheaper than the full null space).
-    _, singular, vt = np.linalg.svd(system, full_matrices=False)
+    _, singular, vt = np.linalg.svd(system)
     rank = int(np.sum(singular > _NULL_SPACE_TOLERANCE))
-    projection = np.sum(vt[:rank] ** 2, axis=0)
-    return [entry for k, entry in enumerate(unknowns) if projection[k] > 1 - 1e-9]
-
-
-def _published_interval(value: int, policy: DisclosurePolicy) -> tuple[float, float]:
-    """The true counts a published (visible) count can stand for: it rounds to it, not small."""
-    if value == 0:
-        return 0.0, 0.0
-    half = policy.rounding_base // 2
-    low = max(value - half, policy.threshold + 1)  # smaller counts are never shown
-    return float(low), float(value + half)
-
-
-def _narrowed(
-    raw: Sequence[int],
-    reasons: Sequence[SuppressionReason | None],
-    lines: Sequence[_Line],
-    policy: DisclosurePolicy,
-    known: Sequence[bool] | None = None,
-) -> list[int]:
-    """Rule 3: small hidden entries an interval attack pins inside the suppression band.
-
-    The attacker knows every line and, for each visible entry, the counts that round to it;
-    a small hidden entry is safe when the attack still allows every value of the band
-    (``band_low`` .. threshold). One capped LP certifies most entries at once (maximise
-    the sum of min(entry, threshold), then minimise the sum of max(entry - band_low, 0));
-    the rest are tried one by one.
-    """
-    from scipy.optimize import linprog
-    from scipy.sparse import coo_matrix, hstack
-
-    n = len(raw)
-    targets = [
-        e
-        for e in range(n)
-        if reasons[e] is SuppressionReason.PRIMARY and not (known is not None and known[e])
+    null_space = vt[rank:]
+    return [
+        entry
+        for k, entry in enumerate(unknowns)
+        if not np.any(np.abs(null_space[:, k]) > _NULL_SPACE_TOLERANCE)
     ]
-    if not targets or not lines:
-        return []
-    band_low = 1.0 if policy.show_zero else 0.0
-    band_high = float(policy.threshold)
-
-    def bound(e: int) -> tuple[float, float | None]:
-        if reasons[e] is None:
-            return _published_interval(policy.round_count(raw[e]), policy)
-        if known is not None and known[e]:
-            small = reasons[e] is SuppressionReason.PRIMARY
-            return (band_low, band_high) if small else (float(raw[e]), float(raw[e]))
-        return 0.0, None
-
-    bounds = [bound(e) for e in range(n)]
-
-    rows, cols, data = [], [], []
-    for r, line in enumerate(lines):
-        for m in line.members:
-            rows.append(r), cols.append(m), data.append(1.0)
-        rows.append(r), cols.append(line.total), data.append(-1.0)
-    a_lines = coo_matrix((data, (rows, cols)), shape=(len(lines), n))
-    m = len(targets)
-    pick = coo_matrix(([1.0] * m, (range(m), targets)), shape=(m, n))
-    eye = coo_matrix(([1.0] * m, (range(m), range(m))), shape=(m, m))
-    a_eq = hstack([a_lines, coo_matrix((len(lines), m))]).tocsr()
-    b_eq = np.zeros(len(lines))
-
-    def solve(maximise: bool, open_: list[int]) -> np.ndarray | None:
-        # maximise: y <= x, y <= band_high, max sum y; else: z >= x - band_low, min sum z.
-        # Only the entries in `open_` carry weight, so earlier certificates are not traded.
-        sign = 1.0 if maximise else -1.0
-        a_ub = hstack([-sign * pick, sign * eye]).tocsr()
-        b_ub = np.full(m, 0.0 if maximise else band_low)
-        weight = np.zeros(m)
-        weight[[position[e] for e in open_]] = 1.0
-        cost = np.concatenate([np.zeros(n), -weight if maximise else weight])
-        extra = [(None, band_high)] * m if maximise else [(0.0, None)] * m
-        result = linprog(
-            cost, A_ub=a_ub, b_ub=b_ub, A_eq=a_eq, b_eq=b_eq, bounds=bounds + extra,
-            method="highs",
-        )  # fmt: skip
-        return result.x[:n] if result.status == 0 else None
-
-    position = {e: k for k, e in enumerate(targets)}
-    unsafe: set[int] = set()
-    for maximise in (True, False):
-        remaining = list(targets)
-        while remaining:
-            x = solve(maximise, remaining)
-            if x is None:  # pragma: no cover - the true counts are always feasible
-                return targets
-            left = [
-                e
-                for e in remaining
-                if not ((x[e] >= band_high - 1e-6) if maximise else (x[e] <= band_low + 1e-6))
-            ]
-            if len(left) == len(remaining):
-                break
-            remaining = left
-        for e in remaining:
-            x = solve(maximise, [e]) if len(remaining) > 1 else None
-            if x is not None and (
-                (x[e] >= band_high - 1e-6) if maximise else (x[e] <= band_low + 1e-6)
-            ):
-                continue
-            unsafe.add(e)
-    return sorted(unsafe)
-
-
-def _complement(
-    raw: Sequence[int],
-    reasons: list[SuppressionReason | None],
-    is_margin: Sequence[bool],
-    lines: Sequence[_Line],
-    frozen: Sequence[bool],
-    narrowed: Sequence[int],
-) -> bool:
-    """Hide one more entry near each narrowed one (its lines, then theirs); False if none."""
-    added = False
-    for target in narrowed:
-        reach = {target}
-        for _ in range(4):
-            near = {e for line in lines if reach & set(line.entries) for e in line.entries}
-            candidates = [e for e in near if reasons[e] is None and not frozen[e]]
-            if candidates:
-                best = min(candidates, key=lambda e: (is_margin[e], raw[e] == 0, raw[e], e))
-                reasons[best] = SuppressionReason.SECONDARY
-                added = True
-                break
-            reach = near
-    return added
 
 
 def _publish(
