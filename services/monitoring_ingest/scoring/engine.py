@@ -64,7 +64,7 @@ from services.monitoring_ingest.domain.canonical import (
     Measure,
     Provenance,
 )
-from services.monitoring_ingest.domain.news2 import News2Result, RiskBand, SpO2Scale, score
+from services.monitoring_ingest.domain.news2 import News2Result, SpO2Scale, score
 from services.monitoring_ingest.domain.observation_sets import (
     FormedSet,
     affected_spans,
@@ -220,16 +220,6 @@ def _rules(raw: object) -> list[ThresholdRule]:
     return rules
 
 
-def _news2_alert(result: News2Result) -> tuple[str, str] | None:
-    if result.band is RiskBand.HIGH:
-        return "news2_high", "high"
-    if result.band is RiskBand.MEDIUM:
-        return "news2_medium", "medium"
-    if result.red_score:
-        return "news2_red_single", str(result.band) if result.band else ""
-    return None
-
-
 @dataclass(frozen=True, slots=True)
 class _Set:
     """One scored observation set as stored in news2_results."""
@@ -257,11 +247,18 @@ class _Set:
         )  # fmt: skip
 
     @property
-    def alert_rank(self) -> int:
-        """The rank of the NEWS2 alert this set warrants (0: none); see _news2_alert."""
+    def alert(self) -> tuple[str, str] | None:
+        """The NEWS2 alert this set warrants, (kind, risk), by its band or a single red 3."""
         if self.risk in ("high", "medium"):
-            return NEWS2_RANK[f"news2_{self.risk}"]
-        return NEWS2_RANK["news2_red_single"] if self.red_score else 0
+            return f"news2_{self.risk}", self.risk
+        if self.red_score:
+            return "news2_red_single", self.risk or ""
+        return None
+
+    @property
+    def alert_rank(self) -> int:
+        """The rank of that alert (0: none)."""
+        return NEWS2_RANK[self.alert[0]] if self.alert else 0
 
     def upsert_args(self, admission_id: uuid.UUID, ward_id: uuid.UUID) -> tuple[object, ...]:
         scores = orjson.dumps(dict(self.parameter_scores)).decode()
@@ -445,7 +442,7 @@ async def _rescore(
         writes.append(new.upsert_args(admission_id, wards[admission_id]))
         first, last = written.get(admission_id, (end, end))
         written[admission_id] = (min(first, end), max(last, end))
-        alert = _news2_alert(result)
+        alert = new.alert
         # What this set replaces: its own earlier version, and sets that ended inside its
         # window but no longer end (a round that grew); it pages only if it ranks higher.
         replaced = [prior[1]] if prior is not None else []
